@@ -1,0 +1,118 @@
+"""What only the releasing agent may do: update, block / unblock, revoke, delete.
+
+A replace (COREOR function 5) updates; a cancel (function 1) revokes and resets the chain.
+"""
+
+from __future__ import annotations
+
+from hub.domain import commands as c
+from hub.domain.events import (
+    Event,
+    ReleaseBlocked,
+    ReleaseDeleted,
+    ReleaseRevoked,
+    ReleaseUnblocked,
+    ReleaseUpdated,
+)
+from hub.domain.lifecycle import Context, Handler, refuse
+from hub.domain.model import ContainerFile, ReleaseRight
+from hub.domain.values import RightStatus
+
+
+def _agents_right(
+    file: ContainerFile, cmd: c.Command, ref: str, ctx: Context
+) -> ReleaseRight | str:
+    right = file.right
+    if right is None or right.release_ref != ref:
+        return f"no release {ref} for container {file.container}"
+    if right.agent != ctx.actor.party_id:
+        return "only the agent that released the container may change its release"
+    if right.status in (RightStatus.DELETED, RightStatus.PICKED_UP):
+        return f"release {ref} is {right.status.value}"
+    return right
+
+
+def update(file: ContainerFile, cmd: c.UpdateRelease, ctx: Context) -> list[Event]:
+    """Fields given replace the current ones; a new first party only before anyone accepted."""
+    right = _agents_right(file, cmd, cmd.release_ref, ctx)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    readdress = bool(
+        ctx.recipient and right.chain and right.chain[0].to_party != ctx.recipient.party_id
+    )
+    if readdress and (len(right.chain) > 1 or right.pending is None):
+        return refuse(file, cmd, "the first release party has accepted; revoke and release")
+    changed = [
+        name
+        for name in ("bills_of_lading", "terminal", "port", "expires_at")
+        if getattr(cmd, name) and getattr(cmd, name) != getattr(right, name)
+    ]
+    for name in changed:
+        setattr(right, name, getattr(cmd, name))
+    if readdress and ctx.recipient:
+        right.chain[0].to_party = ctx.recipient.party_id
+        changed.append("release_to")
+    if right.status in (RightStatus.EXPIRED, RightStatus.REVOKED) and "expires_at" in changed:
+        right.status = RightStatus.RELEASED
+    return [ReleaseUpdated(file.container, right.release_ref, tuple(changed))]
+
+
+def block(file: ContainerFile, cmd: c.BlockRelease, ctx: Context) -> list[Event]:
+    """The commercial light turns red with the value ``blocked``."""
+    right = _agents_right(file, cmd, cmd.release_ref, ctx)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    if right.status is not RightStatus.RELEASED:
+        return refuse(file, cmd, f"release {right.release_ref} is {right.status.value}")
+    right.status, right.reason = RightStatus.BLOCKED, cmd.reason
+    return [ReleaseBlocked(file.container, right.release_ref, cmd.reason)]
+
+
+def unblock(file: ContainerFile, cmd: c.UnblockRelease, ctx: Context) -> list[Event]:
+    right = _agents_right(file, cmd, cmd.release_ref, ctx)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    if right.status is not RightStatus.BLOCKED:
+        return refuse(file, cmd, f"release {right.release_ref} is not blocked")
+    right.status, right.reason = RightStatus.RELEASED, ""
+    return [ReleaseUnblocked(file.container, right.release_ref)]
+
+
+def revoke(file: ContainerFile, cmd: c.RevokeRelease, ctx: Context) -> list[Event]:
+    """The chain is reset: every party loses the right, the pickup is cancelled."""
+    right = _agents_right(file, cmd, cmd.release_ref, ctx)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    if right.status is RightStatus.REVOKED:
+        return refuse(file, cmd, f"release {right.release_ref} is already revoked")
+    former = right.parties()[1:]
+    right.status, right.reason, right.chain, right.pickup = (
+        RightStatus.REVOKED,
+        cmd.reason,
+        [],
+        None,
+    )
+    return [ReleaseRevoked(file.container, right.release_ref, former, cmd.reason)]
+
+
+def delete(file: ContainerFile, cmd: c.DeleteRelease, ctx: Context) -> list[Event]:
+    right = _agents_right(file, cmd, cmd.release_ref, ctx)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    former = right.parties()[1:]
+    right.status, right.reason, right.chain, right.pickup = (
+        RightStatus.DELETED,
+        cmd.reason,
+        [],
+        None,
+    )
+    return [ReleaseDeleted(file.container, right.release_ref, former)]
+
+
+AGENT_HANDLERS: dict[type, Handler] = {
+    c.UpdateRelease: update,
+    c.BlockRelease: block,
+    c.UnblockRelease: unblock,
+    c.RevokeRelease: revoke,
+    c.DeleteRelease: delete,
+}

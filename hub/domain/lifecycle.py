@@ -1,0 +1,200 @@
+"""The release-right lifecycle: who may do what to a container's right, and what follows.
+
+Each handler takes the container file, the command and a `Context` (who acts, when, and the
+already-resolved party the right goes to) and returns events. A "no" is an `ActionRefused`
+event and leaves the file unchanged; the caller then recomputes lights and the gate decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hub.domain import commands as c
+from hub.domain.events import (
+    ActionRefused,
+    Event,
+    PickupAssigned,
+    PickupRevoked,
+    Released,
+    ReleaseExpired,
+    RightAccepted,
+    RightDeclined,
+    RightTransferred,
+    TransferRevoked,
+)
+from hub.domain.model import DEFAULT_VALIDITY, Actor, ContainerFile, Link, LinkStatus, ReleaseRight
+from hub.domain.roles import SHIP_AGENT, TRANSPORT_OPERATOR
+from hub.domain.values import RightStatus
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who acts and when; `recipient` is the party a release or transfer goes to."""
+
+    actor: Actor
+    now: datetime
+    recipient: Actor | None = None
+
+
+def refuse(file: ContainerFile, command: object, reason: str, code: str = "12") -> list[Event]:
+    """The one way to say no."""
+    return [ActionRefused(file.container, type(command).__name__, reason, code)]
+
+
+def release(file: ContainerFile, cmd: c.ReleaseContainer, ctx: Context) -> list[Event]:
+    """The agent releases the container to a first party, who must accept it."""
+    if not ctx.actor.has(SHIP_AGENT):
+        return refuse(file, cmd, "only a ship agent may release a container")
+    if ctx.recipient is None:
+        return refuse(file, cmd, f"release party {cmd.release_to} is not known")
+    current = file.right
+    if current and current.is_active() and current.release_ref != cmd.release_ref:
+        return refuse(file, cmd, f"container already has active release {current.release_ref}")
+    if current and current.is_active():
+        return refuse(file, cmd, f"release {cmd.release_ref} already exists; send a replace")
+    file.right = ReleaseRight(
+        release_ref=cmd.release_ref,
+        agent=ctx.actor.party_id,
+        released_at=ctx.now,
+        expires_at=cmd.expires_at or ctx.now + DEFAULT_VALIDITY,
+        terminal=cmd.terminal,
+        port=cmd.port,
+        bills_of_lading=cmd.bills_of_lading,
+    )
+    offer = _offer(file.right, ctx.recipient, ctx.now)
+    return [
+        Released(file.container, cmd.release_ref, ctx.actor.party_id, ctx.actor.party_id),
+        RightTransferred(file.container, cmd.release_ref, offer.from_party, offer.to_party),
+    ]
+
+
+def _offer(right: ReleaseRight, to: Actor, now: datetime) -> Link:
+    link = Link(right.holder, to.party_id, LinkStatus.PENDING, now, to.has(TRANSPORT_OPERATOR))
+    right.chain.append(link)
+    return link
+
+
+def _active_right(file: ContainerFile, cmd: Any) -> ReleaseRight | str:
+    """The active right the command addresses, or why there is none."""
+    right = file.right
+    if right is None:
+        return f"no release for container {file.container}"
+    if right.release_ref != cmd.release_ref:
+        return f"release {cmd.release_ref} does not match current release {right.release_ref}"
+    if not right.is_active():
+        return f"release {right.release_ref} is {right.status.value}"
+    return right
+
+
+def transfer(file: ContainerFile, cmd: c.TransferRight, ctx: Context) -> list[Event]:
+    """Only the current holder may pass the right on, and one transfer at a time."""
+    right = _active_right(file, cmd)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    if right.holder != ctx.actor.party_id:
+        return refuse(file, cmd, "only the current holder may transfer the release right")
+    if right.pending is not None:
+        return refuse(file, cmd, "a transfer is already waiting for an answer; revoke it first")
+    if ctx.recipient is None:
+        return refuse(file, cmd, f"party {cmd.transfer_to} is not known")
+    if ctx.recipient.party_id == ctx.actor.party_id:
+        return refuse(file, cmd, "cannot transfer a release right to yourself")
+    link = _offer(right, ctx.recipient, ctx.now)
+    return [RightTransferred(file.container, right.release_ref, link.from_party, link.to_party)]
+
+
+def _pending_for(file: ContainerFile, cmd: Any, actor: Actor) -> tuple[ReleaseRight, Link] | str:
+    right = _active_right(file, cmd)
+    if isinstance(right, str):
+        return right
+    link = right.pending
+    if link is None or link.to_party != actor.party_id:
+        return "no transfer of this release right is waiting for you"
+    return right, link
+
+
+def accept(file: ContainerFile, cmd: c.AcceptRight, ctx: Context) -> list[Event]:
+    """Only the named next party may accept."""
+    found = _pending_for(file, cmd, ctx.actor)
+    if isinstance(found, str):
+        return refuse(file, cmd, found)
+    right, link = found
+    link.status = LinkStatus.ACCEPTED
+    link.to_is_transport_operator = ctx.actor.has(TRANSPORT_OPERATOR)
+    right.pickup = None
+    return [RightAccepted(file.container, right.release_ref, link.from_party, link.to_party)]
+
+
+def decline(file: ContainerFile, cmd: c.DeclineRight, ctx: Context) -> list[Event]:
+    """Only the named next party may decline; the right stays with the previous holder."""
+    found = _pending_for(file, cmd, ctx.actor)
+    if isinstance(found, str):
+        return refuse(file, cmd, found)
+    right, link = found
+    link.status = LinkStatus.DECLINED
+    return [
+        RightDeclined(file.container, right.release_ref, link.from_party, link.to_party, cmd.reason)
+    ]
+
+
+def revoke_transfer(file: ContainerFile, cmd: c.RevokeTransfer, ctx: Context) -> list[Event]:
+    """The previous holder may take a transfer back only until it is accepted."""
+    right = _active_right(file, cmd)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    link = right.pending
+    if link is None:
+        return refuse(file, cmd, "no transfer is waiting; an accepted transfer cannot be revoked")
+    if link.from_party != ctx.actor.party_id:
+        return refuse(file, cmd, "only the party that made the transfer may revoke it")
+    link.status = LinkStatus.REVOKED
+    return [TransferRevoked(file.container, right.release_ref, ctx.actor.party_id, link.to_party)]
+
+
+def assign_pickup(file: ContainerFile, cmd: c.AssignPickup, ctx: Context) -> list[Event]:
+    """Only a transport operator holding an accepted right names who collects."""
+    right = _active_right(file, cmd)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    if right.holder != ctx.actor.party_id or not right.held_by_transport_operator:
+        return refuse(file, cmd, "only the transport operator holding the right may assign")
+    if not cmd.pickup.identity:
+        return refuse(file, cmd, "a pickup needs a driver Alfapass number or a transport id")
+    right.pickup = cmd.pickup
+    return [PickupAssigned(file.container, right.release_ref, ctx.actor.party_id, cmd.pickup)]
+
+
+def revoke_pickup(file: ContainerFile, cmd: c.RevokePickup, ctx: Context) -> list[Event]:
+    """The holding transport operator withdraws its pickup assignment."""
+    right = _active_right(file, cmd)
+    if isinstance(right, str):
+        return refuse(file, cmd, right)
+    if right.holder != ctx.actor.party_id or right.pickup is None:
+        return refuse(file, cmd, "no pickup of yours is assigned to this release right")
+    right.pickup = None
+    return [PickupRevoked(file.container, right.release_ref, ctx.actor.party_id)]
+
+
+def expire(file: ContainerFile, now: datetime) -> list[Event]:
+    """A released right whose expiry has passed expires (no warning is sent before)."""
+    right = file.right
+    if right is None or not right.is_active() or now < right.expires_at:
+        return []
+    right.status = RightStatus.EXPIRED
+    return [ReleaseExpired(file.container, right.release_ref, right.holder)]
+
+
+Handler = Callable[[ContainerFile, Any, Context], list[Event]]
+
+PARTY_HANDLERS: dict[type, Handler] = {
+    c.ReleaseContainer: release,
+    c.TransferRight: transfer,
+    c.AcceptRight: accept,
+    c.DeclineRight: decline,
+    c.RevokeTransfer: revoke_transfer,
+    c.AssignPickup: assign_pickup,
+    c.RevokePickup: revoke_pickup,
+}

@@ -1,0 +1,143 @@
+"""The container file: everything the hub knows about one container, and the gate decision.
+
+One `ContainerFile` per container is the aggregate: the release right (if any) with its chain of
+holders, the customs statuses, the terminal's view, the lights last seen and the gate state.
+Every change to a container goes through its file, so locking one file row is enough for
+correctness when several hub processes run (see README, "Scale-out").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hub.domain.lights import Light, commercial_light, customs_light, terminal_light
+from hub.domain.values import CustomsStatus, LightName, Pickup, RightStatus
+
+DEFAULT_VALIDITY = timedelta(days=60)
+
+
+class LinkStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated party acting, with the roles and terminals it holds."""
+
+    party_id: str
+    roles: frozenset[str] = frozenset()
+    terminals: tuple[str, ...] = ()
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+@dataclass
+class Link:
+    """One step of the chain: `from_party` passed the right to `to_party`."""
+
+    from_party: str
+    to_party: str
+    status: LinkStatus
+    at: datetime
+    to_is_transport_operator: bool = False
+
+
+@dataclass
+class ReleaseRight:
+    """The right to collect one container under one release."""
+
+    release_ref: str
+    agent: str
+    released_at: datetime
+    expires_at: datetime
+    terminal: str = ""
+    port: str = ""
+    bills_of_lading: tuple[str, ...] = ()
+    status: RightStatus = RightStatus.RELEASED
+    reason: str = ""
+    chain: list[Link] = field(default_factory=list)
+    pickup: Pickup | None = None
+
+    @property
+    def pending(self) -> Link | None:
+        """The transfer waiting for an answer, if any."""
+        last = self.chain[-1] if self.chain else None
+        return last if last and last.status is LinkStatus.PENDING else None
+
+    @property
+    def holder(self) -> str:
+        """Who holds the right now: the last party that accepted, else the agent."""
+        accepted = [link for link in self.chain if link.status is LinkStatus.ACCEPTED]
+        return accepted[-1].to_party if accepted else self.agent
+
+    @property
+    def held_by_transport_operator(self) -> bool:
+        accepted = [link for link in self.chain if link.status is LinkStatus.ACCEPTED]
+        return bool(accepted) and accepted[-1].to_is_transport_operator
+
+    def parties(self) -> tuple[str, ...]:
+        """Every party that held or was offered the right, agent first, without repeats."""
+        seen = [self.agent]
+        for link in self.chain:
+            if link.to_party not in seen:
+                seen.append(link.to_party)
+        return tuple(seen)
+
+    def is_active(self) -> bool:
+        return self.status in (RightStatus.RELEASED, RightStatus.BLOCKED)
+
+
+@dataclass(frozen=True)
+class Authorisation:
+    """What a terminal needs to let the container out: who, under which release."""
+
+    terminal: str
+    release_ref: str
+    pickup: Pickup
+    port: str = ""
+    bills_of_lading: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+
+
+@dataclass
+class ContainerFile:
+    """Aggregate root: one container's release right, lights and gate state."""
+
+    container: str
+    right: ReleaseRight | None = None
+    customs_container: CustomsStatus = CustomsStatus.UNKNOWN
+    customs_bl: dict[str, CustomsStatus] = field(default_factory=dict)
+    linked_bls: tuple[str, ...] = ()
+    terminal: str = ""
+    discharged: bool = False
+    terminal_hold: str = ""
+    lights_seen: dict[str, Light] = field(default_factory=dict)
+    authorised: Authorisation | None = None
+    gate_sequence: int = 0
+    version: int = 0
+
+    def bills_of_lading(self) -> tuple[str, ...]:
+        """B/Ls that concern this container: the release's and those linked by manifest."""
+        own = self.right.bills_of_lading if self.right else ()
+        return tuple(dict.fromkeys((*own, *self.linked_bls)))
+
+    def lights(self) -> dict[LightName, Light]:
+        """The three lights as they stand now."""
+        bl_status = {
+            bl: self.customs_bl.get(bl, CustomsStatus.UNKNOWN) for bl in self.bills_of_lading()
+        }
+        return {
+            LightName.COMMERCIAL: commercial_light(self.right.status if self.right else None),
+            LightName.CUSTOMS: customs_light(self.customs_container, bl_status),
+            LightName.TERMINAL: terminal_light(self.discharged, self.terminal_hold),
+        }
+
+    def gate_terminal(self) -> str:
+        """Where the container stands: the release's terminal, else the terminal's own report."""
+        return (self.right.terminal if self.right and self.right.terminal else "") or self.terminal
