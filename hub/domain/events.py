@@ -134,7 +134,7 @@ class ActionRefused(Event):
 
 @dataclass(frozen=True)
 class GateAuthorised(Event):
-    """The container may leave the terminal, collected by `pickup`. `sequence` rises per container."""
+    """The container may leave, collected by `pickup`; `sequence` rises per container."""
 
     terminal: str
     sequence: int
