@@ -162,6 +162,4 @@ class LinkBillsOfLading:
     containers: tuple[str, ...] = field(default_factory=tuple)
 
 
-AnyCommand = (
-    Command | RecordCustomsStatus | LinkBillsOfLading
-)
+AnyCommand = Command | RecordCustomsStatus | LinkBillsOfLading
