@@ -37,6 +37,8 @@ def update(file: ContainerFile, cmd: c.UpdateRelease, ctx: Context) -> list[Even
     right = _agents_right(file, cmd, cmd.release_ref, ctx)
     if isinstance(right, str):
         return refuse(file, cmd, right)
+    if right.status is RightStatus.REVOKED:
+        return refuse(file, cmd, f"release {right.release_ref} is revoked; send a new release")
     readdress = bool(
         ctx.recipient and right.chain and right.chain[0].to_party != ctx.recipient.party_id
     )
@@ -52,7 +54,7 @@ def update(file: ContainerFile, cmd: c.UpdateRelease, ctx: Context) -> list[Even
     if readdress and ctx.recipient:
         right.chain[0].to_party = ctx.recipient.party_id
         changed.append("release_to")
-    if right.status in (RightStatus.EXPIRED, RightStatus.REVOKED) and "expires_at" in changed:
+    if right.status is RightStatus.EXPIRED and "expires_at" in changed:
         right.status = RightStatus.RELEASED
     return [ReleaseUpdated(file.container, right.release_ref, tuple(changed))]
 
