@@ -13,9 +13,11 @@ from hub.domain.events import (
     ReleaseRevoked,
     ReleaseUnblocked,
     ReleaseUpdated,
+    RightTransferred,
+    TransferRevoked,
 )
-from hub.domain.lifecycle import Context, Handler, refuse
-from hub.domain.model import ContainerFile, ReleaseRight
+from hub.domain.lifecycle import Context, Handler, offer, refuse
+from hub.domain.model import Actor, ContainerFile, LinkStatus, ReleaseRight
 from hub.domain.values import RightStatus
 
 
@@ -39,10 +41,11 @@ def update(file: ContainerFile, cmd: c.UpdateRelease, ctx: Context) -> list[Even
         return refuse(file, cmd, right)
     if right.status is RightStatus.REVOKED:
         return refuse(file, cmd, f"release {right.release_ref} is revoked; send a new release")
-    readdress = bool(
-        ctx.recipient and right.chain and right.chain[0].to_party != ctx.recipient.party_id
-    )
-    if readdress and (len(right.chain) > 1 or right.pending is None):
+    if cmd.release_to is not None and ctx.recipient is None:
+        return refuse(file, cmd, f"release party {cmd.release_to} is not known")
+    to = ctx.recipient if cmd.release_to is not None else None
+    readdress = to is not None and to.party_id != _first_party(right)
+    if readdress and any(link.status is LinkStatus.ACCEPTED for link in right.chain):
         return refuse(file, cmd, "the first release party has accepted; revoke and release")
     changed = [
         name
@@ -51,12 +54,33 @@ def update(file: ContainerFile, cmd: c.UpdateRelease, ctx: Context) -> list[Even
     ]
     for name in changed:
         setattr(right, name, getattr(cmd, name))
-    if readdress and ctx.recipient:
-        right.chain[0].to_party = ctx.recipient.party_id
-        changed.append("release_to")
     if right.status is RightStatus.EXPIRED and "expires_at" in changed:
         right.status = RightStatus.RELEASED
-    return [ReleaseUpdated(file.container, right.release_ref, tuple(changed))]
+    readdressed = _readdress(file, right, to, ctx) if to is not None and readdress else []
+    changed += ["release_to"] if readdressed else []
+    return [ReleaseUpdated(file.container, right.release_ref, tuple(changed)), *readdressed]
+
+
+def _first_party(right: ReleaseRight) -> str:
+    """The party the release went to: who accepted it, else the one offered it last."""
+    accepted = [link for link in right.chain if link.status is LinkStatus.ACCEPTED]
+    if accepted:
+        return accepted[0].to_party
+    return right.chain[-1].to_party if right.chain else ""
+
+
+def _readdress(file: ContainerFile, right: ReleaseRight, to: Actor, ctx: Context) -> list[Event]:
+    """Nobody accepted yet: take back a waiting offer and offer the right to `to` instead."""
+    events: list[Event] = []
+    pending = right.pending
+    if pending is not None:
+        pending.status = LinkStatus.REVOKED
+        events.append(
+            TransferRevoked(file.container, right.release_ref, right.agent, pending.to_party)
+        )
+    link = offer(right, to, ctx.now)
+    events.append(RightTransferred(file.container, right.release_ref, link.from_party, to.party_id))
+    return events
 
 
 def block(file: ContainerFile, cmd: c.BlockRelease, ctx: Context) -> list[Event]:

@@ -64,14 +64,15 @@ def release(file: ContainerFile, cmd: c.ReleaseContainer, ctx: Context) -> list[
         port=cmd.port,
         bills_of_lading=cmd.bills_of_lading,
     )
-    offer = _offer(file.right, ctx.recipient, ctx.now)
+    link = offer(file.right, ctx.recipient, ctx.now)
     return [
         Released(file.container, cmd.release_ref, ctx.actor.party_id, ctx.actor.party_id),
-        RightTransferred(file.container, cmd.release_ref, offer.from_party, offer.to_party),
+        RightTransferred(file.container, cmd.release_ref, link.from_party, link.to_party),
     ]
 
 
-def _offer(right: ReleaseRight, to: Actor, now: datetime) -> Link:
+def offer(right: ReleaseRight, to: Actor, now: datetime) -> Link:
+    """The holder offers the right to `to`, who must accept or decline."""
     link = Link(right.holder, to.party_id, LinkStatus.PENDING, now, to.has(TRANSPORT_OPERATOR))
     right.chain.append(link)
     return link
@@ -102,7 +103,7 @@ def transfer(file: ContainerFile, cmd: c.TransferRight, ctx: Context) -> list[Ev
         return refuse(file, cmd, f"party {cmd.transfer_to} is not known")
     if ctx.recipient.party_id == ctx.actor.party_id:
         return refuse(file, cmd, "cannot transfer a release right to yourself")
-    link = _offer(right, ctx.recipient, ctx.now)
+    link = offer(right, ctx.recipient, ctx.now)
     return [RightTransferred(file.container, right.release_ref, link.from_party, link.to_party)]
 
 
