@@ -65,19 +65,27 @@ def customs_light(
 ) -> Light:
     """Combine the container's own status with those of its bills of lading.
 
-    Red wins over orange; green needs either the container itself released, or every B/L of
-    the container written off (a partially cleared B/L is red). Anything else is grey.
+    Red wins over orange (a partially cleared B/L is red). Green or orange needs customs to
+    have passed either the container itself, or every B/L of the container: an orange B/L
+    beside one customs has not reported on is not passable. Anything else is grey.
     """
     known = [container_status, *bl_statuses.values()]
-    for colour in (Colour.RED, Colour.ORANGE):
-        worst = _first_of_colour(known, colour)
-        if worst is not None:
-            return Light(colour, worst.value)
-    if container_status is CustomsStatus.RELEASED:
-        return Light(Colour.GREEN, CustomsStatus.RELEASED.value)
-    if bl_statuses and all(s is CustomsStatus.RELEASED for s in bl_statuses.values()):
-        return Light(Colour.GREEN, CustomsStatus.RELEASED.value)
-    return GREY_UNKNOWN
+    red = _first_of_colour(known, Colour.RED)
+    if red is not None:
+        return Light(Colour.RED, red.value)
+    passed = _passable(container_status) or (
+        bool(bl_statuses) and all(_passable(s) for s in bl_statuses.values())
+    )
+    if not passed:
+        return GREY_UNKNOWN
+    orange = _first_of_colour(known, Colour.ORANGE)
+    if orange is not None:
+        return Light(Colour.ORANGE, orange.value)
+    return Light(Colour.GREEN, CustomsStatus.RELEASED.value)
+
+
+def _passable(status: CustomsStatus) -> bool:
+    return _CUSTOMS_COLOUR[status] in (Colour.GREEN, Colour.ORANGE)
 
 
 def _first_of_colour(statuses: Iterable[CustomsStatus], colour: Colour) -> CustomsStatus | None:
