@@ -1,0 +1,58 @@
+"""EDIFACT syntax stage: bytes in, `ParsedPayload` (the hub's own model) out.
+
+The flow, one module per step: `decoding` (bytes → text by the UNB character set) →
+`tokenizer` (text → segments) → `envelope` (segments → interchanges, groups, messages, with
+control counts checked). `reference` wraps pydifact, the reference implementation the tokenizer
+is tested against; it is the only module of the hub that imports pydifact.
+
+    parsed = parse_edifact(body)          # ParsedPayload, problems inside
+    parse_edifact(b"hello")               # raises SyntaxRejected (not EDIFACT)
+"""
+
+from __future__ import annotations
+
+import re
+
+from hub.errors import SyntaxRejected
+from hub.parsing.edifact.decoding import UTF8_BOM, decode_payload
+from hub.parsing.edifact.envelope import build_payload
+from hub.parsing.edifact.model import ParsedPayload
+from hub.parsing.edifact.tokenizer import DEFAULT_MAX_SEGMENTS, tokenize
+
+__all__ = ["looks_like_edifact", "parse_edifact"]
+
+_START = re.compile(rb"(?:UNA|UNB|UNH|[A-Z][A-Z0-9]{2}[+\x1d])")
+
+
+def parse_edifact(
+    payload: bytes | str, *, strict: bool = False, max_segments: int = DEFAULT_MAX_SEGMENTS
+) -> ParsedPayload:
+    """Parse one inbound payload (one or more interchanges, or bare messages).
+
+    Problems found on the way are returned inside the result, located by segment position
+    (UNA counts as a segment) and element. Control count and reference mismatches are warnings,
+    errors when `strict`. Raises `InputTooLarge` past `max_segments` segments and
+    `SyntaxRejected` when nothing in the payload is EDIFACT.
+    """
+    text, problems = decode_payload(payload) if isinstance(payload, bytes) else (payload, [])
+    tokens = tokenize(text, max_segments=max_segments)
+    parsed = build_payload(tokens.segments, tokens.problems, strict=strict)
+    if not parsed.interchanges:
+        raise SyntaxRejected(_rejection(text), (*problems, *parsed.problems))
+    if problems:
+        return ParsedPayload(parsed.interchanges, (*problems, *parsed.problems))
+    return parsed
+
+
+def _rejection(text: str) -> str:
+    if not text.strip(" \r\n\t\ufeff\x00"):
+        return "empty payload"
+    return "not EDIFACT: no UNB or UNH segment found"
+
+
+def looks_like_edifact(payload: bytes | str) -> bool:
+    """Cheap sniff: optional BOM and blanks, then UNA, UNB, UNH or a tag and element separator."""
+    if isinstance(payload, str):
+        payload = payload[:256].lstrip("\ufeff").encode("latin-1", "replace")
+    head = payload[:256].removeprefix(UTF8_BOM).lstrip(b" \r\n\t")
+    return bool(_START.match(head))

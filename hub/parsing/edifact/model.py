@@ -88,3 +88,67 @@ class ParsedPayload:
 
     interchanges: tuple[Interchange, ...] = ()
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+
+class SyntaxCode:
+    """UN/EDIFACT 0085 syntax error codes the hub puts on `Problem.code` and in CONTRL."""
+
+    UNA_NOT_SUPPORTED = "1"
+    SYNTAX_VERSION_NOT_SUPPORTED = "2"
+    INVALID_VALUE = "12"
+    MISSING = "13"
+    TOO_MANY_CONSTITUENTS = "16"
+    UNSPECIFIED = "18"
+    INVALID_SERVICE_CHARACTER = "20"
+    INVALID_CHARACTER = "21"
+    REFERENCES_DO_NOT_MATCH = "28"
+    CONTROL_COUNT_MISMATCH = "29"
+    GROUPS_AND_MESSAGES_MIXED = "30"
+    LOWER_LEVEL_EMPTY = "32"
+    OUTSIDE_MESSAGE = "33"
+    TOO_MANY_REPETITIONS = "35"
+
+
+#: Python codec per UNB syntax identifier (0001). Unknown identifiers (e.g. IATB) read as latin-1,
+#: which never fails; UNOA/UNOB are 7-bit, UNOW/UNOY are read as UTF-8.
+SYNTAX_ENCODINGS: dict[str, str] = {
+    "UNOA": "ascii",
+    "UNOB": "ascii",
+    "UNOC": "latin-1",
+    "UNOD": "iso8859-2",
+    "UNOE": "iso8859-5",
+    "UNOF": "iso8859-7",
+    "UNOG": "iso8859-3",
+    "UNOH": "iso8859-4",
+    "UNOI": "iso8859-6",
+    "UNOJ": "iso8859-8",
+    "UNOK": "iso8859-9",
+    "UNOW": "utf-8",
+    "UNOY": "utf-8",
+}
+
+
+def encoding_for(syntax_id: str) -> str:
+    """The Python codec for a UNB syntax identifier; latin-1 when the identifier is unknown."""
+    return SYNTAX_ENCODINGS.get(syntax_id.strip().upper(), "latin-1")
+
+
+def interchange_problems(interchange: Interchange) -> tuple[Problem, ...]:
+    """Every problem of an interchange: its own warnings and errors, then its messages'."""
+    found = [*interchange.warnings, *interchange.errors]
+    for message in interchange.messages:
+        found.extend(message.problems)
+    return tuple(found)
+
+
+def payload_messages(payload: ParsedPayload) -> tuple[Message, ...]:
+    """All messages of a payload, in order, whatever interchange they came in."""
+    return tuple(m for i in payload.interchanges for m in i.messages)
+
+
+def payload_problems(payload: ParsedPayload) -> tuple[Problem, ...]:
+    """Every problem found in a payload, at any level (payload, interchange, message)."""
+    found = list(payload.problems)
+    for interchange in payload.interchanges:
+        found.extend(interchange_problems(interchange))
+    return tuple(found)

@@ -1,0 +1,298 @@
+"""Step 1 of the EDIFACT flow (tokenizer → envelope): text in, `Segment`s out.
+
+Split-based, not character-by-character: the text is cut at segment terminators with
+`str.split`, pieces whose terminator was released (an odd run of release characters before it)
+are glued back, and each segment is cut at element / repetition / component separators. Only a
+segment that contains a release character goes through the (slower) regular expression.
+
+Rules it follows (ISO 9735):
+- `UNA` is optional and gives six characters: component, element, decimal, release,
+  repetition (reserved under versions 1-3), terminator. A space for the release or repetition
+  character means "not used". Another `UNA` may open each concatenated interchange.
+- Without `UNA` the level-A defaults ``:+.? '`` apply, or the level-B information separators
+  (IS1/IS3/IS4) when the element separator after the first tag is IS3.
+- The repetition separator only splits data under syntax version 4, read from each `UNB`;
+  under versions 1-3 (or with no `UNB`) it is ordinary data.
+- Whitespace (CR/LF, blanks) directly after a terminator is not data; a UTF-8 BOM is dropped.
+- A missing final terminator, empty segments, a dangling release character and invalid tags
+  are reported as `Problem`s, never raised. Only the segment limit raises (`InputTooLarge`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
+
+from hub.errors import InputTooLarge, Problem
+from hub.parsing.edifact.model import Segment, SyntaxCode
+
+DEFAULT_MAX_SEGMENTS = 200_000
+_BLANKS = " \r\n\t\v\f"
+_TRAILER_JUNK = _BLANKS + "\x00\x1a"
+_TAG = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
+
+
+class Separators(NamedTuple):
+    """The six service characters, in UNA order. '' means "not used"."""
+
+    component: str = ":"
+    element: str = "+"
+    decimal: str = "."
+    release: str = "?"
+    repetition: str = "*"
+    terminator: str = "'"
+
+    @property
+    def una(self) -> str:
+        """The UNA segment text that announces these separators."""
+        return "UNA" + "".join(c or " " for c in self)
+
+
+LEVEL_A = Separators()
+LEVEL_B = Separators("\x1f", "\x1d", ".", "", "", "\x1c")
+
+
+@dataclass
+class Tokenized:
+    """What the tokenizer found: segments in payload order, and problems on the way."""
+
+    segments: list[Segment] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def tokenize(text: str, *, max_segments: int = DEFAULT_MAX_SEGMENTS) -> Tokenized:
+    """Split EDIFACT `text` into segments (positions from 1, a UNA counts as a segment)."""
+    state = _State(max_segments)
+    text = text.lstrip("\ufeff" + _BLANKS)
+    for una, body in _chunks(text):
+        seps = _separators(una, body, state)
+        _tokenize_body(body, seps, state)
+    return state.result
+
+
+class _State:
+    """Running position, active repetition separator and the growing result."""
+
+    def __init__(self, max_segments: int) -> None:
+        self.max_segments = max_segments
+        self.position = 0
+        self.repetition = ""
+        self.result = Tokenized()
+
+    def problem(self, message: str, code: str, severity: str = "error", tag: str = "") -> None:
+        self.result.problems.append(
+            Problem(message, code, severity, segment_tag=tag, segment_position=self.position)
+        )
+
+    def emit(self, segment: Segment) -> None:
+        self.result.segments.append(segment)
+
+    def next_position(self) -> int:
+        self.position += 1
+        if self.position > self.max_segments:
+            raise InputTooLarge(
+                f"more than {self.max_segments} segments",
+                (Problem(f"segment limit {self.max_segments} exceeded", SyntaxCode.UNSPECIFIED),),
+            )
+        return self.position
+
+
+def _chunks(text: str) -> list[tuple[str | None, str]]:
+    """Cut `text` at each UNA: (the six UNA characters or None, the text it governs)."""
+    chunks: list[tuple[str | None, str]] = []
+    una: str | None = None
+    start = 0
+    if text.startswith("UNA"):
+        una, start = text[3:9], 9
+    while True:
+        seps = _from_una(una) if una is not None and len(una) == 6 else None
+        nxt = _next_una(text, start, seps or LEVEL_A)
+        chunks.append((una, text[start:nxt]))
+        if nxt >= len(text):
+            return chunks
+        una, start = text[nxt + 3 : nxt + 9], nxt + 9
+
+
+def _next_una(text: str, start: int, seps: Separators) -> int:
+    """Offset of the next UNA that follows an unreleased terminator, or len(text)."""
+    hit = text.find("UNA", start)
+    while hit != -1:
+        end = hit
+        while end > start and text[end - 1] in _BLANKS:
+            end -= 1
+        if (
+            end > start
+            and text[end - 1] == seps.terminator
+            and not _released_at(text, end - 1, seps.release)
+        ):
+            return hit
+        hit = text.find("UNA", hit + 1)
+    return len(text)
+
+
+def _released_at(text: str, index: int, release: str) -> bool:
+    """True if the character at `index` is preceded by an odd run of release characters."""
+    if not release:
+        return False
+    run = index
+    while run > 0 and text[run - 1] == release:
+        run -= 1
+    return (index - run) % 2 == 1
+
+
+def _released(text: str, release: str) -> bool:
+    """True if `text` ends with an odd run of release characters (the next char is data)."""
+    return bool(release) and (len(text) - len(text.rstrip(release))) % 2 == 1
+
+
+def _from_una(chars: str) -> Separators:
+    """Separators from the six UNA characters; a space release/repetition means unused."""
+    rel, rep = chars[3].strip(), chars[4].strip()
+    return Separators(chars[0], chars[1], chars[2], rel, rep, chars[5])
+
+
+def _separators(una: str | None, body: str, state: _State) -> Separators:
+    """The separators governing `body`: from its UNA (validated), else sniffed defaults."""
+    state.repetition = ""
+    if una is None:
+        return LEVEL_B if body[3:4] == "\x1d" else LEVEL_A
+    position = state.next_position()
+    state.emit(Segment("UNA", ((una,),), position))
+    if len(una) < 6:
+        state.problem("UNA is truncated", SyntaxCode.UNA_NOT_SUPPORTED, tag="UNA")
+        return LEVEL_A
+    seps = _from_una(una)
+    if not _valid(seps):
+        state.problem(
+            f"UNA service characters {una!r} are unusable, defaults used",
+            SyntaxCode.INVALID_SERVICE_CHARACTER,
+            tag="UNA",
+        )
+        return LEVEL_A
+    return seps
+
+
+def _valid(seps: Separators) -> bool:
+    """Separators must be distinct and non-alphanumeric; the terminator must not be a blank."""
+    used = [c for c in (seps.component, seps.element, seps.release, seps.repetition) if c]
+    used.append(seps.terminator)
+    distinct = len(set(used)) == len(used)
+    return distinct and not any(c.isalnum() for c in used) and seps.terminator != " "
+
+
+def _tokenize_body(body: str, seps: Separators, state: _State) -> None:
+    """Cut `body` at unreleased terminators and turn each piece into a segment."""
+    pieces = body.split(seps.terminator)
+    if seps.release and seps.release in body:
+        pieces = _rejoin(pieces, seps)
+    tail = pieces.pop()
+    for raw in pieces:
+        _segment(raw, seps, state)
+    if tail.strip(_TRAILER_JUNK):
+        _segment(tail, seps, state)
+        state.problem(
+            "last segment has no terminator", SyntaxCode.MISSING, "warning", tag=_tag_of(tail, seps)
+        )
+
+
+def _rejoin(pieces: list[str], seps: Separators) -> list[str]:
+    """Glue back pieces split at a released terminator (``?'``, ``???'``; not ``??'``)."""
+    out: list[str] = []
+    pending: str | None = None
+    for piece in pieces[:-1]:
+        current = piece if pending is None else pending + seps.terminator + piece
+        if _released(current, seps.release):
+            pending = current
+        else:
+            out.append(current)
+            pending = None
+    tail = pieces[-1]
+    out.append(tail if pending is None else pending + seps.terminator + tail)
+    return out
+
+
+def _tag_of(raw: str, seps: Separators) -> str:
+    return raw.lstrip(_BLANKS).split(seps.element, 1)[0][:3]
+
+
+def _segment(raw: str, seps: Separators, state: _State) -> None:
+    """Turn one raw segment into a `Segment` (and learn the syntax version from a UNB)."""
+    raw = raw.lstrip(_BLANKS)
+    if not raw:
+        state.problem("empty segment", SyntaxCode.MISSING, "warning")
+        return
+    position = state.next_position()
+    if seps.release and seps.release in raw:
+        parts, dangling = _split_released(raw, seps, state.repetition)
+        if dangling:
+            state.problem(
+                "release character at end of segment",
+                SyntaxCode.INVALID_VALUE,
+                "warning",
+                tag=raw[:3],
+            )
+    else:
+        parts = _split_plain(raw, seps, state.repetition)
+    segment = _build(parts, position, state)
+    if segment.tag == "UNB":
+        state.repetition = seps.repetition if segment.get(0, 1).strip() == "4" else ""
+    state.emit(segment)
+
+
+Parts = list[list[list[str]]]  # elements → occurrences → components
+
+
+def _split_plain(raw: str, seps: Separators, repetition: str) -> Parts:
+    """Fast path: no release character in the segment."""
+    comp = seps.component
+    if repetition and repetition in raw:
+        return [[occ.split(comp) for occ in el.split(repetition)] for el in raw.split(seps.element)]
+    return [[el.split(comp)] for el in raw.split(seps.element)]
+
+
+@lru_cache(maxsize=32)
+def _scanner(release: str, separators: str) -> re.Pattern[str]:
+    r, s = re.escape(release), re.escape(separators)
+    return re.compile(f"{r}(.?)|([{s}])|([^{r}{s}]+)", re.DOTALL)
+
+
+def _split_released(raw: str, seps: Separators, repetition: str) -> tuple[Parts, bool]:
+    """Slow path: scan tokens, unescaping released characters; also says if one dangles."""
+    parts: Parts = [[[]]]
+    buf: list[str] = []
+    dangling = False
+    for m in _scanner(seps.release, seps.element + seps.component + repetition).finditer(raw):
+        if m.lastindex == 2:
+            parts[-1][-1].append("".join(buf))
+            buf = []
+            if m.group(2) == seps.element:
+                parts.append([[]])
+            elif m.group(2) == repetition:
+                parts[-1].append([])
+        else:
+            text = m.group(m.lastindex or 3)
+            dangling = m.lastindex == 1 and text == ""
+            buf.append(text)
+    parts[-1][-1].append("".join(buf))
+    return parts, dangling
+
+
+def _build(parts: Parts, position: int, state: _State) -> Segment:
+    """Freeze split parts into a `Segment`, checking the tag."""
+    head = parts[0][0]
+    tag = head[0]
+    if not _TAG.match(tag):
+        state.problem(f"invalid segment tag {tag[:10]!r}", SyntaxCode.INVALID_VALUE, tag=tag[:10])
+    elif len(head) > 1 or len(parts[0]) > 1:
+        state.problem(
+            "segment tag has extra components", SyntaxCode.TOO_MANY_CONSTITUENTS, "warning", tag=tag
+        )
+    elements = tuple(tuple(el[0]) for el in parts[1:])
+    if not any(len(el) > 1 for el in parts):
+        return Segment(tag, elements, position)
+    repeats = tuple(
+        (i, tuple(tuple(occ) for occ in el[1:])) for i, el in enumerate(parts[1:]) if len(el) > 1
+    )
+    return Segment(tag, elements, position, repeats)
