@@ -32,6 +32,8 @@ DEFAULT_MAX_SEGMENTS = 200_000
 _BLANKS = " \r\n\t\v\f"
 _TRAILER_JUNK = _BLANKS + "\x00\x1a"
 _TAG = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
+_SERVICE_TAGS = frozenset({"UNA", "UNB"})  # always take the slow path: UNB sets the version
+_GOOD_TAGS: set[str] = set()  # tags already seen valid (bounded: 3-character tags only)
 
 
 class Separators(NamedTuple):
@@ -188,13 +190,26 @@ def _tokenize_body(body: str, seps: Separators, state: _State) -> None:
     if seps.release and seps.release in body:
         pieces = _rejoin(pieces, seps)
     tail = pieces.pop()
+    _check_limit(pieces, state)
+    segments = state.result.segments
     for raw in pieces:
-        _segment(raw, seps, state)
+        segment = _plain(raw, seps, state) or _segment(raw, seps, state)
+        if segment is not None:
+            segments.append(segment)
     if tail.strip(_TRAILER_JUNK):
-        _segment(tail, seps, state)
-        state.problem(
-            "last segment has no terminator", SyntaxCode.MISSING, "warning", tag=_tag_of(tail, seps)
-        )
+        last = _segment(tail, seps, state)
+        segments.extend([last] if last else [])
+        tag = _tag_of(tail, seps)
+        state.problem("last segment has no terminator", SyntaxCode.MISSING, "warning", tag=tag)
+
+
+def _check_limit(pieces: list[str], state: _State) -> None:
+    """Raise `InputTooLarge` before building segments the limit would refuse anyway."""
+    if len(pieces) + state.position > state.max_segments:
+        real = sum(1 for p in pieces if p.strip(_BLANKS))
+        if real + state.position > state.max_segments:
+            state.position = state.max_segments
+            state.next_position()
 
 
 def _rejoin(pieces: list[str], seps: Separators) -> list[str]:
@@ -217,12 +232,26 @@ def _tag_of(raw: str, seps: Separators) -> str:
     return raw.lstrip(_BLANKS).split(seps.element, 1)[0][:3]
 
 
-def _segment(raw: str, seps: Separators, state: _State) -> None:
-    """Turn one raw segment into a `Segment` (and learn the syntax version from a UNB)."""
+def _plain(raw: str, seps: Separators, state: _State) -> Segment | None:
+    """Fast path for the common segment: no release, no repetition, a known-good tag."""
+    raw = raw.lstrip(_BLANKS)
+    if not raw or (seps.release and seps.release in raw) or state.repetition:
+        return None
+    parts = raw.split(seps.element)
+    tag = parts[0]
+    if tag not in _GOOD_TAGS:
+        return None
+    comp = seps.component
+    state.position += 1
+    return Segment(tag, tuple([tuple(p.split(comp)) for p in parts[1:]]), state.position)
+
+
+def _segment(raw: str, seps: Separators, state: _State) -> Segment | None:
+    """Any segment: released characters, repetitions, odd tags; learns the version from UNB."""
     raw = raw.lstrip(_BLANKS)
     if not raw:
         state.problem("empty segment", SyntaxCode.MISSING, "warning")
-        return
+        return None
     position = state.next_position()
     if seps.release and seps.release in raw:
         parts, dangling = _split_released(raw, seps, state.repetition)
@@ -238,7 +267,7 @@ def _segment(raw: str, seps: Separators, state: _State) -> None:
     segment = _build(parts, position, state)
     if segment.tag == "UNB":
         state.repetition = seps.repetition if segment.get(0, 1).strip() == "4" else ""
-    state.emit(segment)
+    return segment
 
 
 Parts = list[list[list[str]]]  # elements → occurrences → components
@@ -283,6 +312,8 @@ def _build(parts: Parts, position: int, state: _State) -> Segment:
     """Freeze split parts into a `Segment`, checking the tag."""
     head = parts[0][0]
     tag = head[0]
+    if _TAG.match(tag) and tag not in _SERVICE_TAGS:
+        _GOOD_TAGS.add(tag)
     if not _TAG.match(tag):
         state.problem(f"invalid segment tag {tag[:10]!r}", SyntaxCode.INVALID_VALUE, tag=tag[:10])
     elif len(head) > 1 or len(parts[0]) > 1:
