@@ -100,12 +100,17 @@ def _authorise(file: ContainerFile, wanted: Authorisation) -> GateAuthorised:
 
 
 def light_changes(file: ContainerFile) -> list[Event]:
-    """Lights whose colour or value differs from what was last seen; remembers the new ones."""
+    """Lights whose colour or value differs from what was last seen; remembers the new ones.
+
+    A light never seen before starts grey: if it is still grey, it is remembered silently.
+    """
     events: list[Event] = []
     for name, light in file.lights().items():
         seen = file.lights_seen.get(name.value)
         if seen != light:
+            file.lights_seen[name.value] = light
+            if seen is None and light.colour is Colour.GREY:
+                continue
             old = seen.colour if seen else Colour.GREY
             events.append(LightChanged(file.container, name, old, light.colour, light.value))
-            file.lights_seen[name.value] = light
     return events
