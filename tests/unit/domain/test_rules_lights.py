@@ -243,3 +243,14 @@ def test_a_new_value_of_the_same_colour_is_published() -> None:
     changed = of_type(story.ok(CUSTOMS, customs(S.FASFC)), LightChanged)
 
     assert [(e.old, e.new, e.value) for e in changed] == [(Colour.ORANGE, Colour.ORANGE, "fasfc")]
+
+
+def test_a_light_never_seen_and_still_grey_is_not_published() -> None:
+    story = Story()
+
+    events = story.ok(AGENT, release(), FORWARDER)
+
+    assert of_type(events, LightChanged) == [
+        LightChanged(CONTAINER, LightName.COMMERCIAL, Colour.GREY, Colour.GREEN, "ok")
+    ]
+    assert of_type(story.ok(CUSTOMS, customs(S.UNKNOWN)), LightChanged) == []
