@@ -1,0 +1,299 @@
+"""Prepaid tokens for transport operators: subscriptions, the append-only ledger, the balance.
+
+The rules (DESIGN.md, "Tokens"; the price list, VAT and `needs_token` are in `hub.domain.billing`
+and re-exported here):
+- **Period**: a subscription bought at ``T`` is usable from ``T`` (inclusive) until
+  ``T + 365 days`` (exclusive), 365 times 24 h whatever the calendar. Then its unused tokens
+  expire; nothing carries over to a renewal, which is a new subscription.
+- **Upgrade** within the period to a higher tier costs the net price difference (+ VAT), keeps
+  the end date, and leaves the new tier's allowance less the tokens already used.
+- One token per charged action, returned if the release is revoked; never refunded in money.
+
+The ledger is a list of `TokenEntry` values, only ever appended to. Every figure is derived from
+it: remaining = grants + upgrades - consumptions + refunds - expiries. The decision functions
+(`purchase`, `upgrade`, `consume`, `refund`, `expire`) read the entries and return the entries to
+append, or a `Refusal`, and never change anything themselves.
+
+**Unlimited tiers** (High, API): a consumption is still recorded, so that it is idempotent and
+can be refunded, but it carries 0 tokens; the balance reports ``remaining=None``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from hub.domain.billing import TIERS, Quote, vat_quote
+from hub.domain.billing import TerminalAccess as TerminalAccess
+from hub.domain.billing import Tier as Tier
+from hub.domain.billing import TokenAction as TokenAction
+from hub.domain.billing import needs_token as needs_token
+from hub.domain.billing import price_quote as price_quote
+from hub.domain.refusals import Refusal
+
+PERIOD = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One party's subscription: usable from `starts_at` (inclusive) to `ends_at` (exclusive)."""
+
+    subscription_id: str
+    party: str
+    tier: Tier
+    starts_at: datetime
+    ends_at: datetime
+
+    def is_active(self, at: datetime) -> bool:
+        """True while the period runs (day 0 up to, not including, day 365)."""
+        return self.starts_at <= at < self.ends_at
+
+
+class EntryKind(enum.StrEnum):
+    """What a ledger entry records."""
+
+    GRANT = "grant"
+    CONSUME = "consume"
+    REFUND = "refund"
+    UPGRADE = "upgrade"
+    EXPIRE = "expire"
+
+
+@dataclass(frozen=True)
+class TokenEntry:
+    """One append-only ledger line; `tokens` is never negative, `kind` gives the direction.
+
+    `cause` names the message or command that caused it; `key` is its idempotency key (for a
+    consumption the caller's, e.g. ``f"{release_key}:{action}"``; a refund repeats the key of
+    the consumption it returns). `tier` is the tier granted (GRANT, UPGRADE); `money_net` and
+    `money_vat` what was paid for it.
+    """
+
+    kind: EntryKind
+    party: str
+    subscription_id: str
+    tokens: int
+    at: datetime
+    cause: str
+    key: str
+    tier: Tier | None = None
+    money_net: Decimal = Decimal("0.00")
+    money_vat: Decimal = Decimal("0.00")
+
+    @property
+    def signed(self) -> int:
+        """The entry's effect on the remaining tokens."""
+        taken = self.kind in (EntryKind.CONSUME, EntryKind.EXPIRE)
+        return -self.tokens if taken else self.tokens
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Derived from the entries: tokens left (None when unlimited) and tokens used (net)."""
+
+    remaining: int | None
+    used: int
+    unlimited: bool
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """A bought or upgraded subscription, the ledger entry to append, and the price to charge."""
+
+    subscription: Subscription
+    entry: TokenEntry
+    quote: Quote
+
+
+def balance(
+    entries: Iterable[TokenEntry], at: datetime, subscription_id: str | None = None
+) -> Balance:
+    """The balance as the ledger stands at `at`, over all subscriptions or just one.
+
+    Counts the entries dated at or before `at`. A subscription past its end keeps showing its
+    tokens until `expire` has recorded their expiry; `consume` checks the period itself.
+    """
+    seen = [e for e in entries if e.at <= at and subscription_id in (None, e.subscription_id)]
+    unlimited = any(_unlimited(seen, sid) for sid in {e.subscription_id for e in seen})
+    used = sum(e.tokens for e in seen if e.kind is EntryKind.CONSUME) - sum(
+        e.tokens for e in seen if e.kind is EntryKind.REFUND
+    )
+    remaining = sum(e.signed for e in seen)
+    return Balance(None if unlimited else remaining, used, unlimited)
+
+
+def purchase(
+    party: str, tier: Tier, party_country: str, at: datetime, subscription_id: str, cause: str
+) -> Purchase:
+    """Buy `tier` at `at`: a new subscription for one period and the GRANT of its allowance."""
+    subscription = Subscription(subscription_id, party, tier, at, at + PERIOD)
+    quote = price_quote(tier, party_country)
+    grant = _paid(EntryKind.GRANT, subscription, TIERS[tier].allowance or 0, at, cause, quote)
+    return Purchase(subscription, grant, quote)
+
+
+def upgrade(
+    entries: Sequence[TokenEntry],
+    subscription: Subscription,
+    tier: Tier,
+    party_country: str,
+    at: datetime,
+    cause: str,
+) -> Purchase | Refusal:
+    """Move an active subscription to a higher tier for the price difference; same end date.
+
+    The UPGRADE entry adds the difference of the allowances (Low → Medium: 1,975), so a Low
+    subscription with 10 tokens used has 2,000 - 10 = 1,990 left. Refused for the same or a
+    lower tier, and once the period is over (buy a new subscription instead).
+    """
+    current = _current_tier(entries, subscription)
+    problem = _upgrade_problem(entries, subscription, current, tier, at)
+    if problem is not None:
+        return problem
+    old, new = TIERS[current], TIERS[tier]
+    quote = vat_quote(new.price - old.price, party_country)
+    tokens = 0 if new.allowance is None or old.allowance is None else new.allowance - old.allowance
+    upgraded = replace(subscription, tier=tier)
+    return Purchase(upgraded, _paid(EntryKind.UPGRADE, upgraded, tokens, at, cause, quote), quote)
+
+
+def consume(
+    entries: Sequence[TokenEntry],
+    subscription: Subscription | None,
+    party: str,
+    key: str,
+    cause: str,
+    at: datetime,
+) -> list[TokenEntry] | Refusal:
+    """Charge one token for the action `key`; [] if `key` is already charged and not refunded.
+
+    Refused ("not enough tokens: ...") without an active subscription of `party`, or with no
+    token left. An unlimited subscription records the consumption with 0 tokens.
+    """
+    if _open_consumption(entries, key) is not None:
+        return []
+    if subscription is None or subscription.party != party:
+        return Refusal(f"not enough tokens: {party} has no subscription", "not-enough-tokens")
+    if not _usable(entries, subscription, at):
+        ended = subscription.ends_at.isoformat()
+        return Refusal(f"not enough tokens: subscription ended {ended}", "not-enough-tokens")
+    return _charge(entries, subscription, key, cause, at)
+
+
+def refund(
+    entries: Sequence[TokenEntry], key: str, cause: str, at: datetime
+) -> list[TokenEntry] | Refusal:
+    """Return the token charged for `key` (the release was revoked or withdrawn), at most once.
+
+    [] when nothing is charged under `key` (never charged, or already refunded). Refused once the
+    subscription has expired: its tokens are gone, and tokens are never refunded in money.
+    """
+    charged = _open_consumption(entries, key)
+    if charged is None:
+        return []
+    if _expired(entries, charged.subscription_id):
+        return Refusal(
+            f"token for {key} not returned: subscription {charged.subscription_id} has expired",
+            "subscription-expired",
+        )
+    sid = charged.subscription_id
+    return [TokenEntry(EntryKind.REFUND, charged.party, sid, charged.tokens, at, cause, key)]
+
+
+def expire(
+    entries: Sequence[TokenEntry], subscription: Subscription, at: datetime
+) -> list[TokenEntry]:
+    """At or after the end of the period, the EXPIRE entry for all unused tokens; once only."""
+    sid = subscription.subscription_id
+    if at < subscription.ends_at or _expired(entries, sid):
+        return []
+    unused = sum(e.signed for e in entries if e.subscription_id == sid)
+    cause = f"subscription {sid} ended {subscription.ends_at.isoformat()}"
+    return [
+        TokenEntry(EntryKind.EXPIRE, subscription.party, sid, unused, at, cause, f"{sid}:expire")
+    ]
+
+
+def consumption_key(release_key: str, action: str) -> str:
+    """The idempotency key of one charged action on one release right."""
+    return f"{release_key}:{action}"
+
+
+# --- reading the ledger ---------------------------------------------------------------------
+
+
+def _open_consumption(entries: Iterable[TokenEntry], key: str) -> TokenEntry | None:
+    """The consumption under `key` that has not been refunded, if any."""
+    charged: TokenEntry | None = None
+    for entry in entries:
+        if entry.key == key and entry.kind is EntryKind.CONSUME:
+            charged = entry
+        elif entry.key == key and entry.kind is EntryKind.REFUND:
+            charged = None
+    return charged
+
+
+def _expired(entries: Iterable[TokenEntry], subscription_id: str) -> bool:
+    return any(e.kind is EntryKind.EXPIRE and e.subscription_id == subscription_id for e in entries)
+
+
+def _unlimited(entries: Sequence[TokenEntry], subscription_id: str) -> bool:
+    """An unlimited tier was granted or upgraded to, and the subscription has not expired."""
+    own = [e for e in entries if e.subscription_id == subscription_id]
+    granted = any(e.tier is not None and TIERS[e.tier].allowance is None for e in own)
+    return granted and not _expired(own, subscription_id)
+
+
+def _current_tier(entries: Iterable[TokenEntry], subscription: Subscription) -> Tier:
+    """The highest tier granted to the subscription so far (redelivery-safe)."""
+    tiers = [e.tier for e in entries if e.subscription_id == subscription.subscription_id]
+    return max([subscription.tier, *(t for t in tiers if t)], key=lambda t: TIERS[t].rank)
+
+
+def _paid(
+    kind: EntryKind, subscription: Subscription, tokens: int, at: datetime, cause: str, quote: Quote
+) -> TokenEntry:
+    """The GRANT or UPGRADE entry of a purchase, with the tier bought and the money paid."""
+    sid, tier = subscription.subscription_id, subscription.tier
+    key = f"{sid}:grant" if kind is EntryKind.GRANT else f"{sid}:upgrade:{tier}"
+    party = subscription.party
+    return TokenEntry(kind, party, sid, tokens, at, cause, key, tier, quote.net, quote.vat)
+
+
+def _charge(
+    entries: Sequence[TokenEntry], subscription: Subscription, key: str, cause: str, at: datetime
+) -> list[TokenEntry] | Refusal:
+    """One token off a usable subscription (0 when unlimited), or "not enough tokens"."""
+    sid, party = subscription.subscription_id, subscription.party
+    left = balance(entries, at, sid)
+    if left.remaining is not None and left.remaining < 1:
+        return Refusal(
+            f"not enough tokens: {party} has used all {left.used} tokens of its "
+            f"{subscription.tier} subscription {sid}",
+            "not-enough-tokens",
+        )
+    tokens = 0 if left.unlimited else 1
+    return [TokenEntry(EntryKind.CONSUME, party, sid, tokens, at, cause, key)]
+
+
+def _usable(entries: Sequence[TokenEntry], subscription: Subscription, at: datetime) -> bool:
+    """Within its period, and its expiry not yet recorded."""
+    return subscription.is_active(at) and not _expired(entries, subscription.subscription_id)
+
+
+def _upgrade_problem(
+    entries: Sequence[TokenEntry],
+    subscription: Subscription,
+    current: Tier,
+    tier: Tier,
+    at: datetime,
+) -> Refusal | None:
+    if TIERS[tier].rank <= TIERS[current].rank:
+        return Refusal(f"{tier} is not an upgrade of {current}", "not-an-upgrade")
+    if not _usable(entries, subscription, at):
+        ended = subscription.ends_at.isoformat()
+        return Refusal(f"subscription ended {ended}; buy a new one", "subscription-ended")
+    return None
