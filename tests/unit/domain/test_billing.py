@@ -13,14 +13,20 @@ from hub.domain.billing import (
     EU_MEMBER_STATES,
     BillingRow,
     ContainerRecord,
+    MovementKind,
+    WalletMovement,
     contribution_split,
+    debit,
     euro,
     from_cents,
     monthly_report,
     parse_month,
     to_cents,
+    top_up,
     vat_quote,
+    wallet_balance,
 )
+from hub.domain.refusals import Refusal
 from hub.domain.roles import RELEASE_PARTY, SHIP_AGENT, TERMINAL_OPERATOR
 
 
@@ -126,3 +132,44 @@ def test_a_month_is_yyyy_mm(month: str) -> None:
     with pytest.raises(ValueError):
         parse_month(month)
     assert parse_month("2024-05") == (2024, 5)
+
+
+# --- wallet ------------------------------------------------------------------------------------
+
+AT = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def funded(amount: str) -> list[WalletMovement]:
+    movement = top_up(Decimal(amount), "bank transfer 1", AT)
+    assert isinstance(movement, WalletMovement)
+    return [movement]
+
+
+def test_a_debit_takes_the_gross_price_and_the_balance_follows() -> None:
+    wallet = funded("200.00")
+    price = vat_quote(Decimal("125.00"), "BE").gross
+    movement = debit(wallet, price, "buy low S1", AT)
+    assert movement == WalletMovement(MovementKind.DEBIT, Decimal("151.25"), AT, "buy low S1")
+    assert wallet_balance([*wallet, movement]) == Decimal("48.75")
+
+
+def test_a_wallet_short_of_the_amount_refuses_and_nothing_changes() -> None:
+    wallet = funded("151.24")
+    refused = debit(wallet, Decimal("151.25"), "buy low S1", AT)
+    assert isinstance(refused, Refusal) and refused.code == "insufficient-funds"
+    assert "151.24" in refused.reason and "151.25" in refused.reason
+    assert wallet_balance(wallet) == Decimal("151.24")
+
+
+def test_an_exact_balance_is_enough() -> None:
+    assert isinstance(debit(funded("151.25"), Decimal("151.25"), "buy", AT), WalletMovement)
+
+
+@pytest.mark.parametrize("amount", ["0", "-5.00", "1.005"])
+def test_amounts_are_positive_whole_cents(amount: str) -> None:
+    for result in (top_up(Decimal(amount), "x", AT), debit(funded("10"), Decimal(amount), "x", AT)):
+        assert isinstance(result, Refusal) and result.code == "invalid-amount"
+
+
+def test_an_empty_wallet_holds_nothing() -> None:
+    assert wallet_balance([]) == Decimal("0.00")
