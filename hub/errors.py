@@ -10,6 +10,7 @@
     └── TransientError            retried with bounded backoff, the message is not acked
         ├── BrokerUnavailable
         └── DatabaseUnavailable
+            └── ConcurrencyConflict   another process changed the same rows; retry
 
 Business refusals (no tokens, not the holder, unknown party, ...) are *not* exceptions: they are
 events returned by the domain (see `hub.domain.events.ActionRefused`).
@@ -120,3 +121,7 @@ class BrokerUnavailable(TransientError):
 
 class DatabaseUnavailable(TransientError):
     """The database cannot be reached or the transaction could not be committed."""
+
+
+class ConcurrencyConflict(DatabaseUnavailable):
+    """A unique-key race or serialisation failure with another hub process: retry."""

@@ -1,0 +1,220 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations in `migrations/` create it.
+
+- `container_files`: one row per container, the aggregate as a JSON document; the row lock
+  (SELECT ... FOR UPDATE) serialises concurrent changes to one container.
+- `bl_customs`, `bl_links`: customs status per bill of lading and the B/L ↔ container links.
+- `inbox`: one row per processed interchange / XML message (deduplication).
+- `outbox`: outbound messages written in the same transaction as the state; a relay publishes.
+- `audit`: append-only, hash-chained; `audit_head` is the single row that orders appends.
+- `quarantine`: rejected payloads kept with their reason, for replay.
+- `partners`, token and wallet tables: registry and money.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on PostgreSQL (timestamptz) and SQLite (naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if not isinstance(value, datetime):
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("party_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("vat", String(32), nullable=False, default=""),
+    Column("eori", String(32), nullable=False, default=""),
+    Column("country", String(2), nullable=False, default=""),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("roles", JSON, nullable=False),
+    Column("edi_ids", JSON, nullable=False),
+    Column("broker_user", String(64), unique=True),
+    Column("terminals", JSON, nullable=False),
+    Column("outbound_format", String(8), nullable=False, default="edifact"),
+    Column("profile", JSON, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+container_files = Table(
+    "container_files",
+    metadata,
+    Column("container", String(11), primary_key=True),
+    Column("doc", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False, default=""),
+    Column("terminal", String(35), nullable=False, default=""),
+    Column("expires_at", UtcDateTime(), index=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+bl_customs = Table(
+    "bl_customs",
+    metadata,
+    Column("bill_of_lading", String(70), primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+bl_links = Table(
+    "bl_links",
+    metadata,
+    Column("bill_of_lading", String(70), primary_key=True),
+    Column("container", String(11), primary_key=True),
+    Index("ix_bl_links_container", "container"),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sender", String(64), nullable=False),
+    Column("dedup_key", String(300), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("payload_sha256", String(64), nullable=False),
+    UniqueConstraint("sender", "dedup_key", name="uq_inbox_sender_key"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("routing_key", String(128), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("message_type", String(32), nullable=False),
+    Column("container", String(11), nullable=False, default=""),
+    Column("headers", JSON, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Index("ix_outbox_unsent", "sent_at", "id"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("container", String(11), nullable=False, default=""),
+    Column("message_ref", String(300), nullable=False, default=""),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_container", "container"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_seq", Id, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("broker_user", String(64), nullable=False, default=""),
+    Column("sender", String(64), nullable=False, default=""),
+    Column("content_type", String(64), nullable=False, default=""),
+    Column("reason", Text, nullable=False),
+    Column("problems", JSON, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False, default="held"),
+    Column("resolved_at", UtcDateTime()),
+)
+
+token_entries = Table(
+    "token_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("party", String(64), nullable=False, index=True),
+    Column("subscription_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("tokens", Integer, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("cause", String(300), nullable=False),
+    Column("key", String(300), nullable=False, default=""),
+    Column("details", JSON, nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("party", String(64), nullable=False, index=True),
+    Column("tier", String(16), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+wallet_movements = Table(
+    "wallet_movements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("party", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("cause", String(300), nullable=False),
+)
+
+wallets = Table(
+    "wallets",
+    metadata,
+    Column("party", String(64), primary_key=True),
+    Column("wallet_id", String(64), nullable=False, unique=True),
+    Column("paired_at", UtcDateTime(), nullable=False),
+)
+
+processed_markers = Table(
+    "processed_markers",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+)
