@@ -1,0 +1,66 @@
+"""Settings, read from the environment once, as a frozen value whose repr hides passwords."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]+:)([^@]*)(@)")
+
+
+def mask_url(url: str) -> str:
+    """``amqp://user:secret@host`` → ``amqp://user:***@host``."""
+    return _PASSWORD_IN_URL.sub(r"\1***\3", url)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Unset `amqp_url` means the in-process transport."""
+
+    database_url: str = "sqlite:///hub.db"
+    amqp_url: str = field(default="", repr=False)
+    prefetch: int = 200
+    batch_size: int = 100
+    batch_wait: float = 0.2
+    hub_id: str = "CPUHUB"
+    max_bytes: int = 10_000_000
+    max_segments: int = 200_000
+    max_xml_bytes: int = 1_000_000
+    max_xml_depth: int = 64
+    expiry_every: float = 30.0
+    contribution_cents: int = 1000
+    reminder_days: int = 30
+    broker_credentials: str = "var/broker-credentials.json"
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and "url" in f.name:
+                value = mask_url(value)
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    @property
+    def embedded(self) -> bool:
+        return not self.amqp_url
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read `HUB_*` variables; anything unset keeps its default."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"HUB_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            kind = type(getattr(cls(), f.name))
+            values[f.name] = kind(raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def credentials_path(self) -> Path:
+        return Path(self.broker_credentials)

@@ -1,0 +1,137 @@
+"""Execute canonical commands against container files: policy checks, rules, side tables.
+
+Policy that needs the registry lives here (is the recipient registered and active? does the
+sender hold the role? does the accept cost a token?); the pure rules live in `hub.domain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from hub.domain import commands as c
+from hub.domain import rules
+from hub.domain.events import ActionRefused, Event
+from hub.domain.lifecycle import Context
+from hub.domain.model import Actor, ContainerFile
+from hub.domain.observations import apply_bl_status
+from hub.domain.partners import Partner
+from hub.service_layer.ports import UnitOfWork
+
+TokenGate = Callable[[UnitOfWork, ContainerFile, Any, Partner, str, datetime], str]
+"""Charges a token when the action needs one; returns '' or the reason it cannot."""
+
+
+def no_tokens(
+    uow: UnitOfWork, file: ContainerFile, cmd: Any, p: Partner, ref: str, at: datetime
+) -> str:
+    """A token gate for deployments without token accounting."""
+    return ""
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What one command did to one container."""
+
+    container: str
+    command: Any
+    events: tuple[Event, ...]
+
+    @property
+    def refused(self) -> ActionRefused | None:
+        return next((e for e in self.events if isinstance(e, ActionRefused)), None)
+
+
+def actor_of(partner: Partner) -> Actor:
+    return Actor(partner.party_id, frozenset(partner.roles), tuple(partner.terminals))
+
+
+def execute(
+    uow: UnitOfWork,
+    cmd: Any,
+    sender: Partner,
+    now: datetime,
+    message_ref: str,
+    charge: TokenGate = no_tokens,
+) -> list[Execution]:
+    """Apply `cmd` to every container it concerns."""
+    if isinstance(cmd, c.RecordCustomsStatus) and cmd.bill_of_lading:
+        uow.files.set_bl_status(cmd.bill_of_lading, cmd.status, now)
+        targets = uow.files.containers_for_bl(cmd.bill_of_lading)
+        return [
+            _one(uow, replace(cmd, container=t), sender, now, message_ref, charge) for t in targets
+        ]
+    if isinstance(cmd, c.LinkBillsOfLading):
+        return [
+            _one(uow, replace(cmd, containers=(t,)), sender, now, message_ref, charge)
+            for t in cmd.containers
+        ]
+    return [_one(uow, cmd, sender, now, message_ref, charge)]
+
+
+def _container_of(cmd: Any) -> str:
+    if isinstance(cmd, c.LinkBillsOfLading):
+        return cmd.containers[0]
+    return str(cmd.container)
+
+
+def _one(
+    uow: UnitOfWork, cmd: Any, sender: Partner, now: datetime, ref: str, charge: TokenGate
+) -> Execution:
+    container = _container_of(cmd)
+    file = uow.files.get(container)
+    recipient = _recipient(uow, cmd)
+    if isinstance(recipient, str):
+        return Execution(container, cmd, (ActionRefused(container, type(cmd).__name__, recipient),))
+    _prepare(uow, file, cmd)
+    events = rules.apply(file, cmd, Context(actor_of(sender), now, recipient))
+    refusal = next((e for e in events if isinstance(e, ActionRefused)), None)
+    if refusal is None:
+        reason = charge(uow, file, cmd, sender, ref, now)
+        if reason:
+            refusal = ActionRefused(container, type(cmd).__name__, reason, "12")
+            events = [refusal]
+    if refusal is not None:
+        return Execution(container, cmd, tuple(events))
+    _link_side_tables(uow, file, cmd)
+    uow.files.save(file)
+    return Execution(container, cmd, tuple(events))
+
+
+def _recipient(uow: UnitOfWork, cmd: Any) -> Actor | str | None:
+    """The party a release / transfer goes to, resolved; a reason string when refused."""
+    ref = getattr(cmd, "release_to", None) or getattr(cmd, "transfer_to", None)
+    if ref is None:
+        return None
+    partner = uow.partners.resolve(ref)
+    if partner is None:
+        return f"party {ref} is not registered"
+    if partner.status != "active":
+        return f"party {ref} is not active (status {partner.status})"
+    return actor_of(partner)
+
+
+def _prepare(uow: UnitOfWork, file: ContainerFile, cmd: Any) -> None:
+    """Bring known B/L customs statuses into a file that a release names."""
+    for bl in getattr(cmd, "bills_of_lading", ()) or ():
+        status = uow.files.bl_status(bl)
+        if status is not None:
+            apply_bl_status(file, bl, status)
+
+
+def _link_side_tables(uow: UnitOfWork, file: ContainerFile, cmd: Any) -> None:
+    for bl in file.bills_of_lading():
+        uow.files.link_bl(bl, file.container)
+
+
+def settle_due(uow: UnitOfWork, now: datetime, limit: int = 500) -> list[Execution]:
+    """Expire rights whose time has come and withdraw their authorisations."""
+    done: list[Execution] = []
+    for container in uow.files.due_for_expiry(now, limit):
+        file = uow.files.get(container)
+        events = rules.settle(file, now)
+        uow.files.save(file)
+        done.append(Execution(container, None, tuple(events)))
+    return done

@@ -1,0 +1,105 @@
+"""From raw payload to mapped business messages: syntax, then semantics, format by format.
+
+A payload becomes one or more `Unit`s: an EDIFACT interchange, or one XML document. A unit is
+what deduplication, sender checks and CONTRL work on; its messages are what APERAK answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from hub.errors import InputTooLarge, PermanentError, Problem, SyntaxRejected
+from hub.mappers.base import MappedMessage
+from hub.mappers.edifact import map_edifact_message
+from hub.mappers.xml import map_xml_document
+from hub.parsing.edifact import looks_like_edifact, parse_edifact
+from hub.parsing.edifact.model import Interchange
+from hub.parsing.xml import XmlDocument, looks_like_xml, parse_xml
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits; past them a message is rejected with a clear reason."""
+
+    max_bytes: int = 10_000_000
+    max_segments: int = 200_000
+    max_xml_bytes: int = 1_000_000
+    max_xml_depth: int = 64
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One interchange or one XML document, parsed and mapped."""
+
+    format: str
+    dedup_key: str
+    claimed_sender: str
+    messages: tuple[MappedMessage, ...] = ()
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    interchange: Interchange | None = None
+    xml: XmlDocument | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> str:
+        return self.dedup_key
+
+
+def sha256(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def read_units(payload: bytes, *, strict: bool = False, limits: Limits = Limits()) -> list[Unit]:
+    """Parse and map a payload; raises `PermanentError` when nothing in it can be read."""
+    if len(payload) > limits.max_bytes:
+        raise InputTooLarge(f"payload of {len(payload)} bytes exceeds {limits.max_bytes}")
+    if looks_like_xml(payload):
+        doc = parse_xml(payload, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
+        return [_xml_unit(doc)]
+    if looks_like_edifact(payload):
+        parsed = parse_edifact(payload, strict=strict, max_segments=limits.max_segments)
+        problems = tuple(parsed.problems)
+        units = [_edifact_unit(ic, payload) for ic in parsed.interchanges]
+        if not units:
+            raise SyntaxRejected("no interchange or message found", problems)
+        return units
+    raise SyntaxRejected(
+        "payload is neither EDIFACT nor XML",
+        (Problem("expected UNA, UNB or UNH (EDIFACT) or an XML document", code="2"),),
+    )
+
+
+def _edifact_unit(ic: Interchange, payload: bytes) -> Unit:
+    key = (
+        f"edifact:{ic.sender}:{ic.recipient}:{ic.control_ref}"
+        if ic.enveloped
+        else f"edifact-bare:{sha256(payload)}"
+    )
+    messages = tuple(map_edifact_message(m) for m in ic.messages)
+    return Unit(
+        format="edifact",
+        dedup_key=key,
+        claimed_sender=ic.sender,
+        messages=messages,
+        errors=tuple(ic.errors),
+        warnings=tuple(ic.warnings),
+        interchange=ic,
+    )
+
+
+def _xml_unit(doc: XmlDocument) -> Unit:
+    mapped = map_xml_document(doc)
+    return Unit(
+        format="xml",
+        dedup_key=f"xml:{doc.message_id}",
+        claimed_sender=doc.sender.code if doc.sender else "",
+        messages=(mapped,),
+        xml=doc,
+    )
+
+
+def describe(error: PermanentError) -> list[dict[str, object]]:
+    """Problems of a permanent error as JSON-friendly dicts."""
+    return [p.as_dict() for p in error.problems] or [{"message": error.reason}]

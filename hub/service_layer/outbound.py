@@ -1,0 +1,155 @@
+"""Outbound messages: acknowledgements to senders, gate messages to terminals, notifications.
+
+Routing: acknowledgements and notifications go to exchange `hub.partner` with the party id as
+routing key; gate authorisations and withdrawals to `hub.gate` with the terminal code. The
+format follows the receiving partner's profile (EDIFACT or XML); senders get acknowledgements
+in the format they sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from hub.domain import events as e
+from hub.domain.partners import Partner
+from hub.errors import PermanentError, Problem
+from hub.mappers.base import MappedMessage
+from hub.parsing.edifact.model import Interchange
+from hub.rendering import edifact as edi
+from hub.rendering import xml as xml_out
+from hub.service_layer.intake import Unit
+from hub.service_layer.notifications import event_details, notifications_for
+from hub.service_layer.ports import Delivery, Outgoing, UnitOfWork
+
+PARTNER_EXCHANGE = "hub.partner"
+GATE_EXCHANGE = "hub.gate"
+EDIFACT = "application/edifact"
+XML = "application/xml"
+
+__all__ = ["acknowledgement", "contrl", "event_details", "for_event", "payload_rejection"]
+
+
+def control_ref() -> str:
+    """A fresh interchange control reference (UNB 0020, at most 14 characters)."""
+    return uuid.uuid4().hex[:14].upper()
+
+
+def _subject(unit: Unit, mapped: MappedMessage, sender: Partner, hub_id: str) -> edi.AckSubject:
+    ic = unit.interchange
+    assert ic is not None
+    message = next((m for m in ic.messages if m.ref == mapped.ref), None)
+    subject = edi.AckSubject.of(ic, message)
+    if not ic.enveloped:
+        subject = replace(subject, sender=_edi_id(sender), recipient=hub_id)
+    return subject
+
+
+def acknowledgement(
+    unit: Unit,
+    mapped: MappedMessage,
+    accepted: bool,
+    problems: Sequence[Problem],
+    sender: Partner,
+    hub_id: str,
+    now: datetime,
+) -> list[Outgoing]:
+    """APERAK (EDIFACT) or XML acknowledgement for one business message."""
+    if unit.format == "xml":
+        body = xml_out.render_xml_ack(mapped.ref, sender.party_id, accepted, problems, now=now)
+        return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, XML, "ack")]
+    if unit.interchange is None or mapped.type in ("CONTRL", "APERAK"):
+        return []
+    subject = _subject(unit, mapped, sender, hub_id)
+    errors = [] if accepted else (list(problems) or [Problem(f"message is {mapped.status}")])
+    text = edi.render_aperak(subject, errors, now=now, control_ref=control_ref())
+    body = edi.encode_rendered(text, subject.syntax_id)
+    return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, EDIFACT, "APERAK")]
+
+
+def contrl(
+    unit: Unit, sender: Partner, hub_id: str, now: datetime, problems: Sequence[Problem]
+) -> list[Outgoing]:
+    """CONTRL for an interchange when UNB asks for one or the profile does (never for CONTRL)."""
+    ic = unit.interchange
+    if unit.format != "edifact" or ic is None:
+        return []
+    if not edi.should_send_contrl(ic, bool(sender.wants_contrl)):
+        return []
+    return [replace(_contrl(ic, problems, now), routing_key=sender.party_id)]
+
+
+def _contrl(ic: Interchange, problems: Sequence[Problem], now: datetime) -> Outgoing:
+    text = edi.render_contrl(ic, now=now, control_ref=control_ref(), extra=problems)
+    body = edi.encode_rendered(text, ic.syntax_id or "UNOC")
+    return Outgoing(PARTNER_EXCHANGE, "", body, EDIFACT, "CONTRL")
+
+
+def payload_rejection(
+    delivery: Delivery, sender: Partner, error: PermanentError, hub_id: str, now: datetime
+) -> list[Outgoing]:
+    """A payload nothing could be read from: answered in the format it seems to be."""
+    problems = list(error.problems) or [Problem(error.reason)]
+    if delivery.body.lstrip()[:1] == b"<" or sender.outbound_format == "xml":
+        body = xml_out.render_xml_ack(
+            delivery.message_id or "unknown", sender.party_id, False, problems, now=now
+        )
+        return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, XML, "ack")]
+    ic = Interchange(
+        sender=_edi_id(sender),
+        recipient=hub_id,
+        control_ref=delivery.message_id[:14],
+        syntax_id="UNOC",
+        syntax_version="3",
+    )
+    return [replace(_contrl(ic, problems, now), routing_key=sender.party_id)]
+
+
+def for_event(
+    event: e.Event, uow: UnitOfWork, now: datetime, hub_id: str = "CPUHUB"
+) -> list[Outgoing]:
+    """Gate messages for the terminal, notifications for the parties concerned."""
+    if isinstance(event, (e.GateAuthorised, e.GateWithdrawn)):
+        return [_gate(event, uow, now, hub_id)]
+    holders = _holders(uow, event) if isinstance(event, e.LightChanged) else ()
+    return [_notification(n, now) for n in notifications_for(event, holders)]
+
+
+def _holders(uow: UnitOfWork, event: e.LightChanged) -> tuple[str, ...]:
+    file = uow.files.get(event.container)
+    right = file.right
+    return (right.holder,) if right is not None and right.is_active() else ()
+
+
+def _gate(
+    event: e.GateAuthorised | e.GateWithdrawn, uow: UnitOfWork, now: datetime, hub_id: str
+) -> Outgoing:
+    operator = uow.partners.operator_of(event.terminal)
+    kind = "GateAuthorised" if isinstance(event, e.GateAuthorised) else "GateWithdrawn"
+    headers: dict[str, Any] = {"container": event.container, "sequence": event.sequence}
+    if operator is not None and operator.outbound_format == "edifact":
+        envelope = edi.Envelope(hub_id, _edi_id(operator))
+        text = edi.render_gate_message(event, envelope=envelope, now=now, control_ref=control_ref())
+        return Outgoing(
+            GATE_EXCHANGE,
+            event.terminal,
+            edi.encode_rendered(text, "UNOC"),
+            EDIFACT,
+            kind,
+            event.container,
+            headers,
+        )
+    body_xml = xml_out.render_gate_xml(event, now=now, message_id=uuid.uuid4().hex)
+    return Outgoing(GATE_EXCHANGE, event.terminal, body_xml, XML, kind, event.container, headers)
+
+
+def _edi_id(partner: Partner) -> str:
+    return partner.edi_ids[0][0] if partner.edi_ids else partner.party_id
+
+
+def _notification(n: e.Notification, now: datetime) -> Outgoing:
+    body = xml_out.render_notification_xml(n, now=now, message_id=uuid.uuid4().hex)
+    return Outgoing(PARTNER_EXCHANGE, n.party, body, XML, n.event, n.container, {"event": n.event})

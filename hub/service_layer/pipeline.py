@@ -1,0 +1,324 @@
+"""`handle_inbound`: the whole way of one inbound message through the hub, one call per step.
+
+    identify the sender (broker-validated user id) → parse and map (syntax, semantics)
+    → per interchange / XML document: deduplicate → check the claimed sender
+    → per business message: execute its commands (policy, rules) → record audit, outbox
+    (acknowledgements, gate messages, notifications), quarantine what was rejected, inbox row.
+
+Everything happens inside the caller's unit of work; the caller commits, then acks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hub.domain.events import ActionRefused, Event
+from hub.domain.partners import Partner
+from hub.errors import PermanentError, Problem, SenderMismatch
+from hub.mappers.base import MappedMessage, MapStatus
+from hub.service_layer import outbound
+from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
+from hub.service_layer.intake import Limits, Unit, describe, read_units, sha256
+from hub.service_layer.ports import (
+    AuditEntry,
+    Clock,
+    Delivery,
+    Outgoing,
+    QuarantineEntry,
+    UnitOfWork,
+)
+
+log = logging.getLogger("hub.pipeline")
+
+
+@dataclass(frozen=True)
+class HubContext:
+    """What the pipeline needs besides the unit of work."""
+
+    clock: Clock
+    limits: Limits = Limits()
+    hub_id: str = "CPUHUB"
+    charge: TokenGate = no_tokens
+
+
+@dataclass
+class Outcome:
+    """What became of one delivery: counts per unit status, and where it was quarantined."""
+
+    applied: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    quarantine_ids: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.rejected:
+            return "rejected" if not self.applied else "partial"
+        return "duplicate" if self.duplicates and not self.applied else "applied"
+
+
+@dataclass
+class _MessageResult:
+    mapped: MappedMessage
+    executions: list[Execution] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        found = list(self.mapped.errors)
+        for ex in self.executions:
+            refusal = ex.refused
+            if refusal is not None:
+                found.append(
+                    Problem(
+                        f"{refusal.action} refused for {ex.container}: {refusal.reason}",
+                        code=refusal.code,
+                        message_ref=self.mapped.ref,
+                    )
+                )
+        return found
+
+    @property
+    def accepted(self) -> bool:
+        return self.mapped.status is MapStatus.MAPPED and not self.problems
+
+
+def handle_inbound(
+    delivery: Delivery, uow: UnitOfWork, hub: HubContext, replay_of: int = 0
+) -> Outcome:
+    """Process one delivery inside `uow` (not committed here)."""
+    outcome = Outcome()
+    sender = uow.partners.by_broker_user(delivery.user_id)
+    if sender is None:
+        _reject_unknown_user(delivery, uow, hub, outcome)
+        return outcome
+    try:
+        units = read_units(delivery.body, strict=bool(sender.strict), limits=hub.limits)
+    except PermanentError as error:
+        _reject_payload(delivery, sender, error, uow, hub, outcome)
+        return outcome
+    for unit in units:
+        _process_unit(unit, delivery, sender, uow, hub, outcome, replay_of)
+    return outcome
+
+
+def _process_unit(
+    unit: Unit,
+    delivery: Delivery,
+    sender: Partner,
+    uow: UnitOfWork,
+    hub: HubContext,
+    outcome: Outcome,
+    replay_of: int,
+) -> None:
+    now = hub.clock()
+    key = f"{unit.dedup_key}#replay{replay_of}" if replay_of else unit.dedup_key
+    if uow.inbox.seen(sender.party_id, key):
+        _audit(uow, now, sender, "duplicate", unit.dedup_key, {"format": unit.format})
+        log.info("duplicate %s from %s ignored", unit.dedup_key, sender.party_id)
+        outcome.duplicates += 1
+        return
+    if unit.claimed_sender and not claims_match(sender, unit.claimed_sender):
+        error: PermanentError = SenderMismatch(
+            f"message claims sender {unit.claimed_sender!r} but arrived from {sender.party_id!r}"
+        )
+        _reject_unit(unit, delivery, sender, error, uow, hub, outcome)
+        uow.inbox.record(sender.party_id, key, "rejected", sha256(delivery.body), now)
+        return
+    if unit.errors:
+        error = PermanentError("interchange rejected", unit.errors)
+        _reject_unit(unit, delivery, sender, error, uow, hub, outcome)
+    else:
+        _apply_unit(unit, delivery, sender, uow, hub, outcome)
+    uow.inbox.record(sender.party_id, key, outcome.status, sha256(delivery.body), now)
+
+
+def claims_match(sender: Partner, claimed: str) -> bool:
+    """The UNB / XML sender must be one of the authenticated partner's own identifiers."""
+    own = {sender.party_id, sender.vat, sender.eori, *(i for i, _ in sender.edi_ids)}
+    return claimed.strip().upper() in {x.upper() for x in own if x}
+
+
+def _apply_unit(
+    unit: Unit,
+    delivery: Delivery,
+    sender: Partner,
+    uow: UnitOfWork,
+    hub: HubContext,
+    outcome: Outcome,
+) -> None:
+    now = hub.clock()
+    results = [_apply_message(m, unit, sender, uow, hub) for m in unit.messages]
+    rejected = [r for r in results if not r.accepted]
+    for r in results:
+        _send(
+            uow,
+            outbound.acknowledgement(
+                unit, r.mapped, r.accepted, r.problems, sender, hub.hub_id, now
+            ),
+            now,
+        )
+    _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, []), now)
+    if rejected:
+        problems = [p for r in rejected for p in r.problems] or [
+            Problem(f"message {r.mapped.ref} is {r.mapped.status.value}") for r in rejected
+        ]
+        qid = _quarantine(
+            delivery,
+            sender,
+            "message(s) rejected: " + ", ".join(r.mapped.ref for r in rejected),
+            problems,
+            uow,
+            now,
+        )
+        outcome.quarantine_ids.append(qid)
+        outcome.problems.extend(problems)
+    outcome.rejected += len(rejected)
+    outcome.applied += len(results) - len(rejected)
+
+
+def _apply_message(
+    mapped: MappedMessage, unit: Unit, sender: Partner, uow: UnitOfWork, hub: HubContext
+) -> _MessageResult:
+    now = hub.clock()
+    result = _MessageResult(mapped)
+    ref = f"{unit.dedup_key}/{mapped.ref}"
+    _audit(
+        uow,
+        now,
+        sender,
+        f"received {mapped.type}",
+        ref,
+        {"status": mapped.status.value, "containers": list(mapped.containers)},
+    )
+    if mapped.status is not MapStatus.MAPPED:
+        _audit(
+            uow, now, sender, "rejected", ref, {"problems": [p.as_dict() for p in mapped.problems]}
+        )
+        return result
+    for command in mapped.commands:
+        result.executions.extend(execute(uow, command, sender, now, ref, hub.charge))
+    for ex in result.executions:
+        record_events(uow, ex.events, sender.party_id, ref, hub)
+    return result
+
+
+def record_events(
+    uow: UnitOfWork, events: tuple[Event, ...], actor: str, ref: str, hub: HubContext
+) -> None:
+    """Audit every event; turn gate events and notifications into outbox messages."""
+    now = hub.clock()
+    for event in events:
+        details = outbound.event_details(event)
+        _audit_raw(uow, AuditEntry(now, actor, type(event).__name__, event.container, ref, details))
+        if isinstance(event, ActionRefused):
+            continue
+        _send(uow, outbound.for_event(event, uow, now, hub.hub_id), now)
+
+
+def _send(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> None:
+    for message in messages:
+        uow.outbox.add(message, now)
+
+
+def _reject_unit(
+    unit: Unit,
+    delivery: Delivery,
+    sender: Partner,
+    error: PermanentError,
+    uow: UnitOfWork,
+    hub: HubContext,
+    outcome: Outcome,
+) -> None:
+    now = hub.clock()
+    problems = list(error.problems) or [Problem(error.reason, code="12")]
+    log.warning("rejected %s from %s: %s", unit.dedup_key, sender.party_id, error)
+    _audit(uow, now, sender, "rejected", unit.dedup_key, {"reason": str(error)})
+    _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, problems), now)
+    for m in unit.messages:
+        _send(uow, outbound.acknowledgement(unit, m, False, problems, sender, hub.hub_id, now), now)
+    outcome.quarantine_ids.append(_quarantine(delivery, sender, str(error), problems, uow, now))
+    outcome.rejected += max(1, len(unit.messages))
+    outcome.problems.extend(problems)
+
+
+def _reject_payload(
+    delivery: Delivery,
+    sender: Partner,
+    error: PermanentError,
+    uow: UnitOfWork,
+    hub: HubContext,
+    outcome: Outcome,
+) -> None:
+    now = hub.clock()
+    log.warning("rejected payload from %s: %s", sender.party_id, error)
+    problems = list(error.problems) or [Problem(error.reason)]
+    _audit(uow, now, sender, "rejected", f"sha256:{sha256(delivery.body)}", {"reason": str(error)})
+    _send(uow, outbound.payload_rejection(delivery, sender, error, hub.hub_id, now), now)
+    outcome.quarantine_ids.append(_quarantine(delivery, sender, str(error), problems, uow, now))
+    outcome.rejected += 1
+    outcome.problems.extend(problems)
+
+
+def _reject_unknown_user(
+    delivery: Delivery, uow: UnitOfWork, hub: HubContext, outcome: Outcome
+) -> None:
+    now = hub.clock()
+    reason = f"broker user {delivery.user_id!r} is not a registered partner"
+    log.warning("rejected delivery: %s", reason)
+    uow.audit.append(
+        AuditEntry(
+            now,
+            delivery.user_id or "?",
+            "rejected",
+            message_ref=f"sha256:{sha256(delivery.body)}",
+            details={"reason": reason},
+        )
+    )
+    entry = QuarantineEntry(
+        now,
+        delivery.body,
+        reason,
+        ({"message": reason},),
+        broker_user=delivery.user_id,
+        content_type=delivery.content_type,
+    )
+    outcome.quarantine_ids.append(uow.quarantine.add(entry))
+    outcome.rejected += 1
+    outcome.problems.append(Problem(reason))
+
+
+def _quarantine(
+    delivery: Delivery,
+    sender: Partner,
+    reason: str,
+    problems: list[Problem],
+    uow: UnitOfWork,
+    now: datetime,
+) -> int:
+    entry = QuarantineEntry(
+        now,
+        delivery.body,
+        reason,
+        tuple(p.as_dict() for p in problems),
+        broker_user=delivery.user_id,
+        sender=sender.party_id,
+        content_type=delivery.content_type,
+    )
+    return uow.quarantine.add(entry)
+
+
+def _audit(
+    uow: UnitOfWork, now: datetime, sender: Partner, action: str, ref: str, details: dict[str, Any]
+) -> None:
+    _audit_raw(uow, AuditEntry(now, sender.party_id, action, "", ref, details))
+
+
+def _audit_raw(uow: UnitOfWork, entry: AuditEntry) -> None:
+    uow.audit.append(entry)
+
+
+__all__ = ["HubContext", "Outcome", "describe", "handle_inbound"]

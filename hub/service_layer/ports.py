@@ -1,0 +1,263 @@
+"""The seams the service layer talks through: unit of work, repositories, transport, clock.
+
+Implementations: `hub.ledger` (SQLAlchemy, PostgreSQL or SQLite) and `hub.adapters` (RabbitMQ via
+pika, or in-process). The in-memory fakes in `hub.service_layer.memory` implement the same
+interfaces for unit tests.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from hub.domain.billing import WalletMovement
+from hub.domain.model import ContainerFile
+from hub.domain.partners import Partner
+from hub.domain.tokens import Subscription, TokenEntry
+from hub.domain.values import CustomsStatus, PartyRef
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message as the transport hands it over. `user_id` is the broker-validated sender."""
+
+    body: bytes
+    user_id: str = ""
+    message_id: str = ""
+    content_type: str = ""
+    tag: int = 0
+    redelivered: bool = False
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to publish: written to the outbox, sent by the relay."""
+
+    exchange: str
+    routing_key: str
+    body: bytes
+    content_type: str
+    message_type: str
+    container: str = ""
+    headers: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit trail, before it is chained."""
+
+    at: datetime
+    actor: str
+    action: str
+    container: str = ""
+    message_ref: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    """A rejected payload, kept with its reason for replay."""
+
+    received_at: datetime
+    payload: bytes
+    reason: str
+    problems: tuple[dict[str, Any], ...] = ()
+    broker_user: str = ""
+    sender: str = ""
+    content_type: str = ""
+    id: int = 0
+    status: str = "held"
+
+
+class Transport(abc.ABC):
+    """The I/O seam for messages: fetch a batch, ack or requeue it, publish with confirms."""
+
+    @abc.abstractmethod
+    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        """Up to `max_messages` deliveries, waiting at most `timeout` seconds for the first."""
+
+    @abc.abstractmethod
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        """Acknowledge after the commit that covers them."""
+
+    @abc.abstractmethod
+    def requeue(self, deliveries: Sequence[Delivery]) -> None:
+        """Give them back to the broker (transient failure)."""
+
+    @abc.abstractmethod
+    def publish(self, messages: Sequence[Outgoing]) -> None:
+        """Publish persistently; return only when the broker confirmed every one."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class ContainerFiles(abc.ABC):
+    @abc.abstractmethod
+    def get(self, container: str) -> ContainerFile:
+        """The file, locked for this unit of work; a new empty file when none exists."""
+
+    @abc.abstractmethod
+    def save(self, file: ContainerFile) -> None: ...
+
+    @abc.abstractmethod
+    def containers_for_bl(self, bill_of_lading: str) -> list[str]: ...
+
+    @abc.abstractmethod
+    def link_bl(self, bill_of_lading: str, container: str) -> None: ...
+
+    @abc.abstractmethod
+    def bl_status(self, bill_of_lading: str) -> CustomsStatus | None: ...
+
+    @abc.abstractmethod
+    def set_bl_status(self, bill_of_lading: str, status: CustomsStatus, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def due_for_expiry(self, now: datetime, limit: int) -> list[str]: ...
+
+    @abc.abstractmethod
+    def for_terminal(self, terminal: str) -> list[ContainerFile]:
+        """Files with a standing authorisation at `terminal` (for backup export)."""
+
+
+class Partners(abc.ABC):
+    @abc.abstractmethod
+    def get(self, party_id: str) -> Partner | None: ...
+
+    @abc.abstractmethod
+    def by_broker_user(self, user: str) -> Partner | None: ...
+
+    @abc.abstractmethod
+    def resolve(self, ref: PartyRef) -> Partner | None:
+        """Find a partner by party id, EDI id, VAT or EORI."""
+
+    @abc.abstractmethod
+    def operator_of(self, terminal: str) -> Partner | None: ...
+
+    @abc.abstractmethod
+    def save(self, partner: Partner) -> None: ...
+
+    @abc.abstractmethod
+    def all(self) -> list[Partner]: ...
+
+
+class Inbox(abc.ABC):
+    @abc.abstractmethod
+    def seen(self, sender: str, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    def record(self, sender: str, key: str, outcome: str, sha256: str, at: datetime) -> None: ...
+
+
+class Outbox(abc.ABC):
+    @abc.abstractmethod
+    def add(self, message: Outgoing, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def claim(self, limit: int) -> list[Outgoing]:
+        """Unsent messages, oldest first, locked so that another relay skips them."""
+
+    @abc.abstractmethod
+    def mark_sent(self, ids: Sequence[int], at: datetime) -> None: ...
+
+
+class Audit(abc.ABC):
+    @abc.abstractmethod
+    def append(self, entry: AuditEntry) -> None:
+        """Queue an entry; entries are chained by hash when the unit of work commits."""
+
+
+class Quarantine(abc.ABC):
+    @abc.abstractmethod
+    def add(self, entry: QuarantineEntry) -> int: ...
+
+    @abc.abstractmethod
+    def get(self, entry_id: int) -> QuarantineEntry | None: ...
+
+    @abc.abstractmethod
+    def mark(self, entry_id: int, status: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def list(self, status: str | None = None) -> list[QuarantineEntry]: ...
+
+
+class Tokens(abc.ABC):
+    """The token ledger: append-only entries and the subscriptions they belong to."""
+
+    @abc.abstractmethod
+    def lock(self, party: str) -> None:
+        """Serialise token decisions for one party until the unit of work ends."""
+
+    @abc.abstractmethod
+    def entries(self, party: str) -> list[TokenEntry]: ...
+
+    @abc.abstractmethod
+    def entries_for_key(self, key: str) -> list[TokenEntry]: ...
+
+    @abc.abstractmethod
+    def add(self, entries: Sequence[TokenEntry]) -> None: ...
+
+    @abc.abstractmethod
+    def subscriptions(self, party: str) -> list[Subscription]: ...
+
+    @abc.abstractmethod
+    def active(self, party: str, at: datetime) -> Subscription | None: ...
+
+    @abc.abstractmethod
+    def save_subscription(self, sub: Subscription) -> None: ...
+
+
+class Wallets(abc.ABC):
+    """Transport operators' prepaid wallets."""
+
+    @abc.abstractmethod
+    def paired(self, party: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def pair(self, party: str, wallet_id: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def movements(self, party: str) -> list[WalletMovement]:
+        """All movements, oldest first; locks the wallet for this unit of work."""
+
+    @abc.abstractmethod
+    def add(self, party: str, movement: WalletMovement) -> None: ...
+
+
+class UnitOfWork(abc.ABC):
+    """One database transaction: state, inbox, audit and outbox commit together or not at all."""
+
+    files: ContainerFiles
+    partners: Partners
+    inbox: Inbox
+    outbox: Outbox
+    audit: Audit
+    quarantine: Quarantine
+    tokens: Tokens
+    wallets: Wallets
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: an exception inside undoes only what was done inside."""
