@@ -1,0 +1,229 @@
+"""RabbitMQ through pika: the only module that imports pika. Pika errors become `BrokerUnavailable`.
+
+Topology (declared idempotently on connect; see README "Topology"):
+
+    hub.inbound  (topic)  ──#──► hub.inbound (quorum queue, delivery-limit, DLX hub.dlx)
+    hub.dlx      (fanout) ─────► hub.inbound.dead (quorum)
+    hub.gate     (topic)  ── routing key = terminal code ──► terminal queues (bound by terminals)
+    hub.partner  (topic)  ── routing key = party id ──► partner.<party id> queues
+
+Consumption is manual-ack with a prefetch window; acks are sent with `multiple=True` after the
+commit that covers the batch. Publishing uses publisher confirms streamed over the batch: every
+message is published, then the connection is pumped until the broker confirmed them all (a nack
+or a timeout raises, and the relay leaves the outbox rows unsent).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import AMQPError
+
+from hub.errors import BrokerUnavailable
+from hub.service_layer.ports import Delivery, Outgoing, Transport
+
+INBOUND_EXCHANGE = "hub.inbound"
+INBOUND_QUEUE = "hub.inbound"
+DEAD_EXCHANGE = "hub.dlx"
+DEAD_QUEUE = "hub.inbound.dead"
+GATE_EXCHANGE = "hub.gate"
+PARTNER_EXCHANGE = "hub.partner"
+DELIVERY_LIMIT = 5
+
+
+def declare_topology(ch: BlockingChannel) -> None:
+    """Exchanges and the hub's own queues; safe to run on every connect."""
+    for name, kind in (
+        (INBOUND_EXCHANGE, "topic"),
+        (DEAD_EXCHANGE, "fanout"),
+        (GATE_EXCHANGE, "topic"),
+        (PARTNER_EXCHANGE, "topic"),
+    ):
+        ch.exchange_declare(name, exchange_type=kind, durable=True)
+    ch.queue_declare(DEAD_QUEUE, durable=True, arguments={"x-queue-type": "quorum"})
+    ch.queue_bind(DEAD_QUEUE, DEAD_EXCHANGE)
+    ch.queue_declare(
+        INBOUND_QUEUE,
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": DEAD_EXCHANGE,
+            "x-delivery-limit": DELIVERY_LIMIT,
+        },
+    )
+    ch.queue_bind(INBOUND_QUEUE, INBOUND_EXCHANGE, routing_key="#")
+
+
+def declare_outbound_queue(ch: BlockingChannel, exchange: str, queue: str, key: str) -> None:
+    """A durable queue for one terminal or partner, bound to its routing key."""
+    ch.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+    ch.queue_bind(queue, exchange, routing_key=key)
+
+
+def _properties(m: Outgoing) -> pika.BasicProperties:
+    return pika.BasicProperties(
+        delivery_mode=pika.DeliveryMode.Persistent,
+        content_type=m.content_type,
+        message_id=str(m.headers.get("message_id") or m.id or ""),
+        type=m.message_type,
+        headers={k: v for k, v in m.headers.items() if k != "message_id"},
+    )
+
+
+class AmqpTransport(Transport):
+    """Consumes the inbound queue and publishes with streamed confirms on one connection."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefetch: int = 200,
+        queue: str = INBOUND_QUEUE,
+        consume: bool = True,
+        confirm_timeout: float = 30.0,
+    ) -> None:
+        self.params = pika.URLParameters(url)
+        self.params.heartbeat = 30
+        self.params.blocked_connection_timeout = 60
+        self.prefetch, self.queue, self.consume = prefetch, queue, consume
+        self.confirm_timeout = confirm_timeout
+        self.buffer: deque[Delivery] = deque()
+        self.conn: pika.BlockingConnection | None = None
+        self._confirms: dict[int, bool | None] = {}
+        self._next_publish_tag = 0
+        self.connect()
+
+    def connect(self) -> None:
+        """(Re)connect: drop what the old channel had buffered (the broker redelivers it)."""
+        self.close()
+        self.buffer.clear()
+        try:
+            self.conn = pika.BlockingConnection(self.params)
+            self.consumer = self.conn.channel()
+            declare_topology(self.consumer)
+            self.publisher = self.conn.channel()
+            self.publisher._impl.confirm_delivery(self._on_confirm)
+            self._confirms.clear()
+            self._next_publish_tag = 0
+            if self.consume:
+                self.consumer.basic_qos(prefetch_count=self.prefetch)
+                self.consumer.basic_consume(self.queue, self._on_message, auto_ack=False)
+        except AMQPError as exc:
+            raise BrokerUnavailable(f"cannot connect to RabbitMQ: {exc!r}") from exc
+
+    def _on_message(self, _ch: Any, method: Any, props: Any, body: bytes) -> None:
+        self.buffer.append(
+            Delivery(
+                body=body,
+                user_id=props.user_id or "",
+                message_id=props.message_id or "",
+                content_type=props.content_type or "",
+                tag=method.delivery_tag,
+                redelivered=bool(method.redelivered),
+                headers=dict(props.headers or {}),
+            )
+        )
+
+    def _on_confirm(self, frame: Any) -> None:
+        method = frame.method
+        acked = method.NAME.endswith("Ack")
+        upto = method.delivery_tag
+        tags = [t for t in self._confirms if t <= upto] if method.multiple else [upto]
+        for tag in tags:
+            self._confirms[tag] = acked
+
+    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        try:
+            if not self.buffer and self.conn is not None:
+                self.conn.process_data_events(time_limit=timeout)
+        except AMQPError as exc:
+            raise BrokerUnavailable(f"lost RabbitMQ while consuming: {exc!r}") from exc
+        batch: list[Delivery] = []
+        while self.buffer and len(batch) < max_messages:
+            batch.append(self.buffer.popleft())
+        return batch
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        if deliveries:
+            self._settle(lambda tag: self.consumer.basic_ack(tag, multiple=True), deliveries)
+
+    def requeue(self, deliveries: Sequence[Delivery]) -> None:
+        if deliveries:
+            self._settle(
+                lambda tag: self.consumer.basic_nack(tag, multiple=True, requeue=True), deliveries
+            )
+
+    def _settle(self, fn: Any, deliveries: Sequence[Delivery]) -> None:
+        try:
+            fn(max(d.tag for d in deliveries))
+        except AMQPError as exc:
+            raise BrokerUnavailable(f"lost RabbitMQ while acknowledging: {exc!r}") from exc
+
+    def publish(self, messages: Sequence[Outgoing]) -> None:
+        """Publish all, then wait until every one is confirmed; raise if any is not."""
+        if not messages:
+            return
+        try:
+            first = self._next_publish_tag + 1
+            for m in messages:
+                self.publisher._impl.basic_publish(
+                    m.exchange, m.routing_key, m.body, _properties(m)
+                )
+                self._next_publish_tag += 1
+                self._confirms[self._next_publish_tag] = None
+            self._await_confirms(range(first, self._next_publish_tag + 1))
+        except AMQPError as exc:
+            raise BrokerUnavailable(f"lost RabbitMQ while publishing: {exc!r}") from exc
+
+    def _await_confirms(self, tags: range) -> None:
+        deadline = time.monotonic() + self.confirm_timeout
+        assert self.conn is not None
+        while any(self._confirms.get(t) is None for t in tags):
+            if time.monotonic() > deadline:
+                raise BrokerUnavailable("publisher confirms timed out")
+            self.conn.process_data_events(time_limit=0.05)
+        nacked = [t for t in tags if not self._confirms.pop(t)]
+        if nacked:
+            raise BrokerUnavailable(f"broker refused {len(nacked)} message(s)")
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None and conn.is_open:
+            try:
+                conn.close()
+            except AMQPError:
+                pass
+
+
+class AmqpSender:
+    """A partner's side: publish one payload to `hub.inbound` as the connection's user."""
+
+    def __init__(self, url: str) -> None:
+        self.params = pika.URLParameters(url)
+
+    def send(
+        self, body: bytes, *, user_id: str, routing_key: str, message_id: str, content_type: str
+    ) -> None:
+        try:
+            with pika.BlockingConnection(self.params) as conn:
+                ch = conn.channel()
+                ch.confirm_delivery()
+                ch.basic_publish(
+                    INBOUND_EXCHANGE,
+                    routing_key,
+                    body,
+                    pika.BasicProperties(
+                        delivery_mode=pika.DeliveryMode.Persistent,
+                        user_id=user_id,
+                        message_id=message_id,
+                        content_type=content_type,
+                    ),
+                    mandatory=True,
+                )
+        except AMQPError as exc:
+            raise BrokerUnavailable(f"could not publish to RabbitMQ: {exc!r}") from exc

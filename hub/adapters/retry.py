@@ -1,0 +1,36 @@
+"""Bounded retries with exponential backoff for transient faults (the one tenacity edge)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
+
+from hub.errors import TransientError
+
+T = TypeVar("T")
+
+
+def with_retries(
+    fn: Callable[[], T],
+    *,
+    attempts: int = 8,
+    max_delay: float = 60.0,
+    first_wait: float = 0.2,
+    max_wait: float = 10.0,
+) -> T:
+    """Call `fn`, retrying `TransientError` with backoff; re-raise after the bound."""
+    retrying = Retrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(attempts) | stop_after_delay(max_delay),
+        wait=wait_exponential(multiplier=first_wait, max=max_wait),
+        reraise=True,
+    )
+    return retrying(fn)

@@ -1,0 +1,106 @@
+"""The composition root: builds engines, transports and the worker from `Settings`.
+
+Nothing else in the hub creates a connection; nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from hub.adapters.inprocess import InProcessTransport
+from hub.adapters.retry import with_retries
+from hub.config import Settings
+from hub.ledger.db import make_engine, upgrade
+from hub.ledger.uow import SqlAlchemyUnitOfWork
+from hub.service_layer.intake import Limits
+from hub.service_layer.pipeline import HubContext
+from hub.service_layer.ports import Clock, Transport, UnitOfWork
+from hub.service_layer.tokens import charge_token
+from hub.service_layer.worker import Worker
+
+T = TypeVar("T")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Hub:
+    """A wired hub: settings, database engine, transport and the worker."""
+
+    settings: Settings
+    engine: Engine
+    transport: Transport
+    worker: Worker
+    clock: Clock
+
+    def uow(self) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine)
+
+    def close(self) -> None:
+        self.transport.close()
+        self.engine.dispose()
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        max_bytes=settings.max_bytes,
+        max_segments=settings.max_segments,
+        max_xml_bytes=settings.max_xml_bytes,
+        max_xml_depth=settings.max_xml_depth,
+    )
+
+
+def make_transport(settings: Settings, *, consume: bool = True) -> Transport:
+    """RabbitMQ when `HUB_AMQP_URL` is set, else the in-process transport."""
+    if settings.embedded:
+        return InProcessTransport()
+    from hub.adapters.amqp import AmqpTransport
+
+    return with_retries(
+        lambda: AmqpTransport(settings.amqp_url, prefetch=settings.prefetch, consume=consume),
+        attempts=5,
+    )
+
+
+def build(
+    settings: Settings,
+    *,
+    transport: Transport | None = None,
+    clock: Clock = utc_now,
+    migrate: bool = True,
+    consume: bool = True,
+) -> Hub:
+    """Wire everything. `migrate` brings the schema up to date first (idempotent)."""
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    transport = transport or make_transport(settings, consume=consume)
+    context = HubContext(
+        clock=clock, limits=limits_of(settings), hub_id=settings.hub_id, charge=charge_token
+    )
+    worker = Worker(
+        transport,
+        lambda: SqlAlchemyUnitOfWork(engine),
+        context,
+        batch_size=settings.batch_size,
+        batch_wait=settings.batch_wait,
+        retry=_retry,
+    )
+    return Hub(settings, engine, transport, worker, clock)
+
+
+def _retry(fn: Callable[[], T]) -> T:
+    return with_retries(fn, attempts=6, max_delay=30.0)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
