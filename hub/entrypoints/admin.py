@@ -1,0 +1,241 @@
+"""Operator commands: partners, quarantine, audit, release view, backup, broker setup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.adapters.inprocess import InProcessTransport
+from hub.bootstrap import build
+from hub.config import Settings
+from hub.entrypoints.partners_file import load_partners_file
+from hub.errors import HubError
+from hub.ledger import audit as audit_trail
+from hub.ledger import backup as backups
+from hub.service_layer import views
+from hub.service_layer.pipeline import handle_inbound
+from hub.service_layer.ports import Delivery
+
+
+@click.group()
+def partners() -> None:
+    """The partner registry."""
+
+
+@partners.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def partners_load(settings: Settings, file: Path) -> None:
+    """Register or update the partners listed in a YAML FILE (bulk setup, demos)."""
+    loaded = load_partners_file(file)
+    hub = build(settings, consume=False)
+    with hub.uow() as uow:
+        for partner in loaded:
+            uow.partners.save(partner)
+        uow.commit()
+    hub.close()
+    click.echo(f"loaded {len(loaded)} partner(s) from {file}")
+
+
+@partners.command("list")
+@click.pass_obj
+def partners_list(settings: Settings) -> None:
+    """One line per partner: id, status, roles, broker user."""
+    hub = build(settings, consume=False)
+    with hub.uow() as uow:
+        for p in uow.partners.all():
+            click.echo(
+                f"{p.party_id:12} {p.status:9} {','.join(sorted(p.roles)):40} {p.broker_user}"
+            )
+    hub.close()
+
+
+@click.group()
+def quarantine() -> None:
+    """Rejected messages kept with their reason, for replay."""
+
+
+@quarantine.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include replayed entries.")
+@click.pass_obj
+def quarantine_list(settings: Settings, show_all: bool) -> None:
+    hub = build(settings, consume=False)
+    with hub.uow() as uow:
+        for q in uow.quarantine.list(None if show_all else "held"):
+            click.echo(
+                f"{q.id:6} {q.received_at:%Y-%m-%d %H:%M:%S} {q.status:8} "
+                f"{q.sender or q.broker_user:12} {q.reason[:90]}"
+            )
+    hub.close()
+
+
+@quarantine.command("show")
+@click.argument("entry_id", type=int)
+@click.pass_obj
+def quarantine_show(settings: Settings, entry_id: int) -> None:
+    hub = build(settings, consume=False)
+    with hub.uow() as uow:
+        q = uow.quarantine.get(entry_id)
+    hub.close()
+    if q is None:
+        raise click.ClickException(f"no quarantine entry {entry_id}")
+    click.echo(
+        json.dumps(
+            {
+                "id": q.id,
+                "status": q.status,
+                "sender": q.sender,
+                "broker_user": q.broker_user,
+                "reason": q.reason,
+                "problems": list(q.problems),
+                "payload": q.payload.decode("utf-8", "replace"),
+            },
+            indent=2,
+        )
+    )
+
+
+@quarantine.command("replay")
+@click.argument("entry_id", type=int)
+@click.pass_obj
+def quarantine_replay(settings: Settings, entry_id: int) -> None:
+    """Run a quarantined payload through the hub again (after a profile fix, say)."""
+    hub = build(settings, consume=False)
+    with hub.uow() as uow:
+        q = uow.quarantine.get(entry_id)
+        if q is None or q.status != "held":
+            raise click.ClickException(f"no held quarantine entry {entry_id}")
+        delivery = Delivery(q.payload, q.broker_user, f"replay-{entry_id}", q.content_type)
+        outcome = handle_inbound(delivery, uow, hub.worker.hub, replay_of=entry_id)
+        uow.quarantine.mark(entry_id, "replayed", hub.clock())
+        uow.commit()
+    hub.worker.drain()
+    hub.close()
+    click.echo(
+        f"replayed {entry_id}: {outcome.status}"
+        + (f", quarantined again as {outcome.quarantine_ids}" if outcome.quarantine_ids else "")
+    )
+
+
+@click.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command("verify")
+@click.pass_obj
+def audit_verify(settings: Settings) -> None:
+    """Check the hash chain; name every changed, inserted or deleted entry."""
+    hub = build(settings, consume=False)
+    with hub.engine.connect() as conn:
+        breaks = audit_trail.verify(conn)
+    hub.close()
+    for b in breaks:
+        click.echo(str(b))
+    if breaks:
+        raise SystemExit(1)
+    click.echo("audit trail intact")
+
+
+@audit.command("show")
+@click.argument("container")
+@click.pass_obj
+def audit_show(settings: Settings, container: str) -> None:
+    """A container's whole history, for an authority."""
+    hub = build(settings, consume=False)
+    with hub.engine.connect() as conn:
+        entries = audit_trail.history(conn, container.upper())
+    hub.close()
+    for e in entries:
+        click.echo(
+            f"{e['seq']:6} {e['at']} {e['actor']:12} {e['action']:22} "
+            f"{json.dumps(e['details'], ensure_ascii=False)[:120]}"
+        )
+
+
+@click.group()
+def release() -> None:
+    """Release rights."""
+
+
+@release.command("show")
+@click.argument("container")
+@click.option("--as", "party", required=True, help="The party asking.")
+@click.pass_obj
+def release_show(settings: Settings, container: str, party: str) -> None:
+    """What PARTY may see of CONTAINER's release: its own link (authorities: everything)."""
+    hub = build(settings, consume=False)
+    with hub.uow() as uow:
+        view = views.release_view(uow, container.upper(), party)
+    hub.close()
+    click.echo(json.dumps(view, indent=2, default=str))
+
+
+@click.group()
+def backup() -> None:
+    """Backup information for terminals (works while the hub is unreachable)."""
+
+
+@backup.command("export")
+@click.option("--terminal", required=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None)
+@click.pass_obj
+def backup_export(settings: Settings, terminal: str, output: Path | None) -> None:
+    """Write the terminal's current authorisations with a checksum."""
+    hub = build(settings, consume=False)
+    with hub.uow() as uow:
+        doc = backups.export(uow.files.for_terminal(terminal), terminal, hub.clock())
+    hub.close()
+    text = json.dumps(doc, indent=2)
+    if output:
+        output.write_text(text)
+        click.echo(f"wrote {len(doc['authorisations'])} authorisation(s) to {output}")
+    else:
+        click.echo(text)
+
+
+@backup.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_verify(file: Path) -> None:
+    """Check a backup file's checksum."""
+    problem = backups.verify(json.loads(file.read_text()))
+    if problem:
+        click.echo(f"INVALID: {problem}")
+        raise SystemExit(1)
+    click.echo("backup checksum valid")
+
+
+def send_amqp(
+    settings: Settings, body: bytes, party: str, password: str | None, message_id: str
+) -> None:
+    """Publish as PARTY with its own broker user, so the broker stamps its identity."""
+    from hub.adapters.amqp import AmqpSender
+    from hub.adapters.broker_admin import partner_url
+
+    hub = build(settings, consume=False, transport=InProcessTransport())
+    with hub.uow() as uow:
+        partner = uow.partners.get(party)
+    hub.close()
+    if partner is None or not partner.broker_user:
+        raise HubError(f"partner {party!r} is unknown or has no broker user")
+    url = partner_url(settings, partner.broker_user, password)
+    kind = "application/xml" if body.lstrip().startswith(b"<") else "application/edifact"
+    AmqpSender(url).send(
+        body,
+        user_id=partner.broker_user,
+        routing_key=party,
+        message_id=message_id,
+        content_type=kind,
+    )
+
+
+def _admin_commands() -> list[Any]:
+    from hub.entrypoints.broker_cmd import broker
+
+    return [partners, quarantine, audit, release, backup, broker]
+
+
+COMMANDS = _admin_commands()

@@ -1,0 +1,121 @@
+"""The `hub` command line. `hub --help` lists everything."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import uuid
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from hub.bootstrap import build, configure_logging
+from hub.config import Settings
+from hub.entrypoints import admin, demo
+from hub.entrypoints.inspect_cmd import inspect
+from hub.errors import HubError
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Release hub: EDIFACT and XML in over RabbitMQ, gate authorisations out.
+
+    Configuration comes from HUB_* environment variables (see README); with no HUB_AMQP_URL the
+    hub runs on an in-process transport and a SQLite file.
+    """
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Process what is queued, then stop.")
+@click.pass_obj
+def run(settings: Settings, once: bool) -> None:
+    """Consume inbound queues, apply messages, relay the outbox, expire rights on time."""
+    hub = build(settings)
+    stop = {"now": False}
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        click.echo(f"signal {signum}: finishing the current batch, then stopping", err=True)
+        stop["now"] = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    reconnect = getattr(hub.transport, "connect", None)
+    try:
+        if once:
+            hub.worker.drain()
+        else:
+            hub.worker.run_forever(lambda: stop["now"], settings.expiry_every, reconnect)
+    finally:
+        hub.close()
+    s = hub.worker.stats
+    click.echo(
+        f"stopped: received={s.received} applied={s.applied} rejected={s.rejected} "
+        f"duplicates={s.duplicates} published={s.published}",
+        err=True,
+    )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "party", required=True, help="The partner (party id) sending it.")
+@click.option(
+    "--password",
+    envvar="HUB_SEND_PASSWORD",
+    default=None,
+    help="Broker password of that partner (default: the credentials file).",
+)
+@click.pass_obj
+def send(settings: Settings, file: Path, party: str, password: str | None) -> None:
+    """Publish FILE to the hub as PARTY (over RabbitMQ, or in-process when embedded)."""
+    body = file.read_bytes()
+    if settings.embedded:
+        demo.send_embedded(settings, body, party)
+        return
+    admin.send_amqp(settings, body, party, password, message_id=uuid.uuid4().hex)
+    click.echo(f"sent {file.name} ({len(body)} bytes) as {party}")
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(settings: Settings) -> None:
+    """Apply the schema migrations (Alembic) up to the newest."""
+    from hub.ledger.db import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    click.echo("database schema is up to date")
+
+
+cli.add_command(inspect)
+cli.add_command(demo.demo)
+for command in admin.COMMANDS:
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console entry point: known errors print one clear line, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    except HubError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except SystemExit:
+        raise
