@@ -106,7 +106,10 @@ class _Builder:
     def _una(self, una: Segment) -> None:
         chars = una.get(0).ljust(6)[:6]
         self.separators = Separators(*chars)
-        self.payload_problems.extend(self._take(una))
+        found = self._take(una)
+        if self.interchange is not None and self.interchange.header is not None:
+            found.append(problem(una, "UNA inside an interchange", SyntaxCode.OUTSIDE_MESSAGE))
+        self._report(found)
 
     def _unb(self, unb: Segment) -> None:
         self._close_interchange(None)
