@@ -21,7 +21,7 @@ from hub.parsing.edifact import headers
 from hub.parsing.edifact.decoding import charset_problems
 from hub.parsing.edifact.headers import problem
 from hub.parsing.edifact.model import Interchange, Message, ParsedPayload, Segment, SyntaxCode
-from hub.parsing.edifact.tokenizer import LEVEL_A, Separators
+from hub.parsing.edifact.una import LEVEL_A, Separators
 
 ENVELOPE_TAGS = frozenset({"UNA", "UNB", "UNG", "UNH", "UNT", "UNE", "UNZ"})
 

@@ -35,31 +35,22 @@ def check_count(
 
     Zero-padded counts (``000022``) are fine; a missing or non-numeric count is reported too.
     """
-    said = segment.get(element - 1).strip()
+    verdict = _count_verdict(segment.get(element - 1).strip(), received, segment.tag, what)
+    return [problem(segment, verdict[1], verdict[0], severity, element)] if verdict else []
+
+
+def _count_verdict(said: str, received: int, tag: str, what: str) -> tuple[str, str] | None:
+    """(0085 code, text) when the count `said` is missing, not a number or wrong."""
     if not said:
-        return [
-            problem(
-                segment,
-                f"{segment.tag} {what} count missing",
-                SyntaxCode.MISSING,
-                severity,
-                element,
-            )
-        ]
+        return SyntaxCode.MISSING, f"{tag} {what} count missing"
     if not said.isdigit():
-        return [
-            problem(
-                segment,
-                f"{segment.tag} {what} count {said!r} is not a number",
-                SyntaxCode.INVALID_VALUE,
-                severity,
-                element,
-            )
-        ]
+        return SyntaxCode.INVALID_VALUE, f"{tag} {what} count {said!r} is not a number"
     if int(said) != received:
-        text = f"{segment.tag} says {int(said)} {what}, {received} received"
-        return [problem(segment, text, SyntaxCode.CONTROL_COUNT_MISMATCH, severity, element)]
-    return []
+        return (
+            SyntaxCode.CONTROL_COUNT_MISMATCH,
+            f"{tag} says {int(said)} {what}, {received} received",
+        )
+    return None
 
 
 def check_ref(
@@ -91,30 +82,26 @@ def unb_problems(unb: Segment) -> list[Problem]:
         for element, component, what in _UNB_REQUIRED
         if not unb.get(element - 1, component).strip()
     ]
+    return found + _version_problems(unb) + _date_problems(unb)
+
+
+def _version_problems(unb: Segment) -> list[Problem]:
+    """A missing version (seen in the wild: ``UNB+UNOB``) or one outside 1-4: warnings."""
     version = unb.get(0, 1).strip()
     if not version:
-        found.append(problem(unb, "UNB syntax version missing", SyntaxCode.MISSING, "warning", 1))
-    elif version not in SUPPORTED_SYNTAX_VERSIONS:
-        found.append(
-            problem(
-                unb,
-                f"syntax version {version!r} not supported",
-                SyntaxCode.SYNTAX_VERSION_NOT_SUPPORTED,
-                "warning",
-                1,
-            )
-        )
-    if unb.get(3, 0) and not prepared(unb.get(3, 0), unb.get(3, 1)):
-        found.append(
-            problem(
-                unb,
-                f"UNB date {unb.get(3, 0)!r} is not a valid date",
-                SyntaxCode.INVALID_VALUE,
-                "warning",
-                4,
-            )
-        )
-    return found
+        return [problem(unb, "UNB syntax version missing", SyntaxCode.MISSING, "warning", 1)]
+    if version not in SUPPORTED_SYNTAX_VERSIONS:
+        text = f"syntax version {version!r} not supported"
+        return [problem(unb, text, SyntaxCode.SYNTAX_VERSION_NOT_SUPPORTED, "warning", 1)]
+    return []
+
+
+def _date_problems(unb: Segment) -> list[Problem]:
+    day = unb.get(3, 0)
+    if not day or prepared(day, unb.get(3, 1)):
+        return []
+    text = f"UNB date {day!r} is not a valid date"
+    return [problem(unb, text, SyntaxCode.INVALID_VALUE, "warning", 4)]
 
 
 _UNB_REQUIRED = (

@@ -23,37 +23,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
 
 from hub.errors import InputTooLarge, Problem
 from hub.parsing.edifact.model import Segment, SyntaxCode
+from hub.parsing.edifact.una import (
+    BLANKS,
+    LEVEL_A,
+    LEVEL_B,
+    Separators,
+    chunks,
+    from_una,
+    released,
+    valid,
+)
+
+__all__ = ["LEVEL_A", "LEVEL_B", "Separators", "Tokenized", "tokenize"]
 
 DEFAULT_MAX_SEGMENTS = 200_000
-_BLANKS = " \r\n\t\v\f"
-_TRAILER_JUNK = _BLANKS + "\x00\x1a"
+_TRAILER_JUNK = BLANKS + "\x00\x1a"
 _TAG = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
 _SERVICE_TAGS = frozenset({"UNA", "UNB"})  # always take the slow path: UNB sets the version
 _GOOD_TAGS: set[str] = set()  # tags already seen valid (bounded: 3-character tags only)
-
-
-class Separators(NamedTuple):
-    """The six service characters, in UNA order. '' means "not used"."""
-
-    component: str = ":"
-    element: str = "+"
-    decimal: str = "."
-    release: str = "?"
-    repetition: str = "*"
-    terminator: str = "'"
-
-    @property
-    def una(self) -> str:
-        """The UNA segment text that announces these separators."""
-        return "UNA" + "".join(c or " " for c in self)
-
-
-LEVEL_A = Separators()
-LEVEL_B = Separators("\x1f", "\x1d", ".", "", "", "\x1c")
 
 
 @dataclass
@@ -67,8 +57,8 @@ class Tokenized:
 def tokenize(text: str, *, max_segments: int = DEFAULT_MAX_SEGMENTS) -> Tokenized:
     """Split EDIFACT `text` into segments (positions from 1, a UNA counts as a segment)."""
     state = _State(max_segments)
-    text = text.lstrip("\ufeff" + _BLANKS)
-    for una, body in _chunks(text):
+    text = text.lstrip("\ufeff" + BLANKS)
+    for una, body in chunks(text):
         seps = _separators(una, body, state)
         _tokenize_body(body, seps, state)
     return state.result
@@ -101,60 +91,6 @@ class _State:
         return self.position
 
 
-def _chunks(text: str) -> list[tuple[str | None, str]]:
-    """Cut `text` at each UNA: (the six UNA characters or None, the text it governs)."""
-    chunks: list[tuple[str | None, str]] = []
-    una: str | None = None
-    start = 0
-    if text.startswith("UNA"):
-        una, start = text[3:9], 9
-    while True:
-        seps = _from_una(una) if una is not None and len(una) == 6 else None
-        nxt = _next_una(text, start, seps or LEVEL_A)
-        chunks.append((una, text[start:nxt]))
-        if nxt >= len(text):
-            return chunks
-        una, start = text[nxt + 3 : nxt + 9], nxt + 9
-
-
-def _next_una(text: str, start: int, seps: Separators) -> int:
-    """Offset of the next UNA that follows an unreleased terminator, or len(text)."""
-    hit = text.find("UNA", start)
-    while hit != -1:
-        end = hit
-        while end > start and text[end - 1] in _BLANKS:
-            end -= 1
-        if (
-            end > start
-            and text[end - 1] == seps.terminator
-            and not _released_at(text, end - 1, seps.release)
-        ):
-            return hit
-        hit = text.find("UNA", hit + 1)
-    return len(text)
-
-
-def _released_at(text: str, index: int, release: str) -> bool:
-    """True if the character at `index` is preceded by an odd run of release characters."""
-    if not release:
-        return False
-    run = index
-    while run > 0 and text[run - 1] == release:
-        run -= 1
-    return (index - run) % 2 == 1
-
-
-def _released(text: str, release: str) -> bool:
-    """True if `text` ends with an odd run of release characters (the next char is data)."""
-    return bool(release) and (len(text) - len(text.rstrip(release))) % 2 == 1
-
-
-def _from_una(chars: str) -> Separators:
-    """Separators from the six UNA characters; a space release/repetition means unused."""
-    rel, rep = chars[3].strip(), chars[4].strip()
-    return Separators(chars[0], chars[1], chars[2], rel, rep, chars[5])
-
-
 def _separators(una: str | None, body: str, state: _State) -> Separators:
     """The separators governing `body`: from its UNA (validated), else sniffed defaults."""
     state.repetition = ""
@@ -165,8 +101,8 @@ def _separators(una: str | None, body: str, state: _State) -> Separators:
     if len(una) < 6:
         state.problem("UNA is truncated", SyntaxCode.UNA_NOT_SUPPORTED, tag="UNA")
         return LEVEL_A
-    seps = _from_una(una)
-    if not _valid(seps):
+    seps = from_una(una)
+    if not valid(seps):
         state.problem(
             f"UNA service characters {una!r} are unusable, defaults used",
             SyntaxCode.INVALID_SERVICE_CHARACTER,
@@ -174,14 +110,6 @@ def _separators(una: str | None, body: str, state: _State) -> Separators:
         )
         return LEVEL_A
     return seps
-
-
-def _valid(seps: Separators) -> bool:
-    """Separators must be distinct and non-alphanumeric; the terminator must not be a blank."""
-    used = [c for c in (seps.component, seps.element, seps.release, seps.repetition) if c]
-    used.append(seps.terminator)
-    distinct = len(set(used)) == len(used)
-    return distinct and not any(c.isalnum() for c in used) and seps.terminator != " "
 
 
 def _tokenize_body(body: str, seps: Separators, state: _State) -> None:
@@ -206,7 +134,7 @@ def _tokenize_body(body: str, seps: Separators, state: _State) -> None:
 def _check_limit(pieces: list[str], state: _State) -> None:
     """Raise `InputTooLarge` before building segments the limit would refuse anyway."""
     if len(pieces) + state.position > state.max_segments:
-        real = sum(1 for p in pieces if p.strip(_BLANKS))
+        real = sum(1 for p in pieces if p.strip(BLANKS))
         if real + state.position > state.max_segments:
             state.position = state.max_segments
             state.next_position()
@@ -218,7 +146,7 @@ def _rejoin(pieces: list[str], seps: Separators) -> list[str]:
     pending: str | None = None
     for piece in pieces[:-1]:
         current = piece if pending is None else pending + seps.terminator + piece
-        if _released(current, seps.release):
+        if released(current, seps.release):
             pending = current
         else:
             out.append(current)
@@ -229,12 +157,12 @@ def _rejoin(pieces: list[str], seps: Separators) -> list[str]:
 
 
 def _tag_of(raw: str, seps: Separators) -> str:
-    return raw.lstrip(_BLANKS).split(seps.element, 1)[0][:3]
+    return raw.lstrip(BLANKS).split(seps.element, 1)[0][:3]
 
 
 def _plain(raw: str, seps: Separators, state: _State) -> Segment | None:
     """Fast path for the common segment: no release, no repetition, a known-good tag."""
-    raw = raw.lstrip(_BLANKS)
+    raw = raw.lstrip(BLANKS)
     if not raw or (seps.release and seps.release in raw) or state.repetition:
         return None
     parts = raw.split(seps.element)
@@ -248,7 +176,7 @@ def _plain(raw: str, seps: Separators, state: _State) -> Segment | None:
 
 def _segment(raw: str, seps: Separators, state: _State) -> Segment | None:
     """Any segment: released characters, repetitions, odd tags; learns the version from UNB."""
-    raw = raw.lstrip(_BLANKS)
+    raw = raw.lstrip(BLANKS)
     if not raw:
         state.problem("empty segment", SyntaxCode.MISSING, "warning")
         return None
