@@ -133,19 +133,21 @@ def render_segments(
     syntax_id: str = "UNOC",
     syntax_version: str = "3",
     with_una: bool = True,
+    line_break: str = "\n",
 ) -> str:
-    """Serialize segments (UNT/UNE/UNZ counts and empty references filled in), one per line.
+    """Serialize segments (UNT/UNE/UNZ counts and empty references filled in), each followed
+    by `line_break` (not data; ``""`` writes one line).
 
     The repetition separator ``*`` is used (and released in data) under syntax version 4 only.
     Trailing empty components and elements are left out, as ISO 9735 asks.
     """
     repetition = "*" if syntax_version.strip() == "4" else ""
     table = str.maketrans({c: "?" + c for c in ":+?'" + repetition})
-    una = "UNA:+.?" + (repetition or " ") + "'\n" if with_una else ""
+    una = "UNA:+.?" + (repetition or " ") + "'" if with_una else ""
     lines = [
         _text(s, table, repetition, syntax_id) for s in with_counts(segments) if s.tag != "UNA"
     ]
-    return una + "".join(lines)
+    return line_break.join([una, *lines, ""]) if una else line_break.join([*lines, ""])
 
 
 def _text(segment: Segment, table: dict[int, str], repetition: str, syntax_id: str) -> str:
@@ -156,7 +158,7 @@ def _text(segment: Segment, table: dict[int, str], repetition: str, syntax_id: s
     ]
     while elements and not elements[-1]:
         elements.pop()
-    return "+".join([segment.tag, *elements]) + "'\n"
+    return "+".join([segment.tag, *elements]) + "'"
 
 
 def _composite(components: Sequence[str], table: dict[int, str], syntax_id: str) -> str:
@@ -320,7 +322,11 @@ def render_contrl(
     received_only: bool = False,
 ) -> str:
     """CONTRL for one interchange: its own errors (plus `extra`) reject it (UCI 4); otherwise
-    it is acknowledged (UCI 7) with one UCM per message (4 with UCS/UCD details, or 7)."""
+    it is acknowledged (UCI 7) with one UCM per message (4 with UCS/UCD details, or 7).
+    Check `should_send_contrl` first; answering a CONTRL raises `ValueError`."""
+
+    if any(m.type == "CONTRL" for m in interchange.messages):
+        raise ValueError("a CONTRL is never answered with a CONTRL")
 
     def keep(p: Problem) -> bool:
         return include_warnings or p.severity == "error"

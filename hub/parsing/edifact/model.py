@@ -61,7 +61,13 @@ class Message:
 
 @dataclass(frozen=True)
 class Interchange:
-    """UNB..UNZ. `enveloped` is False for bare messages that came without UNB/UNZ."""
+    """UNB..UNZ. `enveloped` is False for bare messages that came without UNB/UNZ.
+
+    `prepared` is UNB S004 as ISO 8601 (``2018-11-20T10:54``), '' when absent or not a date.
+    `separators` are in UNA order as the UNA gave them (a blank: not used), else the defaults.
+    Problems about the UNB/UNG/UNE/UNZ envelope sit in `warnings`/`errors`; a message's own
+    (UNT count, missing UNT...) sit on `Message.problems` — `interchange_problems` joins both.
+    """
 
     sender: str = ""
     sender_qualifier: str = ""

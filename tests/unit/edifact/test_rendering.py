@@ -67,6 +67,7 @@ def test_render_segments_under_syntax_4_releases_the_repetition_separator() -> N
     segment = Segment("FTX", (("A*B",), ("C",)), 0, ((1, (("D",),)),))
     text = render_segments([segment], syntax_version="4", with_una=True)
     assert text == "UNA:+.?*'\nFTX+A?*B+C*D'\n"
+    assert render_segments([segment], with_una=False, line_break="") == "FTX+A*B+C'"
 
 
 def test_with_counts_counts_groups_in_unz_and_messages_in_une() -> None:
@@ -203,6 +204,8 @@ def test_never_a_contrl_for_a_contrl() -> None:
     assert should_send_contrl(replace(coreor, ack_requested=True), False)
     bare = parse_edifact(read("CUSRES_D99B_underbond_approval.edi")).interchanges[0]
     assert not should_send_contrl(bare, True)
+    with pytest.raises(ValueError):
+        render_contrl(contrl, now=NOW, control_ref="C9")
 
 
 TERMINAL = Envelope("HUB", "K913", "ZZ", "ZZ", syntax_id="UNOA")
