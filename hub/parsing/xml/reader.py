@@ -21,7 +21,7 @@ from lxml import etree
 from hub.domain.values import PartyRef
 from hub.errors import InputTooLarge, Problem, SyntaxRejected
 from hub.parsing.xml.document import XmlDocument, XmlNode, parse_timestamp
-from hub.parsing.xml.lxmlview import has_dtd, log_entries
+from hub.parsing.xml.lxmlview import LogEntry, has_dtd, log_entries
 from hub.parsing.xml.schemas import validate
 from hub.parsing.xml.tree import check_depth, local_name, to_node
 
@@ -88,14 +88,16 @@ def _parse(payload: bytes) -> etree._Element:
     try:
         root = etree.fromstring(payload, parser)
     except etree.XMLSyntaxError as exc:
-        raise _syntax_error(exc) from exc
+        raise _syntax_error(exc, log_entries(parser.error_log)) from exc
     if has_dtd(root):
         raise SyntaxRejected(_DTD_REASON, (_dtd_problem(),))
     return root
 
 
-def _syntax_error(exc: etree.XMLSyntaxError) -> SyntaxRejected | InputTooLarge:
-    entries = log_entries(exc.error_log)
+def _syntax_error(
+    exc: etree.XMLSyntaxError, entries: list[LogEntry]
+) -> SyntaxRejected | InputTooLarge:
+    """The parser's own log (not lxml's thread-wide one) as problems with line and column."""
     problems = tuple(
         Problem(f"{e.message} (column {e.column})", line=e.line) for e in entries[:20]
     ) or (Problem(str(exc)),)

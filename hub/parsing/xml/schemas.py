@@ -22,7 +22,7 @@ from hub.parsing.xml.tree import readable_path
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
 MAX_PROBLEMS = 50
 _XSD = "{http://www.w3.org/2001/XMLSchema}"
-_NAMESPACE_NOISE = re.compile(r"\{[^}]*\}")
+_NAMESPACE_NOISE = re.compile(r"\{[A-Za-z][A-Za-z0-9+.\-]*:[^}]*\}")  # {urn:hub:...}name
 
 
 @dataclass(frozen=True)
