@@ -18,7 +18,7 @@ from hub.mappers.xml_customs import map_customs_status_report
 from hub.mappers.xml_release import map_pickup_right_action, map_release_right_action
 from hub.mappers.xml_support import unsupported
 from hub.mappers.xml_terminal import map_terminal_event_report
-from hub.parsing.xml import XmlDocument
+from hub.parsing.xml.document import XmlDocument
 
 Mapper = Callable[[XmlDocument], MappedMessage]
 

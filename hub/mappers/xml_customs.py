@@ -11,7 +11,7 @@ from hub.domain.commands import AnyCommand, RecordCustomsStatus
 from hub.domain.values import CustomsStatus
 from hub.mappers.base import MappedMessage
 from hub.mappers.xml_support import Findings
-from hub.parsing.xml import XmlDocument, XmlNode
+from hub.parsing.xml.document import XmlDocument, XmlNode
 
 STATUSES: dict[str, CustomsStatus] = {
     "released": CustomsStatus.RELEASED,

@@ -27,7 +27,7 @@ from hub.domain import commands as c
 from hub.domain.values import Pickup, PickupMode
 from hub.mappers.base import MappedMessage
 from hub.mappers.xml_support import MISSING, Findings, bills_of_lading, party
-from hub.parsing.xml import XmlDocument, XmlNode
+from hub.parsing.xml.document import XmlDocument, XmlNode
 
 REVOKE_SCOPES = ("release", "transfer")
 

@@ -16,7 +16,7 @@ from hub.domain.containers import container_problem, normalise
 from hub.domain.values import PartyRef
 from hub.errors import Problem
 from hub.mappers.base import MappedMessage, MapStatus
-from hub.parsing.xml import XmlDocument, XmlNode, parse_timestamp
+from hub.parsing.xml.document import XmlDocument, XmlNode, parse_timestamp
 
 INVALID = "12"  # UN/EDIFACT 0085 / 9321: invalid value
 MISSING = "13"  # missing

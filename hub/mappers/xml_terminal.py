@@ -13,7 +13,7 @@ from hub.domain.commands import AnyCommand, RecordTerminalEvent
 from hub.domain.values import TerminalEvent
 from hub.mappers.base import MappedMessage
 from hub.mappers.xml_support import Findings
-from hub.parsing.xml import XmlDocument, XmlNode
+from hub.parsing.xml.document import XmlDocument, XmlNode
 
 EVENTS: dict[str, TerminalEvent] = {
     "discharge": TerminalEvent.DISCHARGED,

@@ -5,8 +5,10 @@ Each step is a guard that raises one of the hub's permanent errors with a clear 
 1. size, before anything is parsed (`InputTooLarge`);
 2. any DOCTYPE or ENTITY declaration is refused outright (`SyntaxRejected`): no DTD is ever
    loaded, so entity expansion (billion laughs) and external entities (XXE to a file or the
-   network) cannot happen. The parser is configured defensively as well (no entity resolution,
-   no network, no DTD loading, no huge trees), and the parsed tree is checked again for a DTD;
+   network) cannot happen. The byte scan is deliberately coarse (it also refuses the words inside
+   a comment or CDATA section) and covers UTF-8/16/32. The parser is configured defensively as
+   well (no entity resolution, no network, no DTD loading, no huge trees), and the parsed tree
+   is checked again for a DTD;
 3. well-formedness by lxml (`SyntaxRejected` with line and column);
 4. element depth (`InputTooLarge`);
 5. XSD validation by the root's namespace (`SchemaRejected`, `UnsupportedMessage`).
