@@ -26,14 +26,15 @@ STATUSES: dict[str, CustomsStatus] = {
 
 
 def map_customs_status_report(doc: XmlDocument) -> MappedMessage:
-    """One `RecordCustomsStatus` per container or bill-of-lading status in the report."""
+    """One `RecordCustomsStatus` per container or bill-of-lading status in the report; an entry
+    with a bad container is reported and left out, the others still apply."""
     found = Findings(doc)
     commands: list[AnyCommand] = []
     for node in doc.tree.children:
         command = _status(node, found) if node.tag in _ENTRIES else None
         if command:
             commands.append(command)
-    return found.result(commands)
+    return found.result(commands, partial=True)
 
 
 _ENTRIES = ("containerStatus", "billOfLadingStatus")
@@ -48,4 +49,7 @@ def _status(node: XmlNode, found: Findings) -> RecordCustomsStatus | None:
     if node.tag == "billOfLadingStatus":
         bill = node.text_at("billOfLadingNumber")
         return RecordCustomsStatus(status, bill_of_lading=bill, reference=reference)
-    return RecordCustomsStatus(status, container=found.container(node), reference=reference)
+    container = found.container(node)
+    if not container:
+        return None
+    return RecordCustomsStatus(status, container=container, reference=reference)

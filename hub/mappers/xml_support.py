@@ -75,9 +75,12 @@ class Findings:
             self.problem(node, f"{tag}: {exc}")
             return None
 
-    def result(self, commands: list[AnyCommand]) -> MappedMessage:
-        """The mapped message: REJECTED without commands as soon as there is one error."""
-        rejected = any(p.severity == "error" for p in self.problems)
+    def result(self, commands: list[AnyCommand], *, partial: bool = False) -> MappedMessage:
+        """The mapped message. A single action is REJECTED (without commands) by any error; a
+        report with `partial` keeps its good entries, like the EDIFACT mappers, and is REJECTED
+        only when errors left nothing to do."""
+        errors = any(p.severity == "error" for p in self.problems)
+        rejected = errors and (not partial or not commands)
         return MappedMessage(
             ref=self.doc.message_id,
             type=self.doc.root_name,

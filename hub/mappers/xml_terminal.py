@@ -25,7 +25,8 @@ EVENTS: dict[str, TerminalEvent] = {
 
 
 def map_terminal_event_report(doc: XmlDocument) -> MappedMessage:
-    """One `RecordTerminalEvent` per ``event`` element, all at the report's terminal."""
+    """One `RecordTerminalEvent` per ``event`` element, all at the report's terminal; an event
+    with a bad container is reported and left out, the others still apply."""
     found = Findings(doc)
     terminal = doc.tree.text_at("terminalCode")
     commands: list[AnyCommand] = []
@@ -33,7 +34,7 @@ def map_terminal_event_report(doc: XmlDocument) -> MappedMessage:
         command = _event(node, terminal, found)
         if command:
             commands.append(command)
-    return found.result(commands)
+    return found.result(commands, partial=True)
 
 
 def _event(node: XmlNode, terminal: str, found: Findings) -> RecordTerminalEvent | None:
@@ -41,6 +42,7 @@ def _event(node: XmlNode, terminal: str, found: Findings) -> RecordTerminalEvent
     container = found.container(node)
     if event is None:
         found.problem(node, f"unknown terminal event {node.text_at('eventType')!r}")
+    if event is None or not container:
         return None
     at = found.timestamp(node, "eventDateTimeUtc")
     return RecordTerminalEvent(container, event, terminal, at)

@@ -131,11 +131,25 @@ def test_bad_check_digit_is_rejected_with_line_and_path() -> None:
     assert "expected 6" in problem.message and problem.message_ref == "BAD-0001"
 
 
-def test_one_bad_container_rejects_the_whole_report() -> None:
+def test_a_bad_container_in_a_report_leaves_out_only_its_entry() -> None:
     mapped = _map(INVALID / "semantic_terminal_check_digit.xml")
-    assert mapped.status is MapStatus.REJECTED and mapped.commands == ()
-    assert mapped.errors[0].path == "/TerminalEventReport/event[2]/equipmentNumber"
+    assert mapped.status is MapStatus.MAPPED
+    assert [cmd.container for cmd in mapped.commands if isinstance(cmd, c.Command)] == [CONTAINER]
+    [problem] = mapped.errors
+    assert problem.path == "/TerminalEventReport/event[2]/equipmentNumber" and problem.line == 20
     assert mapped.containers == ("MSCU1234566", "MAGU5591241")
+
+
+def test_a_report_with_nothing_good_left_is_rejected() -> None:
+    payload = (SAMPLES / "customs_status.xml").read_bytes()
+    for good, bad in ((b"FCIU9908030", b"FCIU9908031"), (b"MAGU5591240", b"MAGU5591249")):
+        payload = payload.replace(good, bad)
+    payload = payload.replace(b"<billOfLadingStatus>", b"<!--").replace(
+        b"</billOfLadingStatus>", b"-->"
+    )
+    mapped = map_xml_document(parse_xml(payload))
+    assert mapped.status is MapStatus.REJECTED and mapped.commands == ()
+    assert len(mapped.errors) == 2
 
 
 def test_revoke_without_scope_is_rejected_with_the_choice() -> None:
