@@ -81,14 +81,11 @@ def map_cusres(message: Message) -> MappedMessage:
         problems.append(problem(message, anchor(message, "BGM"), text, MISSING))
     if status is None:
         return mapped(message, [], problems)
+    targets = [("", b) for b in bills] if not named else [(c, "") for c in containers]
     reference = _reference(message)
     commands: list[AnyCommand] = [
-        RecordCustomsStatus(status, container=c, reference=reference) for c in containers
+        RecordCustomsStatus(status, container, bill, reference) for container, bill in targets
     ]
-    if not named:
-        commands = [
-            RecordCustomsStatus(status, bill_of_lading=b, reference=reference) for b in bills
-        ]
     return mapped(message, commands, problems)
 
 
