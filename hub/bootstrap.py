@@ -11,13 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import Engine
-
 from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import with_retries
 from hub.config import Settings
-from hub.ledger.db import make_engine, upgrade
-from hub.ledger.uow import SqlAlchemyUnitOfWork
+from hub.ledger.db import Database
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
 from hub.service_layer.ports import Clock, Transport, UnitOfWork
@@ -36,17 +33,17 @@ class Hub:
     """A wired hub: settings, database engine, transport and the worker."""
 
     settings: Settings
-    engine: Engine
+    db: Database
     transport: Transport
     worker: Worker
     clock: Clock
 
     def uow(self) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(self.engine)
+        return self.db.uow()
 
     def close(self) -> None:
         self.transport.close()
-        self.engine.dispose()
+        self.db.dispose()
 
 
 def limits_of(settings: Settings) -> Limits:
@@ -79,22 +76,22 @@ def build(
     consume: bool = True,
 ) -> Hub:
     """Wire everything. `migrate` brings the schema up to date first (idempotent)."""
-    engine = make_engine(settings.database_url)
+    db = Database(settings.database_url)
     if migrate:
-        upgrade(engine)
+        db.upgrade()
     transport = transport or make_transport(settings, consume=consume)
     context = HubContext(
         clock=clock, limits=limits_of(settings), hub_id=settings.hub_id, charge=charge_token
     )
     worker = Worker(
         transport,
-        lambda: SqlAlchemyUnitOfWork(engine),
+        db.uow,
         context,
         batch_size=settings.batch_size,
         batch_wait=settings.batch_wait,
         retry=_retry,
     )
-    return Hub(settings, engine, transport, worker, clock)
+    return Hub(settings, db, transport, worker, clock)
 
 
 def _retry(fn: Callable[[], T]) -> T:
@@ -104,3 +101,4 @@ def _retry(fn: Callable[[], T]) -> T:
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pika").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -15,6 +15,7 @@ or a timeout raises, and the relay leaves the outbox rows unsent).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -194,10 +195,8 @@ class AmqpTransport(Transport):
     def close(self) -> None:
         conn, self.conn = self.conn, None
         if conn is not None and conn.is_open:
-            try:
+            with contextlib.suppress(AMQPError):
                 conn.close()
-            except AMQPError:
-                pass
 
 
 class AmqpSender:

@@ -19,6 +19,7 @@ class InProcessTransport(Transport):
         self.queue: deque[Delivery] = deque()
         self.unacked: dict[int, Delivery] = {}
         self.published: defaultdict[str, list[Outgoing]] = defaultdict(list)
+        self.log: list[Outgoing] = []
         self._tags = itertools.count(1)
 
     def put(self, body: bytes, user_id: str, message_id: str = "", content_type: str = "") -> None:
@@ -45,6 +46,7 @@ class InProcessTransport(Transport):
     def publish(self, messages: Sequence[Outgoing]) -> None:
         for m in messages:
             self.published[f"{m.exchange}/{m.routing_key}"].append(m)
+            self.log.append(m)
 
     def on(self, exchange: str, routing_key: str) -> list[Outgoing]:
         """What was published to `exchange` with `routing_key`."""

@@ -130,7 +130,7 @@ def audit() -> None:
 def audit_verify(settings: Settings) -> None:
     """Check the hash chain; name every changed, inserted or deleted entry."""
     hub = build(settings, consume=False)
-    with hub.engine.connect() as conn:
+    with hub.db.connect() as conn:
         breaks = audit_trail.verify(conn)
     hub.close()
     for b in breaks:
@@ -146,7 +146,7 @@ def audit_verify(settings: Settings) -> None:
 def audit_show(settings: Settings, container: str) -> None:
     """A container's whole history, for an authority."""
     hub = build(settings, consume=False)
-    with hub.engine.connect() as conn:
+    with hub.db.connect() as conn:
         entries = audit_trail.history(conn, container.upper())
     hub.close()
     for e in entries:

@@ -89,11 +89,11 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(settings: Settings) -> None:
     """Apply the schema migrations (Alembic) up to the newest."""
-    from hub.ledger.db import make_engine, upgrade
+    from hub.ledger.db import Database
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
+    db = Database(settings.database_url)
+    db.upgrade()
+    db.dispose()
     click.echo("database schema is up to date")
 
 

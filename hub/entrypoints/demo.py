@@ -12,8 +12,11 @@ import click
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub, build
 from hub.config import Settings
+from hub.domain.refusals import Refusal
+from hub.domain.tokens import balance
 from hub.entrypoints.partners_file import load_partners_file
 from hub.service_layer.ports import Outgoing
+from hub.service_layer.subscriptions import buy, top_up
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 STORY = (
@@ -41,11 +44,21 @@ def _setup(settings: Settings) -> tuple[Hub, InProcessTransport]:
 
 
 def _grant_demo_tokens(hub: Hub) -> None:
-    from hub.service_layer.subscriptions import buy
-
+    """The trucking company pairs a wallet, tops it up and buys a Low subscription."""
+    now = hub.clock()
     with hub.uow() as uow:
-        if uow.tokens.active("TRUCKCO", hub.clock()) is None:
-            buy(uow, "TRUCKCO", "low", hub.clock(), cause="demo setup")
+        if uow.wallets.paired("TRUCKCO") is None:
+            uow.wallets.pair("TRUCKCO", "WALLET-TRUCKCO", now)
+            top_up(uow, "TRUCKCO", "200.00", now, cause="demo top-up")
+        if uow.tokens.active("TRUCKCO", now) is None:
+            bought = buy(uow, "TRUCKCO", "low", now, cause="demo setup")
+            if isinstance(bought, Refusal):
+                raise click.ClickException(f"demo setup failed: {bought.reason}")
+            click.echo(
+                f"TRUCKCO paired a wallet, topped up EUR 200.00 and bought a Low "
+                f"subscription: {bought.entry.tokens} tokens for EUR "
+                f"{bought.quote.gross} (VAT {bought.quote.vat})"
+            )
         uow.commit()
 
 
@@ -79,12 +92,14 @@ def demo(database: str) -> None:
     hub, transport = _setup(replace(Settings.from_env(), database_url=database, amqp_url=""))
     for party, name, what in STORY:
         click.echo(f"\n[{party}] {what}  ({name})")
-        before = sum(len(v) for v in transport.published.values())
+        before = len(transport.log)
         transport.put((SAMPLES / name).read_bytes(), _user(hub, party), uuid.uuid4().hex)
         hub.worker.drain()
-        published = [m for v in transport.published.values() for m in v]
-        _show_published(published[before:] if before < len(published) else [])
+        _show_published(transport.log[before:])
         _show_lights(hub)
+    with hub.uow() as uow:
+        left = balance(uow.tokens.entries("TRUCKCO"), hub.clock())
+    click.echo(f"\nTRUCKCO tokens left: {left.remaining} (used {left.used})")
     gate = transport.on("hub.gate", "PSAT")
     click.echo(
         f"\n{len(gate)} gate message(s) published to hub.gate/PSAT; "
@@ -110,5 +125,5 @@ def send_embedded(settings: Settings, body: bytes, party: str) -> None:
         click.echo(f"outcome: {outcome.status}")
         for p in outcome.problems:
             click.echo(f"  ! {p}")
-    _show_published([m for v in transport.published.values() for m in v])
+    _show_published(transport.log)
     hub.close()

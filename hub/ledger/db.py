@@ -7,7 +7,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+
+from hub.ledger.uow import SqlAlchemyUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -49,3 +51,22 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (Alembic)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+class Database:
+    """The hub's database: engine, migrations and units of work, behind one object."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+
+    def upgrade(self) -> None:
+        upgrade(self.engine)
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine)
+
+    def connect(self) -> Connection:
+        return self.engine.connect()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

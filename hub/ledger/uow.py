@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -57,10 +57,8 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
 
     def rollback(self) -> None:
         if self.conn is not None and self.conn.in_transaction():
-            try:
+            with suppress(OperationalError, DBAPIError):
                 self.conn.rollback()
-            except (OperationalError, DBAPIError):
-                pass
         if self.conn is not None:
             self._audit.pending.clear()
 

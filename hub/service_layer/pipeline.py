@@ -39,7 +39,7 @@ class HubContext:
     """What the pipeline needs besides the unit of work."""
 
     clock: Clock
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     hub_id: str = "CPUHUB"
     charge: TokenGate = no_tokens
 

@@ -98,7 +98,7 @@ class Transport(abc.ABC):
     def publish(self, messages: Sequence[Outgoing]) -> None:
         """Publish persistently; return only when the broker confirmed every one."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most transports hold nothing
         """Release connections."""
 
 
