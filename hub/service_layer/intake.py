@@ -7,14 +7,20 @@ what deduplication, sender checks and CONTRL work on; its messages are what APER
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from hub.errors import InputTooLarge, PermanentError, Problem, SyntaxRejected
-from hub.mappers.base import MappedMessage
+from hub.errors import (
+    InputTooLarge,
+    PermanentError,
+    Problem,
+    SyntaxRejected,
+    UnsupportedMessage,
+)
+from hub.mappers.base import MappedMessage, MapStatus
 from hub.mappers.edifact import map_edifact_message
 from hub.mappers.xml import map_xml_document
 from hub.parsing.edifact import looks_like_edifact, parse_edifact
-from hub.parsing.edifact.model import Interchange
+from hub.parsing.edifact.model import Interchange, Message
 from hub.parsing.xml import XmlDocument, looks_like_xml, parse_xml
 
 
@@ -56,7 +62,10 @@ def read_units(payload: bytes, *, strict: bool = False, limits: Limits = Limits(
     if len(payload) > limits.max_bytes:
         raise InputTooLarge(f"payload of {len(payload)} bytes exceeds {limits.max_bytes}")
     if looks_like_xml(payload):
-        doc = parse_xml(payload, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
+        try:
+            doc = parse_xml(payload, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
+        except UnsupportedMessage as error:
+            return [_unsupported_xml(payload, error)]
         return [_xml_unit(doc)]
     if looks_like_edifact(payload):
         parsed = parse_edifact(payload, strict=strict, max_segments=limits.max_segments)
@@ -77,7 +86,7 @@ def _edifact_unit(ic: Interchange, payload: bytes) -> Unit:
         if ic.enveloped
         else f"edifact-bare:{sha256(payload)}"
     )
-    messages = tuple(map_edifact_message(m) for m in ic.messages)
+    messages = tuple(_map_message(m) for m in ic.messages)
     return Unit(
         format="edifact",
         dedup_key=key,
@@ -86,6 +95,32 @@ def _edifact_unit(ic: Interchange, payload: bytes) -> Unit:
         errors=tuple(ic.errors),
         warnings=tuple(ic.warnings),
         interchange=ic,
+    )
+
+
+def _map_message(message: Message) -> MappedMessage:
+    """Map one message; the parser's own findings on it (counts, bad characters) come along,
+    and a syntax error in the message (e.g. a count mismatch for a strict partner) rejects it."""
+    mapped = map_edifact_message(message)
+    if not message.problems:
+        return mapped
+    problems = (*message.problems, *mapped.problems)
+    if any(p.severity == "error" for p in message.problems):
+        return replace(mapped, status=MapStatus.REJECTED, commands=(), problems=problems)
+    return replace(mapped, problems=problems)
+
+
+def _unsupported_xml(payload: bytes, error: UnsupportedMessage) -> Unit:
+    problems = error.problems or (Problem(error.reason, code="2"),)
+    root = problems[0].path.strip("/").split("/")[0] or "XML"
+    message = MappedMessage(
+        ref="", type=root, status=MapStatus.UNSUPPORTED, problems=tuple(problems)
+    )
+    return Unit(
+        format="xml",
+        dedup_key=f"xml-unsupported:{sha256(payload)}",
+        claimed_sender="",
+        messages=(message,),
     )
 
 
