@@ -29,7 +29,8 @@ def _ctl(*args: str) -> str:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BrokerUnavailable(f"rabbitmqctl failed: {exc}") from exc
     if done.returncode != 0:
-        raise BrokerUnavailable(f"rabbitmqctl {args[0]} failed: {done.stderr.strip()[:200]}")
+        detail = "" if secret else f": {done.stderr.strip()[:200]}"
+        raise BrokerUnavailable(f"rabbitmqctl {args[0]} failed{detail}")
     return done.stdout
 
 
@@ -48,9 +49,9 @@ def setup_partner(p: Partner, vhost: str, password: str) -> None:
     """Create or update the partner's broker user and its permissions."""
     users = _ctl("list_users", "--formatter", "json")
     if p.broker_user not in {u["user"] for u in json.loads(users or "[]")}:
-        _ctl("add_user", p.broker_user, password)
+        _ctl("add_user", p.broker_user, secret=password)
     else:
-        _ctl("change_password", p.broker_user, password)
+        _ctl("change_password", p.broker_user, secret=password)
     _ctl("set_permissions", "-p", vhost, p.broker_user, "^$", "^hub\\.inbound$", read_queues(p))
     _ctl(
         "set_topic_permissions",
@@ -71,7 +72,7 @@ def setup_all(partners: list[Partner], settings: Settings) -> dict[str, str]:
     stored = read_credentials(settings.credentials_path())
     for p in partners:
         if p.broker_user:
-            stored[p.broker_user] = stored.get(p.broker_user) or secrets.token_urlsafe(18)
+            stored[p.broker_user] = stored.get(p.broker_user) or secrets.token_hex(18)
             setup_partner(p, vhost, stored[p.broker_user])
     write_credentials(settings.credentials_path(), stored)
     return stored
