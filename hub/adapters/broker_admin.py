@@ -21,10 +21,16 @@ from hub.domain.partners import Partner
 from hub.errors import BrokerUnavailable, HubError
 
 
-def _ctl(*args: str) -> str:
+def _ctl(*args: str, secret: str | None = None) -> str:
+    """Run rabbitmqctl; a password goes through standard input, never the command line."""
     try:
         done = subprocess.run(
-            ["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=60, check=False
+            ["rabbitmqctl", "-q", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            input=secret,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BrokerUnavailable(f"rabbitmqctl failed: {exc}") from exc
