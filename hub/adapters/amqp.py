@@ -199,6 +199,21 @@ class AmqpTransport(Transport):
                 conn.close()
 
 
+def declare_partner_queues(url: str, partners: list[tuple[str, tuple[str, ...]]]) -> None:
+    """Durable queues so nothing the hub publishes is unroutable: `partner.<id>` on
+    `hub.partner` for every partner, `terminal.<code>` on `hub.gate` for every terminal."""
+    try:
+        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+            ch = conn.channel()
+            declare_topology(ch)
+            for party_id, terminals in partners:
+                declare_outbound_queue(ch, PARTNER_EXCHANGE, f"partner.{party_id}", party_id)
+                for code in terminals:
+                    declare_outbound_queue(ch, GATE_EXCHANGE, f"terminal.{code}", code)
+    except AMQPError as exc:
+        raise BrokerUnavailable(f"could not declare partner queues: {exc!r}") from exc
+
+
 class AmqpSender:
     """A partner's side: publish one payload to `hub.inbound` as the connection's user."""
 

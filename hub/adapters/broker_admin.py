@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from hub.adapters.amqp import declare_partner_queues
 from hub.config import Settings
 from hub.domain.partners import Partner
 from hub.errors import BrokerUnavailable, HubError
@@ -81,6 +82,7 @@ def setup_all(partners: list[Partner], settings: Settings) -> dict[str, str]:
             stored[p.broker_user] = stored.get(p.broker_user) or secrets.token_hex(18)
             setup_partner(p, vhost, stored[p.broker_user])
     write_credentials(settings.credentials_path(), stored)
+    declare_partner_queues(settings.amqp_url, [(p.party_id, p.terminals) for p in partners])
     return stored
 
 

@@ -3,6 +3,7 @@ partner's own broker user, the gate authorisation read from a terminal's queue o
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -106,7 +107,22 @@ def _next_message(
     return None
 
 
+def _partner_messages(env: dict[str, str], amqp_url: str, party: str, user: str) -> set[str]:
+    """Read the partner's own queue as the partner's own broker user."""
+    password = json.loads(Path(env["HUB_BROKER_CREDENTIALS"]).read_text())[user]
+    url = amqp_url.replace("guest:guest", f"{user}:{password}")
+    with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+        ch = conn.channel()
+        kinds = set()
+        while True:
+            method, props, _body = ch.basic_get(f"partner.{party}", auto_ack=True)
+            if method is None:
+                return kinds
+            kinds.add(props.type)
+
+
 def test_a_gate_authorisation_reaches_the_terminal(
+    amqp_url: str,
     env: dict[str, str],
     terminal_queue: pika.adapters.blocking_connection.BlockingChannel,
     running_hub: subprocess.Popen[str],
@@ -122,6 +138,7 @@ def test_a_gate_authorisation_reaches_the_terminal(
     hub(env, "send", str(SAMPLES / "demo/08_gate_out.edi"), "--as", "PSAT")
     withdrawn = _next_message(terminal_queue, timeout=60)
     assert withdrawn is not None and withdrawn[0].type == "GateWithdrawn"
+    assert {"APERAK", "CONTRL"} <= _partner_messages(env, amqp_url, "MSCBE", "mscbe")
     running_hub.send_signal(signal.SIGTERM)
     assert running_hub.wait(timeout=30) == 0
     assert "audit trail intact" in hub(env, "audit", "verify")
