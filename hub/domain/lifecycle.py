@@ -78,8 +78,11 @@ def offer(right: ReleaseRight, to: Actor, now: datetime) -> Link:
     return link
 
 
-def _active_right(file: ContainerFile, cmd: Any) -> ReleaseRight | str:
-    """The active right the command addresses, or why there is none."""
+def _active_right(file: ContainerFile, cmd: Any, now: datetime) -> ReleaseRight | str:
+    """The active right the command addresses, or why there is none.
+
+    A right whose expiry has passed counts as expired even before the periodic job marks it.
+    """
     right = file.right
     if right is None:
         return f"no release for container {file.container}"
@@ -87,12 +90,14 @@ def _active_right(file: ContainerFile, cmd: Any) -> ReleaseRight | str:
         return f"release {cmd.release_ref} does not match current release {right.release_ref}"
     if not right.is_active():
         return f"release {right.release_ref} is {right.status.value}"
+    if now >= right.expires_at:
+        return f"release {right.release_ref} is expired"
     return right
 
 
 def transfer(file: ContainerFile, cmd: c.TransferRight, ctx: Context) -> list[Event]:
     """Only the current holder may pass the right on, and one transfer at a time."""
-    right = _active_right(file, cmd)
+    right = _active_right(file, cmd, ctx.now)
     if isinstance(right, str):
         return refuse(file, cmd, right)
     if right.holder != ctx.actor.party_id:
@@ -107,19 +112,19 @@ def transfer(file: ContainerFile, cmd: c.TransferRight, ctx: Context) -> list[Ev
     return [RightTransferred(file.container, right.release_ref, link.from_party, link.to_party)]
 
 
-def _pending_for(file: ContainerFile, cmd: Any, actor: Actor) -> tuple[ReleaseRight, Link] | str:
-    right = _active_right(file, cmd)
+def _pending_for(file: ContainerFile, cmd: Any, ctx: Context) -> tuple[ReleaseRight, Link] | str:
+    right = _active_right(file, cmd, ctx.now)
     if isinstance(right, str):
         return right
     link = right.pending
-    if link is None or link.to_party != actor.party_id:
+    if link is None or link.to_party != ctx.actor.party_id:
         return "no transfer of this release right is waiting for you"
     return right, link
 
 
 def accept(file: ContainerFile, cmd: c.AcceptRight, ctx: Context) -> list[Event]:
     """Only the named next party may accept."""
-    found = _pending_for(file, cmd, ctx.actor)
+    found = _pending_for(file, cmd, ctx)
     if isinstance(found, str):
         return refuse(file, cmd, found)
     right, link = found
@@ -131,7 +136,7 @@ def accept(file: ContainerFile, cmd: c.AcceptRight, ctx: Context) -> list[Event]
 
 def decline(file: ContainerFile, cmd: c.DeclineRight, ctx: Context) -> list[Event]:
     """Only the named next party may decline; the right stays with the previous holder."""
-    found = _pending_for(file, cmd, ctx.actor)
+    found = _pending_for(file, cmd, ctx)
     if isinstance(found, str):
         return refuse(file, cmd, found)
     right, link = found
@@ -143,7 +148,7 @@ def decline(file: ContainerFile, cmd: c.DeclineRight, ctx: Context) -> list[Even
 
 def revoke_transfer(file: ContainerFile, cmd: c.RevokeTransfer, ctx: Context) -> list[Event]:
     """The previous holder may take a transfer back only until it is accepted."""
-    right = _active_right(file, cmd)
+    right = _active_right(file, cmd, ctx.now)
     if isinstance(right, str):
         return refuse(file, cmd, right)
     link = right.pending
@@ -157,7 +162,7 @@ def revoke_transfer(file: ContainerFile, cmd: c.RevokeTransfer, ctx: Context) ->
 
 def assign_pickup(file: ContainerFile, cmd: c.AssignPickup, ctx: Context) -> list[Event]:
     """Only a transport operator holding an accepted right names who collects."""
-    right = _active_right(file, cmd)
+    right = _active_right(file, cmd, ctx.now)
     if isinstance(right, str):
         return refuse(file, cmd, right)
     if right.holder != ctx.actor.party_id or not right.held_by_transport_operator:
@@ -170,7 +175,7 @@ def assign_pickup(file: ContainerFile, cmd: c.AssignPickup, ctx: Context) -> lis
 
 def revoke_pickup(file: ContainerFile, cmd: c.RevokePickup, ctx: Context) -> list[Event]:
     """The holding transport operator withdraws its pickup assignment."""
-    right = _active_right(file, cmd)
+    right = _active_right(file, cmd, ctx.now)
     if isinstance(right, str):
         return refuse(file, cmd, right)
     if right.holder != ctx.actor.party_id or right.pickup is None:
