@@ -40,6 +40,11 @@ def record_terminal(file: ContainerFile, cmd: c.RecordTerminalEvent, ctx: Contex
     """Discharge, terminal release / block / scan, gate-out. Loads and gate-ins change nothing."""
     if not ctx.actor.has(TERMINAL_OPERATOR):
         return refuse(file, cmd, "only a terminal operator may report terminal events")
+    released_at = _release_terminal(file)
+    if released_at and cmd.terminal and cmd.terminal != released_at:
+        return refuse(
+            file, cmd, f"container {file.container} is released at terminal {released_at}"
+        )
     terminal = cmd.terminal or file.gate_terminal()
     if ctx.actor.terminals and terminal and terminal not in ctx.actor.terminals:
         return refuse(file, cmd, f"terminal {terminal} is not operated by the sender")
@@ -51,6 +56,14 @@ def record_terminal(file: ContainerFile, cmd: c.RecordTerminalEvent, ctx: Contex
     elif cmd.event is TerminalEvent.GATE_OUT:
         return _gate_out(file)
     return []
+
+
+def _release_terminal(file: ContainerFile) -> str:
+    """The terminal a current (not yet picked-up or deleted) release names, else ''."""
+    right = file.right
+    if right is None or right.status in (RightStatus.PICKED_UP, RightStatus.DELETED):
+        return ""
+    return right.terminal
 
 
 def _gate_out(file: ContainerFile) -> list[Event]:
