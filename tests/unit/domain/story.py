@@ -260,6 +260,15 @@ def picked_up() -> Story:
     return story
 
 
+def due() -> Story:
+    """Assigned, a transfer to the second haulier waiting, and the clock at the expiry moment
+    before the periodic job has run."""
+    story = assigned()
+    story.ok(HAULIER, transfer(HAULIER_2), HAULIER_2)
+    story.now = DEFAULT_EXPIRY
+    return story
+
+
 def declined() -> Story:
     story = offered()
     story.ok(FORWARDER, decline())
@@ -282,6 +291,7 @@ STATES: dict[str, Callable[[], Story]] = {
         expired,
         picked_up,
         declined,
+        due,
     )
 }
 

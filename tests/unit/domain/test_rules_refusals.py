@@ -23,6 +23,7 @@ from .story import (
     HAULIER,
     HAULIER_2,
     OTHER_AGENT,
+    OTHER_TERMINAL,
     OTHER_TERMINAL_OP,
     REF_2,
     STATES,
@@ -50,6 +51,7 @@ ONLY_HOLDER = "only the current holder may transfer the release right"
 NOT_FOR_YOU = "no transfer of this release right is waiting for you"
 ONLY_TO = "only the transport operator holding the right may assign"
 NO_PICKUP = "no pickup of yours is assigned to this release right"
+EXPIRED = "release REL-001 is expired"
 
 # (id, starting state, actor, command, recipient, reason)
 # fmt: off
@@ -202,6 +204,25 @@ REFUSALS: list[tuple[str, str, Actor, Any, Actor | None, str]] = [
      terminal(TerminalEvent.DISCHARGED, ""), None, "terminal K913 is not operated by the sender"),
     ("terminal block from another terminal", "authorised", OTHER_TERMINAL_OP,
      terminal(TerminalEvent.BLOCKED), None, "terminal K913 is not operated by the sender"),
+    ("terminal release by another terminal naming itself", "authorised", OTHER_TERMINAL_OP,
+     terminal(TerminalEvent.RELEASED, OTHER_TERMINAL), None,
+     "container MSCU1234566 is released at terminal K913"),
+    ("gate-out by another terminal naming itself", "authorised", OTHER_TERMINAL_OP,
+     terminal(TerminalEvent.GATE_OUT, OTHER_TERMINAL), None,
+     "container MSCU1234566 is released at terminal K913"),
+    ("own terminal code for a container released elsewhere", "authorised", TERMINAL_OP,
+     terminal(TerminalEvent.DISCHARGED, OTHER_TERMINAL), None,
+     "container MSCU1234566 is released at terminal K913"),
+    # the expiry moment has passed, the periodic job has not run yet
+    ("accept once the expiry has passed", "due", HAULIER_2, accept(), None, EXPIRED),
+    ("decline once the expiry has passed", "due", HAULIER_2, decline(), None, EXPIRED),
+    ("revoke a transfer once the expiry has passed", "due", HAULIER, revoke_transfer(), None,
+     EXPIRED),
+    ("transfer once the expiry has passed", "due", HAULIER, transfer(FORWARDER), FORWARDER,
+     EXPIRED),
+    ("assign once the expiry has passed", "due", HAULIER, assign(DRIVER_2), None, EXPIRED),
+    ("revoke a pickup once the expiry has passed", "due", HAULIER, revoke_pickup(), None,
+     EXPIRED),
     ("B/L link from a forwarder", "offered", FORWARDER, link(BL2), None,
      "only a ship agent or customs may link B/Ls to containers"),
 ]
