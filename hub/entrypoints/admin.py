@@ -233,9 +233,12 @@ def send_amqp(
 
 
 def _admin_commands() -> list[Any]:
+    from hub.entrypoints import partners_cmd  # noqa: F401 - adds register, approve... to `partners`
     from hub.entrypoints.broker_cmd import broker
+    from hub.entrypoints.money_cmd import billing, tokens, wallet
+    from hub.entrypoints.reports_cmd import report
 
-    return [partners, quarantine, audit, release, backup, broker]
+    return [partners, quarantine, audit, release, backup, broker, tokens, wallet, billing, report]
 
 
 COMMANDS = _admin_commands()
