@@ -6,7 +6,8 @@
     │   ├── SyntaxRejected        not well-formed EDIFACT / XML (carries `Problem`s)
     │   ├── SchemaRejected        well-formed, but not valid against its schema
     │   ├── UnsupportedMessage    a message type or version the hub does not handle
-    │   └── SenderMismatch        the claimed sender is not the authenticated partner
+    │   ├── SenderMismatch        the claimed sender is not the authenticated partner
+    │   └── NotAllowed            the sender may not act for the party it names
     └── TransientError            retried with bounded backoff, the message is not acked
         ├── BrokerUnavailable
         └── DatabaseUnavailable
@@ -109,6 +110,10 @@ class UnsupportedMessage(PermanentError):
 
 class SenderMismatch(PermanentError):
     """The sender named in the message is not the authenticated partner."""
+
+
+class NotAllowed(PermanentError):
+    """The sender may not act as the party it names (e.g. an unlinked organisation)."""
 
 
 class TransientError(HubError):

@@ -46,6 +46,7 @@ class Unit:
     warnings: tuple[Problem, ...] = ()
     interchange: Interchange | None = None
     xml: XmlDocument | None = None
+    on_behalf_of: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -132,6 +133,7 @@ def _xml_unit(doc: XmlDocument) -> Unit:
         claimed_sender=doc.sender.code if doc.sender else "",
         messages=(mapped,),
         xml=doc,
+        on_behalf_of=doc.on_behalf_of.code if doc.on_behalf_of else "",
     )
 
 

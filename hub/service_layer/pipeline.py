@@ -16,8 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain.events import ActionRefused, Event
-from hub.domain.partners import Partner
-from hub.errors import PermanentError, Problem, SenderMismatch
+from hub.domain.partners import Partner, may_act_for
+from hub.domain.roles import RELEASE_PLATFORM
+from hub.domain.values import PartyRef
+from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch
 from hub.mappers.base import MappedMessage, MapStatus
 from hub.service_layer import outbound
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
@@ -128,11 +130,14 @@ def _process_unit(
         _reject_unit(unit, delivery, sender, error, uow, hub, outcome)
         uow.inbox.record(sender.party_id, key, "rejected", sha256(delivery.body), now)
         return
-    if unit.errors:
+    acting = acting_party(unit, sender, uow)
+    if isinstance(acting, PermanentError):
+        _reject_unit(unit, delivery, sender, acting, uow, hub, outcome)
+    elif unit.errors:
         error = PermanentError("interchange rejected", unit.errors)
         _reject_unit(unit, delivery, sender, error, uow, hub, outcome)
     else:
-        _apply_unit(unit, delivery, sender, uow, hub, outcome)
+        _apply_unit(unit, delivery, sender, acting, uow, hub, outcome)
     uow.inbox.record(sender.party_id, key, outcome.status, sha256(delivery.body), now)
 
 
@@ -142,16 +147,35 @@ def claims_match(sender: Partner, claimed: str) -> bool:
     return claimed.strip().upper() in {x.upper() for x in own if x}
 
 
+def acting_party(unit: Unit, sender: Partner, uow: UnitOfWork) -> Partner | PermanentError:
+    """Who the action is taken as: the sender, or the organisation a release platform names
+    in `onBehalfOf` — only when that organisation is linked to the platform."""
+    if not unit.on_behalf_of:
+        return sender
+    if RELEASE_PLATFORM not in sender.roles:
+        return NotAllowed(
+            f"{sender.party_id} is not a release platform: it may not act for {unit.on_behalf_of!r}"
+        )
+    org = uow.partners.resolve(PartyRef(unit.on_behalf_of))
+    if org is None or not may_act_for(sender, org.party_id):
+        return NotAllowed(
+            f"release platform {sender.party_id} may not act for "
+            f"{unit.on_behalf_of!r}: not an organisation linked to it"
+        )
+    return org
+
+
 def _apply_unit(
     unit: Unit,
     delivery: Delivery,
     sender: Partner,
+    acting: Partner,
     uow: UnitOfWork,
     hub: HubContext,
     outcome: Outcome,
 ) -> None:
     now = hub.clock()
-    results = [_apply_message(m, unit, sender, uow, hub) for m in unit.messages]
+    results = [_apply_message(m, unit, sender, acting, uow, hub) for m in unit.messages]
     rejected = [r for r in results if not r.accepted]
     for r in results:
         _send(
@@ -181,18 +205,24 @@ def _apply_unit(
 
 
 def _apply_message(
-    mapped: MappedMessage, unit: Unit, sender: Partner, uow: UnitOfWork, hub: HubContext
+    mapped: MappedMessage,
+    unit: Unit,
+    sender: Partner,
+    acting: Partner,
+    uow: UnitOfWork,
+    hub: HubContext,
 ) -> _MessageResult:
     now = hub.clock()
     result = _MessageResult(mapped)
     ref = f"{unit.dedup_key}/{mapped.ref}"
+    via = {} if acting is sender else {"on_behalf_of": acting.party_id}
     _audit(
         uow,
         now,
         sender,
         f"received {mapped.type}",
         ref,
-        {"status": mapped.status.value, "containers": list(mapped.containers)},
+        {"status": mapped.status.value, "containers": list(mapped.containers), **via},
     )
     if mapped.status is not MapStatus.MAPPED:
         _audit(
@@ -200,9 +230,10 @@ def _apply_message(
         )
         return result
     for command in mapped.commands:
-        result.executions.extend(execute(uow, command, sender, now, ref, hub.charge))
+        result.executions.extend(execute(uow, command, acting, now, ref, hub.charge))
+    label = acting.party_id if acting is sender else f"{acting.party_id} via {sender.party_id}"
     for ex in result.executions:
-        record_events(uow, ex.events, sender.party_id, ref, hub)
+        record_events(uow, ex.events, label, ref, hub)
     return result
 
 

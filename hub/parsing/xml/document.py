@@ -63,6 +63,7 @@ class XmlDocument:
     sender: PartyRef | None
     timestamp: datetime | None
     tree: XmlNode
+    on_behalf_of: PartyRef | None = None
 
     @property
     def version(self) -> str:

@@ -117,6 +117,7 @@ def _document(root: etree._Element) -> XmlDocument:
         sender=_sender(tree.find("header/sender")),
         timestamp=_timestamp(tree.text_at("header/timestamp")),
         tree=tree,
+        on_behalf_of=_sender(tree.find("header/onBehalfOf")),
     )
 
 
