@@ -17,7 +17,7 @@ import click
 
 from hub.bootstrap import build
 from hub.config import Settings
-from hub.domain.billing import Tier, from_cents
+from hub.domain.billing import BillingRow, Tier, from_cents
 from hub.domain.refusals import Refusal
 from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts, reports
@@ -26,6 +26,7 @@ from hub.service_layer.ports import UnitOfWork
 T = TypeVar("T")
 TIERS = click.Choice([t.value for t in Tier])
 MONTH = "YYYY-MM"
+BILLING_COLUMNS = ["party", "role", "containers", "amount_eur"]
 
 
 def run_service(
@@ -238,7 +239,12 @@ def billing_report(settings: Settings, month: str, fmt: str) -> None:
         "",
         lambda u, _: reports.billing_report(for_uow(u), u.partners, wanted, amount),
     )
-    table = [
+    emit(_billing_table(rows), fmt, BILLING_COLUMNS)
+
+
+def _billing_table(rows: list[BillingRow]) -> list[dict[str, Any]]:
+    """Billing rows for output, amounts in euro."""
+    return [
         {
             "party": r.party,
             "role": r.role,
@@ -247,7 +253,6 @@ def billing_report(settings: Settings, month: str, fmt: str) -> None:
         }
         for r in rows
     ]
-    emit(table, fmt, ["party", "role", "containers", "amount_eur"])
 
 
 def emit(table: list[dict[str, Any]], fmt: str, columns: list[str]) -> None:

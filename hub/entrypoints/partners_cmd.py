@@ -25,6 +25,26 @@ def _edi_ids(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((code.strip(), qualifier.strip()) for code, qualifier in pairs)
 
 
+def _registration(given: dict[str, str | tuple[str, ...]]) -> registry.Registration:
+    """The `register` options as a registration form."""
+    return registry.Registration(
+        name=str(given["name"]),
+        vat=str(given["vat"]),
+        eori=str(given["eori"]),
+        country=str(given["country"]),
+        party_id=str(given["party_id"]),
+        roles=tuple(given["roles"]),
+        edi_ids=_edi_ids(tuple(given["edi_ids"])),
+        broker_user=str(given["broker_user"]),
+        terminals=tuple(given["terminals"]),
+        terminal_access=str(given["terminal_access"]),
+        outbound_format=str(given["fmt"]),
+        address=str(given["address"]),
+        billing_address=str(given["billing_address"]),
+        contact=str(given["contact"]),
+    )
+
+
 @partners.command("register")
 @click.option("--name", required=True, help="Company name.")
 @click.option("--vat", required=True, help="VAT number with its country prefix.")
@@ -44,22 +64,7 @@ def _edi_ids(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 def partners_register(settings: Settings, /, **given: str | tuple[str, ...]) -> None:
     """Ask for a company's registration (status requested); the same VAT and EORI as a
     registered company names that company and adds the roles to it."""
-    form = registry.Registration(
-        name=str(given["name"]),
-        vat=str(given["vat"]),
-        eori=str(given["eori"]),
-        country=str(given["country"]),
-        party_id=str(given["party_id"]),
-        roles=tuple(given["roles"]),
-        edi_ids=_edi_ids(tuple(given["edi_ids"])),
-        broker_user=str(given["broker_user"]),
-        terminals=tuple(given["terminals"]),
-        terminal_access=str(given["terminal_access"]),
-        outbound_format=str(given["fmt"]),
-        address=str(given["address"]),
-        billing_address=str(given["billing_address"]),
-        contact=str(given["contact"]),
-    )
+    form = _registration(given)
     cause = command_cause()
     done = run_service(settings, cause, lambda u, now: registry.register(u, form, now, cause))
     p = done.partner
