@@ -1,6 +1,6 @@
-"""The partner registry, wallets and reminders through the service layer on SQLite (issue 9):
-registration checks and recognition by VAT/EORI, status changes, release platforms, transfers
-refused to unknown or inactive parties, roles, wallet pairing and statements, reminders."""
+"""The partner registry through the service layer on SQLite (issue 9): registration checks and
+recognition by VAT/EORI, status changes, release platforms, transfers refused to unknown or
+inactive parties, and actions in a role not held."""
 
 from __future__ import annotations
 
