@@ -211,7 +211,7 @@ def wallet_statement(settings: Settings, party: str) -> None:
         m = line.movement
         sign = "+" if m.kind.value == "top_up" else "-"
         click.echo(
-            f"{m.at:%Y-%m-%d %H:%M:%S} {m.kind.value:7} {sign}{m.amount:>10} "
+            f"{m.at:%Y-%m-%d %H:%M:%S} {m.kind.value:7} {sign + str(m.amount):>11} "
             f"{line.balance:>10} {m.cause}"
         )
     if not lines:
