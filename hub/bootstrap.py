@@ -15,6 +15,8 @@ from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import with_retries
 from hub.config import Settings
 from hub.ledger.db import Database
+from hub.ledger.reporting import for_uow
+from hub.service_layer import accounts
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
 from hub.service_layer.ports import Clock, Transport, UnitOfWork
@@ -90,8 +92,22 @@ def build(
         batch_size=settings.batch_size,
         batch_wait=settings.batch_wait,
         retry=_retry,
+        periodic=periodic_jobs(settings),
     )
     return Hub(settings, db, transport, worker, clock)
+
+
+def periodic_jobs(settings: Settings) -> list[Callable[[UnitOfWork, datetime], object]]:
+    """What `hub run` does besides consuming: expire ended subscriptions' unused tokens and
+    remind operators whose subscription ends within `reminder_days` (each once)."""
+
+    def expire(uow: UnitOfWork, now: datetime) -> object:
+        return accounts.expire_subscriptions(uow, now, "hub run")
+
+    def remind(uow: UnitOfWork, now: datetime) -> object:
+        return accounts.send_reminders(uow, now, settings.reminder_days, for_uow(uow), "hub run")
+
+    return [expire, remind]
 
 
 def _retry(fn: Callable[[], T]) -> T:

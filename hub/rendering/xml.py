@@ -183,7 +183,7 @@ def render_notification_xml(n: Notification, *, now: datetime, message_id: str) 
     doc = _Doc(NOTIFICATION_NS, "Notification", message_id, now)
     doc.add(doc.root, "receiver", n.party)
     doc.add(doc.root, "event", n.event)
-    doc.add(doc.root, "equipmentNumber", n.container)
+    doc.add_if(doc.root, "equipmentNumber", n.container)
     doc.add_if(doc.root, "releaseIdentification", n.release_ref)
     details = [(k, v) for k, v in n.details.items() if v][:MAX_DETAILS]
     if details:

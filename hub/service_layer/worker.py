@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, TypeVar
 
 from hub.errors import BrokerUnavailable, TransientError
@@ -61,6 +62,7 @@ class Worker:
     batch_wait: float = 0.2
     retry: Retry = _no_retry
     keep_outcomes: bool = False
+    periodic: Sequence[Callable[[UnitOfWork, datetime], object]] = ()
     stats: Stats = field(default_factory=Stats)
 
     def run_once(self) -> int:
@@ -123,11 +125,14 @@ class Worker:
             s.outcomes.extend(outcomes)
 
     def expire_due(self) -> int:
-        """Expire rights whose time has come; withdraw their authorisations."""
+        """Expire rights whose time has come, withdraw their authorisations, then run the
+        other periodic jobs (token expiry, subscription reminders) in the same transaction."""
         with self.uow_factory() as uow:
             done = settle_due(uow, self.hub.clock())
             for ex in done:
                 record_events(uow, ex.events, "hub", "expiry", self.hub)
+            for job in self.periodic:
+                job(uow, self.hub.clock())
             uow.commit()
         self.stats.expired += len(done)
         return len(done)
