@@ -1,0 +1,1012 @@
+"""The hub against the limits of this machine, measured in one run (issue 8).
+
+    .venv/bin/python benchmarks/bench.py [--quick] [--json PATH] [--profile DIR]
+
+Measures, on the same machine and the same servers, in this order:
+
+1. ceiling: a bare pika relay loop (consume with manual acks, persistent publish with streamed
+   confirms, `multiple=True` ack after the confirms; no work) on durable quorum queues, and the
+   round trip of single messages through it at a low rate (p50 / p99 / max);
+2. parser anchor: pydifact `Interchange.from_str` on a 23-segment COREOR;
+3. the hub's parse + map (`read_units`) on the same input;
+4. end to end: the hub's worker loops (`hub.bootstrap.build`, as `hub run` does, in 1 and 2
+   processes) draining a realistic mix for many containers (`workload.staggered`) with every
+   guarantee on — quorum queues, persistent messages, publisher confirms, ack after commit,
+   inbox, audit chain, outbox relay — through RabbitMQ and PostgreSQL; 1x and 10x the
+   containers on one worker (is it linear?);
+5. latency from publishing a pickup assignment to its gate authorisation arriving on the
+   terminal queue `terminal.PSAT` (bound to `hub.gate` / `PSAT`), with the mix running at half
+   the best end-to-end rate;
+6. peak memory (tracemalloc and ru_maxrss) and time of one ~10 MB COARRI (20,000 containers)
+   through parse + map in a fresh process, and 1x vs 10x of it (is it linear?).
+
+Prints a table with the ratios and targets and writes everything as JSON (default
+`benchmarks/results/<timestamp>.json`). `--quick` uses tiny counts (a few seconds; the test
+suite runs it); its figures prove only that the benchmark works.
+
+Servers: PostgreSQL (`HUB_BENCH_PG_ADMIN`, default postgres@127.0.0.1:5432 trust auth) and
+RabbitMQ (`HUB_BENCH_AMQP`, default guest@127.0.0.1:5672, plus `rabbitmqctl`). Each run makes
+its own databases, vhost and one broker user, and removes them at the end. The broker user has
+the `impersonator` tag, so it can publish with each partner's `user_id` (mscbe, fwdant, …) as
+the partners of `samples/partners.yaml` would from their own connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import json
+import logging
+import math
+import multiprocessing
+import os
+import platform
+import pstats
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import pika  # noqa: E402
+
+from benchmarks import workload  # noqa: E402
+from benchmarks.amqp_tools import PERSISTENT, Publisher, Receiver, bare_relay, connect  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "results"
+GATE_TYPES = ("GateAuthorised", "GateWithdrawn")
+PARTNERS = ("MSCBE", "FWDANT", "TRUCKCO", "BECUSTOMS", "PSAT")
+
+# Targets of issue 8, as (key in "ratios", comparison, bound, what).
+TARGETS = (
+    ("e2e_over_bare", ">=", 0.40, "end-to-end durable throughput ≥ 40% of the bare loop"),
+    ("hub_parse_over_pydifact", ">=", 5.0, "parse + map ≥ 5x pydifact from_str"),
+    ("memory_over_size", "<=", 10.0, "10 MB interchange: extra memory ≤ 10x its size"),
+    ("parse_linearity", "<=", 1.25, "parse + map 10x input in ≤ 1.25 x 10x the time"),
+    ("e2e_linearity", "<=", 1.25, "end to end 10x messages in ≤ 1.25 x 10x the time"),
+    ("latency_p99_over_bare_p99", "<=", 20.0, "p99 latency at half load ≤ 20x bare p99"),
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of everything; `quick` is tiny so the test suite can run it."""
+
+    bare_messages: int = 20_000
+    round_trips: int = 300
+    round_trip_rate: float = 100.0
+    parse_seconds: float = 1.5
+    e2e_containers: int = 150
+    e2e_two_workers: int = 300
+    e2e_factor: int = 10
+    latency_seconds: float = 25.0
+    big_containers: int = 20_000
+    stall_seconds: float = 20.0
+    # Steps between a container's messages (x 8 messages): one consumer keeps the queue's
+    # order; competing consumers reorder up to a few prefetch windows (2 x 200 here), so with
+    # several workers the stories must be further apart, as they are in a port (hours).
+    lag: int = 30
+    lag_multi: int = 150
+
+    def lag_for(self, workers: int) -> int:
+        return self.lag if workers == 1 else self.lag_multi
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls(
+            bare_messages=300,
+            round_trips=20,
+            round_trip_rate=200.0,
+            parse_seconds=0.1,
+            e2e_containers=4,
+            e2e_two_workers=4,
+            e2e_factor=10,
+            latency_seconds=1.0,
+            big_containers=400,
+            stall_seconds=10.0,
+            lag=2,
+            lag_multi=2,
+        )
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def _ctl(*args: str) -> str:
+    done = subprocess.run(
+        ["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl {args[0]} failed: {done.stderr.strip()[:300]}")
+    return done.stdout
+
+
+@dataclass
+class Servers:
+    """A throwaway vhost, broker user and databases; `close` removes them all."""
+
+    pg_admin: str = os.environ.get(
+        "HUB_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    amqp_base: str = os.environ.get("HUB_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+    tag: str = field(default_factory=lambda: secrets.token_hex(4))
+    databases: list[str] = field(default_factory=list)
+    vhost_made: bool = False
+    user_made: bool = False
+
+    def __post_init__(self) -> None:
+        self.vhost = f"hub-bench-{self.tag}"
+        self.user = f"hub-bench-{self.tag}"
+        self.password = secrets.token_urlsafe(12)
+
+    def open(self) -> Servers:
+        _ctl("add_vhost", self.vhost)
+        self.vhost_made = True
+        guest = self.amqp_base.split("//", 1)[1].split(":", 1)[0]
+        _ctl("set_permissions", "-p", self.vhost, guest, ".*", ".*", ".*")
+        _ctl("add_user", self.user, self.password)
+        self.user_made = True
+        _ctl("set_user_tags", self.user, "impersonator")
+        _ctl("set_permissions", "-p", self.vhost, self.user, "^$", "^hub\\.inbound$", "^$")
+        return self
+
+    @property
+    def amqp_url(self) -> str:
+        return f"{self.amqp_base}/{quote(self.vhost, safe='')}"
+
+    @property
+    def sender_url(self) -> str:
+        host = self.amqp_base.rsplit("@", 1)[1]
+        return f"amqp://{self.user}:{quote(self.password, safe='')}@{host}/{quote(self.vhost)}"
+
+    def db_url(self, name: str) -> str:
+        return self.pg_admin.rsplit("/", 1)[0] + "/" + name
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def create_db(self, suffix: str, template: str = "") -> str:
+        name = f"hub_bench_{self.tag}_{suffix}"
+        self._admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        self.databases.append(name)
+        return name
+
+    def drop_db(self, name: str) -> None:
+        self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if name in self.databases:
+            self.databases.remove(name)
+
+    def close(self) -> None:
+        for name in list(self.databases):
+            with contextlib.suppress(Exception):
+                self.drop_db(name)
+        if self.vhost_made:
+            with contextlib.suppress(Exception):
+                _ctl("delete_vhost", self.vhost)
+        if self.user_made:
+            with contextlib.suppress(Exception):
+                _ctl("delete_user", self.user)
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    found = {"python": platform.python_version(), "cpus": str(os.cpu_count())}
+    for dist in ("pika", "pydifact", "SQLAlchemy", "psycopg", "lxml"):
+        with contextlib.suppress(Exception):
+            found[dist] = version(dist)
+    with contextlib.suppress(Exception):
+        found["rabbitmq"] = _ctl("version").strip()
+    return found
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def spread(values_s: list[float]) -> dict[str, float]:
+    ms = [v * 1000 for v in values_s]
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+        "max_ms": round(max(ms), 3) if ms else float("nan"),
+    }
+
+
+def rate_of(fn: Callable[[], object], seconds: float, repeats: int = 5) -> float:
+    """Calls per second of `fn`: the median of `repeats` timed loops of about `seconds` total."""
+    fn()
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds / repeats / 4 or n < 3:
+        fn()
+        n += 1
+    per_loop = max(3, int(n * 4 * 1.0))
+    rates = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(per_loop):
+            fn()
+        rates.append(per_loop / (time.perf_counter() - t))
+    return statistics.median(rates)
+
+
+def wait_for(pred: Callable[[], bool], timeout: float, step: float = 0.01) -> bool:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(step)
+    return True
+
+
+class CpuMeter:
+    """CPU seconds used by the hub workers, PostgreSQL, RabbitMQ and this process between
+    `start` and `stop` (from /proc; other users of the servers are counted too)."""
+
+    GROUPS = {"postgres": "postgres", "beam.smp": "rabbitmq"}
+
+    def __init__(self, worker_pids: list[int]) -> None:
+        self.worker_pids = set(worker_pids)
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _snapshot(self) -> dict[int, tuple[str, float]]:
+        found: dict[int, tuple[str, float]] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = (entry / "stat").read_text()
+                comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+                fields = stat[stat.rindex(")") + 2 :].split()
+                pid = int(entry.name)
+                group = "hub_workers" if pid in self.worker_pids else self.GROUPS.get(comm)
+                if group:
+                    found[pid] = (group, (int(fields[11]) + int(fields[12])) / self.tick)
+        return found
+
+    def start(self) -> None:
+        self.t0, self.before = time.monotonic(), self._snapshot()
+        self.self0 = time.process_time()
+
+    def stop(self) -> dict[str, float]:
+        after, wall = self._snapshot(), time.monotonic() - self.t0
+        used: dict[str, float] = {"hub_workers": 0.0, "postgres": 0.0, "rabbitmq": 0.0}
+        for pid, (group, secs) in after.items():
+            used[group] += secs - self.before.get(pid, (group, 0.0))[1]
+        used["bench_process"] = time.process_time() - self.self0
+        used = {k: round(v, 2) for k, v in used.items()}
+        used["wall"] = round(wall, 2)
+        used["cores_busy"] = round(sum(v for k, v in used.items() if k != "wall") / wall, 2)
+        return used
+
+
+def spawn() -> Any:
+    return multiprocessing.get_context("spawn")
+
+
+def purge(url: str, *queues: str) -> None:
+    with contextlib.closing(connect(url)) as conn:
+        ch = conn.channel()
+        for q in queues:
+            ch.queue_purge(q)
+
+
+# --------------------------------------------------------------------------- 1. ceiling
+
+
+def measure_ceiling(servers: Servers, plan: Plan) -> dict[str, Any]:
+    """Bare relay loop: bench.in → (consume, publish+confirm, ack) → bench.out exchange."""
+    url = servers.amqp_url
+    with contextlib.closing(connect(url)) as conn:
+        ch = conn.channel()
+        ch.exchange_declare("bench.out", exchange_type="topic", durable=True)
+        from benchmarks.amqp_tools import declare_quorum
+
+        declare_quorum(ch, "bench.in")
+        declare_quorum(ch, "bench.out", "bench.out", "PSAT")
+    body = workload.anchor_coreor()
+    ctx = spawn()
+    ready, go, stop, results = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Queue()
+    relay = ctx.Process(
+        target=bare_relay,
+        args=(url, "bench.in", "bench.out", "PSAT", ready, go, stop, results),
+        daemon=True,
+    )
+    relay.start()
+    pub = Publisher(url)
+    t = time.monotonic()
+    for i in range(plan.bare_messages):
+        props = pika.BasicProperties(
+            delivery_mode=PERSISTENT, message_id=f"b{i}", content_type="application/edifact"
+        )
+        pub.publish("", "bench.in", body, props)
+    pub.wait(0)
+    preload_rate = plan.bare_messages / (time.monotonic() - t)
+    receiver = Receiver(url, "bench.out").start()
+    ready.wait(60)
+    t0 = time.monotonic()
+    go.set()
+    done = wait_for(lambda: receiver.count() >= plan.bare_messages, 120)
+    t1 = receiver.arrivals[-1].at if receiver.arrivals else time.monotonic()
+    throughput = receiver.count() / (t1 - t0)
+
+    # Round trip of single messages at a low rate through the same running relay.
+    sent: dict[str, float] = {}
+    arrived: dict[str, float] = {}
+    receiver.on_arrival = lambda a: arrived.__setitem__(a.message_id, a.at)
+    interval = 1 / plan.round_trip_rate
+    start = time.monotonic()
+    for i in range(plan.round_trips):
+        _sleep_until(start + i * interval, pub)
+        mid = f"rt{i}"
+        props = pika.BasicProperties(delivery_mode=PERSISTENT, message_id=mid)
+        sent[mid] = time.monotonic()
+        pub.publish("", "bench.in", body, props)
+        pub.pump()
+    pub.wait(0)
+    wait_for(lambda: len(arrived) >= plan.round_trips, 30)
+    stop.set()
+    relay.join(30)
+    receiver.stop()
+    pub.close()
+    trips = [arrived[m] - s for m, s in sent.items() if m in arrived]
+    return {
+        "messages": plan.bare_messages,
+        "complete": done,
+        "seconds": round(t1 - t0, 3),
+        "msgs_per_s": round(throughput, 1),
+        "preload_publish_msgs_per_s": round(preload_rate, 1),
+        "round_trip": {"rate_per_s": plan.round_trip_rate, **spread(trips)},
+    }
+
+
+def _sleep_until(target: float, pub: Publisher | None = None) -> None:
+    while True:
+        left = target - time.monotonic()
+        if left <= 0:
+            return
+        if pub is not None:
+            pub.pump()
+        time.sleep(min(left, 0.005))
+
+
+# --------------------------------------------------------------------------- 2-3. parsing
+
+
+def _shape(seg: Any) -> tuple[str, tuple[tuple[str, ...], ...]]:
+    def strip(c: tuple[str, ...]) -> tuple[str, ...]:
+        end = len(c)
+        while end and not c[end - 1]:
+            end -= 1
+        return c[:end]
+
+    elements = [strip(e) for e in seg.elements]
+    while elements and not elements[-1]:
+        elements.pop()
+    return seg.tag, tuple(elements)
+
+
+def measure_parsing(plan: Plan) -> dict[str, Any]:
+    from pydifact.segmentcollection import Interchange
+
+    from hub.parsing.edifact.reference import pydifact_segments
+    from hub.parsing.edifact.tokenizer import tokenize
+    from hub.service_layer.intake import read_units
+
+    payload = workload.anchor_coreor()
+    text = payload.decode("ascii")
+    ours = tokenize(text).segments
+    same = [_shape(s) for s in ours] == [_shape(s) for s in pydifact_segments(text)]
+    units = read_units(payload)
+    mapped_ok = bool(units) and all(m.status.value == "mapped" for m in units[0].messages)
+    for name in ("pydifact", "pydifact.parser", "pydifact.segments"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        anchor = rate_of(lambda: Interchange.from_str(text), plan.parse_seconds)
+    hub_rate = rate_of(lambda: read_units(payload), plan.parse_seconds)
+    return {
+        "parser_anchor": {
+            "input": "COREOR D95B original, 3 containers",
+            "segments": len(ours),
+            "bytes": len(payload),
+            "msgs_per_s": round(anchor, 1),
+            "us_per_msg": round(1e6 / anchor, 1),
+        },
+        "hub_parse": {
+            "msgs_per_s": round(hub_rate, 1),
+            "us_per_msg": round(1e6 / hub_rate, 1),
+            "same_segments_as_pydifact": same,
+            "mapped": mapped_ok,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- 4-5. end to end
+
+
+def hub_worker(
+    db_url: str,
+    amqp_url: str,
+    ready: Any,
+    go: Any,
+    stop: Any,
+    results: Any,
+    profile_path: str = "",
+) -> None:
+    """One `hub run`: the hub's own composition root and worker loop, in this process."""
+    from hub.bootstrap import build, configure_logging
+    from hub.config import Settings
+
+    configure_logging("ERROR")
+    settings = Settings(database_url=db_url, amqp_url=amqp_url, log_level="ERROR")
+    ready.set()
+    go.wait()
+    hub = build(settings, migrate=False)
+    profiler = cProfile.Profile() if profile_path else None
+    if profiler is not None:
+        profiler.enable()
+    try:
+        reconnect = getattr(hub.transport, "connect", None)
+        hub.worker.run_forever(stop.is_set, settings.expiry_every, reconnect)
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile_path)
+        hub.close()
+    s = hub.worker.stats
+    results.put(
+        {
+            "received": s.received,
+            "applied": s.applied,
+            "rejected": s.rejected,
+            "duplicates": s.duplicates,
+            "published": s.published,
+        }
+    )
+
+
+def make_template(servers: Servers) -> str:
+    """A migrated database with the sample partners and TRUCKCO on an unlimited (High) tier."""
+    from hub.adapters.inprocess import InProcessTransport
+    from hub.bootstrap import build
+    from hub.config import Settings
+    from hub.entrypoints.partners_file import load_partners_file
+    from hub.service_layer.subscriptions import buy, top_up
+
+    name = servers.create_db("template")
+    hub = build(Settings(database_url=servers.db_url(name)), transport=InProcessTransport())
+    with hub.uow() as uow:
+        for p in load_partners_file(REPO / "samples" / "partners.yaml"):
+            uow.partners.save(p)
+        now = hub.clock()
+        uow.wallets.pair("TRUCKCO", "WALLET-BENCH", now)
+        top_up(uow, "TRUCKCO", "1000.00", now, cause="benchmark")
+        bought = buy(uow, "TRUCKCO", "high", now, cause="benchmark")
+        if not hasattr(bought, "subscription"):
+            raise RuntimeError(f"benchmark setup: {bought}")
+        uow.commit()
+    hub.close()
+    return name
+
+
+def declare_hub_topology(url: str) -> None:
+    """The hub's exchanges and queues, the terminal queue and every partner's queue (so the
+    broker stores each outbound message, as in production)."""
+    from hub.adapters.amqp import declare_outbound_queue, declare_topology
+
+    with contextlib.closing(connect(url)) as conn:
+        ch = conn.channel()
+        declare_topology(ch)
+        declare_outbound_queue(ch, "hub.gate", "terminal.PSAT", "PSAT")
+        for party in PARTNERS:
+            declare_outbound_queue(ch, "hub.partner", f"partner.{party}", party)
+
+
+def _purge_outbound(url: str) -> None:
+    purge(url, "terminal.PSAT", *(f"partner.{p}" for p in PARTNERS))
+
+
+@dataclass
+class Workers:
+    """`count` hub worker processes on one database, started together on `go`."""
+
+    db_url: str
+    amqp_url: str
+    count: int
+    profile_dir: str = ""
+
+    def __post_init__(self) -> None:
+        ctx = spawn()
+        self.go, self.stop, self.results = ctx.Event(), ctx.Event(), ctx.Queue()
+        self.ready = [ctx.Event() for _ in range(self.count)]
+        self.procs = []
+        for i in range(self.count):
+            prof = str(Path(self.profile_dir) / f"worker{i}.prof") if self.profile_dir else ""
+            self.procs.append(
+                ctx.Process(
+                    target=hub_worker,
+                    args=(self.db_url, self.amqp_url, self.ready[i], self.go, self.stop),
+                    kwargs={"results": self.results, "profile_path": prof},
+                    daemon=True,
+                )
+            )
+        for p in self.procs:
+            p.start()
+
+    def wait_ready(self) -> None:
+        for r in self.ready:
+            if not r.wait(120):
+                raise RuntimeError("a hub worker did not start")
+
+    def finish(self) -> dict[str, int]:
+        self.stop.set()
+        totals: dict[str, int] = {}
+        for _ in self.procs:
+            with contextlib.suppress(Exception):
+                for k, v in self.results.get(timeout=60).items():
+                    totals[k] = totals.get(k, 0) + v
+        for p in self.procs:
+            p.join(30)
+            if p.is_alive():
+                p.terminate()
+        return totals
+
+
+def _publish(pub: Publisher, m: workload.Message) -> None:
+    props = pika.BasicProperties(
+        delivery_mode=PERSISTENT,
+        user_id=m.user_id,
+        message_id=m.message_id,
+        content_type=m.content_type,
+    )
+    pub.publish("hub.inbound", m.party, m.body, props)
+
+
+def db_counts(url: str) -> dict[str, Any]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            counts = {
+                f"inbox_{row[0]}": int(row[1])
+                for row in conn.execute(text("SELECT outcome, count(*) FROM inbox GROUP BY 1"))
+            }
+            for table, sql in (
+                ("audit_entries", "SELECT count(*) FROM audit"),
+                ("outbox_rows", "SELECT count(*) FROM outbox"),
+                ("outbox_unsent", "SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
+                ("quarantined", "SELECT count(*) FROM quarantine"),
+            ):
+                counts[table] = int(conn.execute(text(sql)).scalar_one())
+            reasons = conn.execute(
+                text(
+                    "SELECT regexp_replace(left(problems::text, 160), '[A-Z]{4}[0-9]{7}|R[0-9]+',"
+                    " '…', 'g'), count(*) FROM quarantine GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
+                )
+            )
+            counts_reasons = {str(r[0]): int(r[1]) for r in reasons}
+    finally:
+        engine.dispose()
+    return {**counts, "quarantine_reasons": counts_reasons}  # type: ignore[dict-item]
+
+
+@dataclass
+class Run:
+    """Databases and container ranges for successive end-to-end runs."""
+
+    servers: Servers
+    template: str
+    plan: Plan
+    profile_dir: str = ""
+    serial: int = 0
+    start: int = 0
+
+    def next(self, containers: int) -> tuple[str, str, int]:
+        self.serial += 1
+        first, self.start = self.start, self.start + containers
+        name = self.servers.create_db(f"run{self.serial}", template=self.template)
+        return name, f"R{self.serial:02d}", first
+
+
+def measure_e2e(run: Run, workers: int, containers: int, profile: bool = False) -> dict[str, Any]:
+    """Preload the mix for `containers` into hub.inbound, then let `workers` drain it; done when
+    every gate authorisation and withdrawal reached terminal.PSAT."""
+    servers, plan = run.servers, run.plan
+    name, tag, first = run.next(containers)
+    db_url = servers.db_url(name)
+    _purge_outbound(servers.amqp_url)
+    prof_dir = run.profile_dir if profile else ""
+    pool = Workers(db_url, servers.amqp_url, workers, prof_dir)
+    messages = list(workload.staggered(containers, tag, first, lag=plan.lag_for(workers)))
+    pub = Publisher(servers.sender_url)
+    t = time.monotonic()
+    for m in messages:
+        _publish(pub, m)
+    pub.wait(0)
+    preload = len(messages) / (time.monotonic() - t)
+    pub.close()
+    receiver = Receiver(servers.amqp_url, "terminal.PSAT").start()
+    pool.wait_ready()
+    expected = 2 * containers
+
+    def gates() -> int:
+        return receiver.count(lambda a: a.message_type in GATE_TYPES)
+
+    meter = CpuMeter([p.pid for p in pool.procs if p.pid])
+    meter.start()
+    t0 = time.monotonic()
+    pool.go.set()
+    complete = _wait_progress(gates, expected, plan.stall_seconds)
+    arrivals = [a.at for a in receiver.arrivals if a.message_type in GATE_TYPES]
+    t1 = max(arrivals) if arrivals else time.monotonic()
+    cpu = meter.stop()
+    stats = pool.finish()
+    receiver.stop()
+    counts = db_counts(db_url)
+    servers.drop_db(name)
+    seconds = t1 - t0
+    return {
+        "workers": workers,
+        "containers": containers,
+        "messages": len(messages),
+        "complete": complete,
+        "seconds": round(seconds, 3),
+        "msgs_per_s": round(len(messages) / seconds, 1) if seconds > 0 else 0.0,
+        "gate_messages": gates(),
+        "preload_publish_msgs_per_s": round(preload, 1),
+        "cpu_seconds": cpu,
+        "worker_stats": stats,
+        "database": counts,
+    }
+
+
+def _wait_progress(count: Callable[[], int], expected: int, stall: float) -> bool:
+    """Wait until `count()` reaches `expected`; False when it stops moving for `stall` s."""
+    last, moved = -1, time.monotonic()
+    while True:
+        now_count = count()
+        if now_count >= expected:
+            return True
+        if now_count != last:
+            last, moved = now_count, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            return False
+        time.sleep(0.01)
+
+
+def measure_latency(run: Run, workers: int, rate: float) -> dict[str, Any]:
+    """Publish the mix at `rate` messages a second; for each pickup assignment, the time until
+    its GateAuthorised arrives on terminal.PSAT."""
+    servers, plan = run.servers, run.plan
+    containers = max(8, int(rate * plan.latency_seconds / len(workload.STAGES)))
+    name, tag, first = run.next(containers)
+    db_url = servers.db_url(name)
+    _purge_outbound(servers.amqp_url)
+    pool = Workers(db_url, servers.amqp_url, workers)
+    arrived: dict[str, float] = {}
+
+    def on_arrival(a: Any) -> None:
+        if a.message_type == "GateAuthorised":
+            arrived.setdefault(str(a.headers.get("container", "")), a.at)
+
+    receiver = Receiver(servers.amqp_url, "terminal.PSAT", on_arrival=on_arrival).start()
+    pool.wait_ready()
+    pool.go.set()
+    time.sleep(0.5)  # let the workers connect
+    messages = list(workload.staggered(containers, tag, first, lag=plan.lag_for(workers)))
+    pub = Publisher(servers.sender_url)
+    sent: dict[str, float] = {}
+    start = time.monotonic()
+    for i, m in enumerate(messages):
+        _sleep_until(start + i / rate, pub)
+        if m.stage == "assign":
+            sent[m.container] = time.monotonic()
+        _publish(pub, m)
+        pub.pump()
+    pub.wait(0)
+    actual_rate = len(messages) / (time.monotonic() - start)
+    pub.close()
+    complete = _wait_progress(
+        lambda: sum(1 for c in sent if c in arrived), len(sent), plan.stall_seconds
+    )
+    pool.finish()
+    receiver.stop()
+    servers.drop_db(name)
+    latencies = [arrived[c] - t for c, t in sent.items() if c in arrived]
+    return {
+        "workers": workers,
+        "target_rate_per_s": round(rate, 1),
+        "actual_rate_per_s": round(actual_rate, 1),
+        "messages": len(messages),
+        "complete": complete,
+        **spread(latencies),
+    }
+
+
+# --------------------------------------------------------------------------- 6. big interchange
+
+_BIG_CHILD = r"""
+import json, resource, sys, time, tracemalloc
+sys.path.insert(0, sys.argv[1])
+from hub.service_layer.intake import read_units
+small, big = open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+read_units(small)  # imports and caches warm
+def timed(payload, n=3):
+    best = None
+    for _ in range(n):
+        t = time.perf_counter(); units = read_units(payload); dt = time.perf_counter() - t
+        best = dt if best is None else min(best, dt)
+    return best, units
+def kb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = kb()
+t = time.perf_counter(); units = read_units(big); first = time.perf_counter() - t
+rss_delta = (kb() - before) * 1024
+msg = units[0].messages[0]
+ok = msg.status.value == "mapped" and len(msg.commands) == int(sys.argv[4])
+del units, msg
+t_small, _ = timed(small)
+t_big, _ = timed(big, 2)
+tracemalloc.start(); tracemalloc.reset_peak()
+read_units(big)
+_, peak = tracemalloc.get_traced_memory()
+tracemalloc.stop()
+print(json.dumps({"first_s": first, "small_s": t_small, "big_s": t_big, "rss_delta": rss_delta,
+                  "tracemalloc_peak": peak, "mapped_all": ok}))
+"""
+
+
+def measure_big(plan: Plan) -> dict[str, Any]:
+    big_n, small_n = plan.big_containers, plan.big_containers // 10
+    items = workload.containers(big_n, start=5_000_000)
+    big = workload.coarri_discharge("BIG0000001", items, rich=True)
+    small = workload.coarri_discharge("BIG0000002", items[:small_n], rich=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        s, b = Path(tmp) / "small.edi", Path(tmp) / "big.edi"
+        s.write_bytes(small)
+        b.write_bytes(big)
+        done = subprocess.run(
+            [sys.executable, "-c", _BIG_CHILD, str(REPO), str(s), str(b), str(big_n)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    extra = max(r["rss_delta"], r["tracemalloc_peak"])
+    return {
+        "bytes": len(big),
+        "containers": big_n,
+        "segments": big.count(b"'"),
+        "seconds": round(r["big_s"], 3),
+        "first_run_seconds": round(r["first_s"], 3),
+        "containers_per_s": round(big_n / r["big_s"], 1),
+        "tracemalloc_peak_bytes": r["tracemalloc_peak"],
+        "maxrss_delta_bytes": r["rss_delta"],
+        "extra_memory_ratio": round(extra / len(big), 2),
+        "mapped_all": r["mapped_all"],
+        "small": {"bytes": len(small), "containers": small_n, "seconds": round(r["small_s"], 4)},
+        "linearity": round(r["big_s"] / (10 * r["small_s"]), 3),
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def top_entries(path: Path, n: int = 25) -> dict[str, list[dict[str, Any]]]:
+    stats = pstats.Stats(str(path))
+    total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, fn), (_cc, nc, tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        short = file.replace(str(REPO) + "/", "").split("site-packages/")[-1]
+        rows.append(
+            {
+                "function": f"{short}:{line}({fn})",
+                "ncalls": nc,
+                "tottime_s": round(tt, 3),
+                "cumtime_s": round(ct, 3),
+                "tottime_pct": round(100 * tt / total, 1) if total else 0.0,
+            }
+        )
+    return {
+        "by_tottime": sorted(rows, key=lambda r: -r["tottime_s"])[:n],
+        "by_cumtime": sorted(rows, key=lambda r: -r["cumtime_s"])[:n],
+    }
+
+
+def ratios(r: dict[str, Any]) -> dict[str, float]:
+    def div(a: float, b: float) -> float:
+        return float(f"{a / b:.4g}") if b else float("nan")
+
+    e2e = r["e2e"]
+    return {
+        "e2e_over_bare": div(e2e["best_msgs_per_s"], r["ceiling"]["msgs_per_s"]),
+        "hub_parse_over_pydifact": div(
+            r["hub_parse"]["msgs_per_s"], r["parser_anchor"]["msgs_per_s"]
+        ),
+        "memory_over_size": r["big_interchange"]["extra_memory_ratio"],
+        "parse_linearity": r["big_interchange"]["linearity"],
+        "e2e_linearity": e2e["linearity"],
+        "latency_p99_over_bare_p99": div(
+            r["latency"]["p99_ms"], r["ceiling"]["round_trip"]["p99_ms"]
+        ),
+    }
+
+
+def targets(rat: dict[str, float]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for key, op, bound, what in TARGETS:
+        value = rat[key]
+        met = value >= bound if op == ">=" else value <= bound
+        out[key] = {"what": what, "target": f"{op} {bound}", "value": value, "met": bool(met)}
+    return out
+
+
+def _rejected(run: dict[str, Any]) -> str:
+    n = run.get("worker_stats", {}).get("rejected", 0)
+    return f", **{n} rejected**" if n else ""
+
+
+def table(r: dict[str, Any]) -> str:
+    c, pa, hp, e2e, lat, big = (
+        r["ceiling"],
+        r["parser_anchor"],
+        r["hub_parse"],
+        r["e2e"],
+        r["latency"],
+        r["big_interchange"],
+    )
+    rat = r["ratios"]
+    lines = [
+        "| measure | figure | ratio / note |",
+        "|---|---:|---|",
+        f"| ceiling: bare pika relay loop (quorum, persistent, confirms, acks) | "
+        f"{c['msgs_per_s']:,.0f} msg/s | {c['messages']:,} messages |",
+        f"| bare round trip at {c['round_trip']['rate_per_s']:.0f} msg/s: p50 / p99 / max | "
+        f"{c['round_trip']['p50_ms']:.2f} / {c['round_trip']['p99_ms']:.2f} / "
+        f"{c['round_trip']['max_ms']:.2f} ms | publish → relay → consume |",
+        f"| parser anchor: pydifact `Interchange.from_str` ({pa['segments']} segments) | "
+        f"{pa['msgs_per_s']:,.0f} msg/s | {pa['us_per_msg']:.0f} µs each |",
+        f"| hub parse + map (`read_units`), same input | {hp['msgs_per_s']:,.0f} msg/s | "
+        f"**{rat['hub_parse_over_pydifact']:.1f}x pydifact** (same segments: "
+        f"{hp['same_segments_as_pydifact']}) |",
+    ]
+    for run in e2e["runs"]:
+        lines.append(
+            f"| end to end, {run['workers']} worker(s), {run['containers']:,} containers "
+            f"({run['messages']:,} msgs) | {run['msgs_per_s']:,.0f} msg/s | "
+            f"{run['msgs_per_s'] / c['msgs_per_s']:.1%} of bare; "
+            f"{'complete' if run['complete'] else 'INCOMPLETE'} in {run['seconds']:.1f} s"
+            f"{_rejected(run)} |"
+        )
+    lines += [
+        f"| end to end, best | {e2e['best_msgs_per_s']:,.0f} msg/s | "
+        f"**{rat['e2e_over_bare']:.1%} of bare** ({e2e['best_workers']} worker(s)) |",
+        f"| end to end 10x vs 1x messages (time ratio / 10) | {e2e['linearity']:.2f} | "
+        "1.00 = linear |",
+        f"| gate latency at {lat['actual_rate_per_s']:,.0f} msg/s (half of best): "
+        f"p50 / p99 / max | {lat['p50_ms']:.1f} / {lat['p99_ms']:.1f} / {lat['max_ms']:.1f} ms | "
+        f"**p99 = {rat['latency_p99_over_bare_p99']:.1f}x bare p99** ({lat['n']} assignments) |",
+        f"| COARRI {big['bytes'] / 1e6:.1f} MB, {big['containers']:,} containers: parse + map | "
+        f"{big['seconds']:.2f} s | {big['containers_per_s']:,.0f} containers/s |",
+        f"| same: extra memory (tracemalloc peak / ru_maxrss delta) | "
+        f"{big['tracemalloc_peak_bytes'] / 1e6:.0f} / {big['maxrss_delta_bytes'] / 1e6:.0f} MB | "
+        f"**{rat['memory_over_size']:.1f}x its size** |",
+        f"| parse + map 10x vs 1x containers (time ratio / 10) | {big['linearity']:.2f} | "
+        "1.00 = linear |",
+        "",
+        "| target | value | met |",
+        "|---|---:|---|",
+    ]
+    for t in r["targets"].values():
+        lines.append(f"| {t['what']} | {t['value']} | {'yes' if t['met'] else '**no**'} |")
+    return "\n".join(lines)
+
+
+def run_all(plan: Plan, quick: bool, profile_dir: str = "") -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "meta": {
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "quick": quick,
+            "plan": plan.__dict__,
+        }
+    }
+    servers = Servers().open()
+    try:
+        result["meta"]["versions"] = versions()
+        log("ceiling: bare pika loop")
+        result["ceiling"] = measure_ceiling(servers, plan)
+        log("parsing: pydifact and the hub")
+        result.update(measure_parsing(plan))
+        log("end to end: template database")
+        declare_hub_topology(servers.amqp_url)
+        run = Run(servers, make_template(servers), plan, profile_dir)
+        runs = []
+        n = plan.e2e_containers
+        for workers, count, prof in (
+            (1, n, bool(profile_dir)),
+            (2, plan.e2e_two_workers, False),
+            (1, n * plan.e2e_factor, False),
+        ):
+            log(f"end to end: {workers} worker(s), {count} containers")
+            runs.append(measure_e2e(run, workers, count, prof))
+        best = max(runs, key=lambda x: x["msgs_per_s"])
+        small, large = runs[0], runs[2]
+        result["e2e"] = {
+            "runs": runs,
+            "best_msgs_per_s": best["msgs_per_s"],
+            "best_workers": best["workers"],
+            "linearity": round(large["seconds"] / (plan.e2e_factor * small["seconds"]), 3),
+        }
+        rate = best["msgs_per_s"] / 2
+        log(f"latency at {rate:.0f} msg/s")
+        result["latency"] = measure_latency(run, best["workers"], rate)
+        log("big COARRI interchange")
+        result["big_interchange"] = measure_big(plan)
+        if profile_dir:
+            profs = sorted(Path(profile_dir).glob("worker*.prof"))
+            if profs:
+                result["profile"] = {"file": str(profs[0]), **top_entries(profs[0])}
+    finally:
+        servers.close()
+    result["ratios"] = ratios(result)
+    result["targets"] = targets(result["ratios"])
+    result["meta"]["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return result
+
+
+def log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny counts (seconds; for tests)")
+    parser.add_argument("--json", type=Path, help="where to write the results")
+    parser.add_argument("--profile", metavar="DIR", help="cProfile the first end-to-end worker")
+    args = parser.parse_args(argv)
+    plan = Plan.quick() if args.quick else Plan()
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+    result = run_all(plan, args.quick, args.profile or "")
+    path = args.json or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(table(result))
+    if "profile" in result:
+        print("\nTop of the end-to-end worker profile (tottime):")
+        for row in result["profile"]["by_tottime"][:15]:
+            print(f"  {row['tottime_pct']:5.1f}%  {row['tottime_s']:7.3f}s  {row['function']}")
+    print(f"\nresults: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The benchmark's quick variant still runs against the real servers and reports every figure.
+
+No timing is asserted: benchmarks print figures, they are not timed tests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.integration
+
+RATIOS = (
+    "e2e_over_bare",
+    "hub_parse_over_pydifact",
+    "memory_over_size",
+    "parse_linearity",
+    "e2e_linearity",
+    "latency_p99_over_bare_p99",
+)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@pytest.fixture(scope="module")
+def results(pg_url: str, amqp_vhost: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One quick run (the fixtures only prove both servers are there; the benchmark makes its
+    own database and vhost and removes them)."""
+    out = tmp_path_factory.mktemp("bench") / "quick.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| target | value | met |" in done.stdout
+    data: dict = json.loads(Path(out).read_text())
+    return data
+
+
+def test_every_figure_is_there(results: dict) -> None:
+    ceiling = results["ceiling"]
+    assert _number(ceiling["msgs_per_s"]) and ceiling["msgs_per_s"] > 0
+    for key in ("p50_ms", "p99_ms", "max_ms"):
+        assert _number(ceiling["round_trip"][key])
+    assert _number(results["parser_anchor"]["msgs_per_s"])
+    assert results["parser_anchor"]["segments"] == 23
+    assert _number(results["hub_parse"]["msgs_per_s"])
+    assert results["hub_parse"]["same_segments_as_pydifact"] is True
+    latency = results["latency"]
+    for key in ("p50_ms", "p99_ms", "max_ms"):
+        assert _number(latency[key])
+    big = results["big_interchange"]
+    for key in ("seconds", "tracemalloc_peak_bytes", "maxrss_delta_bytes", "linearity"):
+        assert _number(big[key])
+    assert big["mapped_all"] is True
+
+
+def test_end_to_end_runs_complete_with_every_message_applied(results: dict) -> None:
+    runs = results["e2e"]["runs"]
+    assert [r["workers"] for r in runs] == [1, 2, 1]
+    for run in runs:
+        assert run["complete"], run
+        assert run["worker_stats"]["received"] == run["messages"]
+        assert run["worker_stats"]["rejected"] == 0, run["database"]["quarantine_reasons"]
+        assert run["database"]["outbox_unsent"] == 0
+        assert run["gate_messages"] == 2 * run["containers"]
+        assert _number(run["msgs_per_s"])
+
+
+def test_ratios_and_targets_are_computed(results: dict) -> None:
+    assert set(RATIOS) <= set(results["ratios"])
+    for key in RATIOS:
+        assert _number(results["ratios"][key]), key
+        assert isinstance(results["targets"][key]["met"], bool)
+    expected = results["e2e"]["best_msgs_per_s"] / results["ceiling"]["msgs_per_s"]
+    assert results["ratios"]["e2e_over_bare"] == pytest.approx(expected, rel=0.01)
