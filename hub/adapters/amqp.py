@@ -138,10 +138,17 @@ class AmqpTransport(Transport):
         for tag in tags:
             self._confirms[tag] = acked
 
+    def _live(self) -> pika.BlockingConnection:
+        """The open connection; after a failed reconnect there is none, and saying so is what
+        makes the worker back off and reconnect instead of idling without a consumer."""
+        if self.conn is None or not self.conn.is_open:
+            raise BrokerUnavailable("not connected to RabbitMQ")
+        return self.conn
+
     def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
         try:
-            if not self.buffer and self.conn is not None:
-                self.conn.process_data_events(time_limit=timeout)
+            if not self.buffer:
+                self._live().process_data_events(time_limit=timeout)
         except AMQPError as exc:
             raise BrokerUnavailable(f"lost RabbitMQ while consuming: {exc!r}") from exc
         batch: list[Delivery] = []
@@ -169,6 +176,7 @@ class AmqpTransport(Transport):
         """Publish all, then wait until every one is confirmed; raise if any is not."""
         if not messages:
             return
+        self._live()
         try:
             first = self._next_publish_tag + 1
             for m in messages:
@@ -183,11 +191,11 @@ class AmqpTransport(Transport):
 
     def _await_confirms(self, tags: range) -> None:
         deadline = time.monotonic() + self.confirm_timeout
-        assert self.conn is not None
+        conn = self._live()
         while any(self._confirms.get(t) is None for t in tags):
             if time.monotonic() > deadline:
                 raise BrokerUnavailable("publisher confirms timed out")
-            self.conn.process_data_events(time_limit=0.05)
+            conn.process_data_events(time_limit=0.05)
         nacked = [t for t in tags if not self._confirms.pop(t)]
         if nacked:
             raise BrokerUnavailable(f"broker refused {len(nacked)} message(s)")
