@@ -99,11 +99,12 @@ class Arrival:
 
 @dataclass
 class Receiver:
-    """A thread consuming `queue` (manual acks, `multiple=True`), recording each arrival."""
+    """A thread consuming `queues` on one channel (manual acks, `multiple=True` every 50 and
+    when idle), recording each arrival."""
 
     url: str
-    queue: str
-    prefetch: int = 500
+    queues: tuple[str, ...]
+    prefetch: int = 1000
     arrivals: list[Arrival] = field(default_factory=list)
     on_arrival: Callable[[Arrival], None] | None = None
 
@@ -111,7 +112,7 @@ class Receiver:
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=f"recv-{self.queue}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="receiver", daemon=True)
 
     def start(self) -> Receiver:
         self._thread.start()
@@ -142,7 +143,8 @@ class Receiver:
                     ch.basic_ack(last[0], multiple=True)
                     last[1] = last[0]
 
-            ch.basic_consume(self.queue, on_message, auto_ack=False)
+            for queue in self.queues:
+                ch.basic_consume(queue, on_message, auto_ack=False)
             self._ready.set()
             while not self._stop.is_set():
                 conn.process_data_events(time_limit=0.05)
