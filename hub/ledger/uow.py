@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
-from hub.errors import DatabaseUnavailable
+from hub.errors import ConcurrencyConflict, DatabaseUnavailable
 from hub.ledger.audit import SqlAudit
 from hub.ledger.partners import SqlPartners
 from hub.ledger.repositories import SqlContainerFiles, SqlInbox, SqlOutbox, SqlQuarantine
@@ -40,12 +40,16 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         return self
 
     def __exit__(self, *args: object) -> None:
+        exc = args[1] if len(args) > 1 else None
         if self.conn is not None:
             try:
                 self.rollback()
             finally:
-                self.conn.close()
+                with suppress(SQLAlchemyError):
+                    self.conn.close()
                 self.conn = None
+        if isinstance(exc, DBAPIError) and (transient := _transient(exc)) is not None:
+            raise transient from exc
 
     def commit(self) -> None:
         assert self.conn is not None
@@ -64,21 +68,57 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
+        """A database fault inside comes out as `DatabaseUnavailable` (a lost connection) or
+        `ConcurrencyConflict` (a deadlock, or a unique key another process took first), so the
+        caller retries instead of taking it for a defect of the message."""
         assert self.conn is not None
         mark = len(self._audit.pending)
-        nested = self.conn.begin_nested()
+        with _database_faults():
+            nested = self.conn.begin_nested()
         try:
             yield
-        except BaseException:
-            nested.rollback()
+        except BaseException as exc:
+            with suppress(SQLAlchemyError):
+                nested.rollback()
             del self._audit.pending[mark:]
+            if isinstance(exc, DBAPIError) and (transient := _transient(exc)) is not None:
+                raise transient from exc
             raise
-        nested.commit()
+        with _database_faults():
+            nested.commit()
 
     @property
     def connection(self) -> Connection:
         assert self.conn is not None
         return self.conn
+
+
+_CONFLICTS = {
+    "40001": "serialization failure",
+    "40P01": "deadlock",
+    "23505": "unique key taken by a concurrent transaction",
+}
+
+
+def _transient(exc: DBAPIError) -> DatabaseUnavailable | None:
+    """The retryable meaning of a driver error, or None when it is not a transient fault."""
+    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    if state in _CONFLICTS:
+        return ConcurrencyConflict(f"{_CONFLICTS[state]}: {_short(exc)}")
+    if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
+        return DatabaseUnavailable(f"database unavailable: {_short(exc)}")
+    return None
+
+
+@contextmanager
+def _database_faults() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        transient = _transient(exc)
+        if transient is None:
+            raise
+        raise transient from exc
 
 
 def _short(exc: Exception) -> str:
