@@ -70,7 +70,7 @@ class Worker:
         batch = self.transport.fetch(self.batch_size, self.batch_wait)
         if batch:
             try:
-                self.retry(lambda: self.process(batch))
+                self.retry(lambda: self._attempt(batch))
             except TransientError:
                 self._give_back(batch)
                 raise
@@ -79,6 +79,13 @@ class Worker:
             lambda: relay_all(self.uow_factory, self.transport, self.hub.clock)
         )
         return len(batch)
+
+    def _attempt(self, batch: Sequence[Delivery]) -> None:
+        try:
+            self.process(batch)
+        except TransientError as exc:
+            log.warning("batch of %d rolled back: %s", len(batch), exc)
+            raise
 
     def _give_back(self, batch: Sequence[Delivery]) -> None:
         try:
