@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,9 +21,42 @@ from hub.service_layer import ports
 
 
 def _insert_ignore(conn: Connection, table: Any) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(table).on_conflict_do_nothing()
+    """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect (built once per table)."""
+    key = (conn.dialect.name, table.name)
+    stmt = _IGNORING.get(key)
+    if stmt is None:
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        stmt = _IGNORING[key] = dialect_insert(table).on_conflict_do_nothing()
+    return stmt
+
+
+_IGNORING: dict[tuple[str, str], Any] = {}
+
+# The statements of the per-message path, built once: building a Core statement and its cache
+# key on every call cost about as much as the database round trip itself (benchmarks/). Values
+# are still bound parameters, given at execution.
+_GET_FILE = (
+    select(container_files.c.doc, container_files.c.version)
+    .where(container_files.c.container == bindparam("key_container"))
+    .with_for_update()
+)
+_INSERT_FILE = insert(container_files).values(updated_at=func.now())
+_UPDATE_FILE = (
+    update(container_files)
+    .where(container_files.c.container == bindparam("key_container"))
+    .values(updated_at=func.now())
+)
+_BL_CONTAINERS = select(bl_links.c.container).where(
+    bl_links.c.bill_of_lading == bindparam("key_bl")
+)
+_BL_STATUS = select(bl_customs.c.status).where(bl_customs.c.bill_of_lading == bindparam("key_bl"))
+_UPDATE_BL_STATUS = update(bl_customs).where(bl_customs.c.bill_of_lading == bindparam("key_bl"))
+_INSERT_BL_STATUS = insert(bl_customs)
+_INBOX_SEEN = select(inbox.c.id).where(
+    and_(inbox.c.sender == bindparam("key_sender"), inbox.c.dedup_key == bindparam("key_dedup"))
+)
+_INSERT_INBOX = insert(inbox)
+_INSERT_OUTBOX = insert(outbox)
 
 
 class SqlContainerFiles(ports.ContainerFiles):
@@ -33,12 +66,7 @@ class SqlContainerFiles(ports.ContainerFiles):
         self.conn = conn
 
     def get(self, container: str) -> ContainerFile:
-        query = (
-            select(container_files.c.doc, container_files.c.version)
-            .where(container_files.c.container == container)
-            .with_for_update()
-        )
-        row = self.conn.execute(query).first()
+        row = self.conn.execute(_GET_FILE, {"key_container": container}).first()
         if row is None:
             return ContainerFile(container)
         return documents.load(container, row.doc, row.version)
@@ -51,42 +79,32 @@ class SqlContainerFiles(ports.ContainerFiles):
             "status": right.status.value if right else "",
             "terminal": file.gate_terminal(),
             "expires_at": right.expires_at if right and right.is_active() else None,
-            "updated_at": func.now(),
         }
         if file.version == 0:
-            self.conn.execute(insert(container_files).values(container=file.container, **values))
+            self.conn.execute(_INSERT_FILE, {"container": file.container, **values})
         else:
-            self.conn.execute(
-                update(container_files)
-                .where(container_files.c.container == file.container)
-                .values(**values)
-            )
+            self.conn.execute(_UPDATE_FILE, {"key_container": file.container, **values})
         file.version += 1
 
     def containers_for_bl(self, bill_of_lading: str) -> list[str]:
-        query = select(bl_links.c.container).where(bl_links.c.bill_of_lading == bill_of_lading)
-        return sorted(self.conn.scalars(query))
+        return sorted(self.conn.scalars(_BL_CONTAINERS, {"key_bl": bill_of_lading}))
 
     def link_bl(self, bill_of_lading: str, container: str) -> None:
         stmt = _insert_ignore(self.conn, bl_links)
         self.conn.execute(stmt, {"bill_of_lading": bill_of_lading, "container": container})
 
     def bl_status(self, bill_of_lading: str) -> CustomsStatus | None:
-        query = select(bl_customs.c.status).where(bl_customs.c.bill_of_lading == bill_of_lading)
-        value = self.conn.scalar(query)
+        value = self.conn.scalar(_BL_STATUS, {"key_bl": bill_of_lading})
         return CustomsStatus(value) if value else None
 
     def set_bl_status(self, bill_of_lading: str, status: CustomsStatus, at: datetime) -> None:
         done = self.conn.execute(
-            update(bl_customs)
-            .where(bl_customs.c.bill_of_lading == bill_of_lading)
-            .values(status=status.value, updated_at=at)
+            _UPDATE_BL_STATUS, {"key_bl": bill_of_lading, "status": status.value, "updated_at": at}
         )
         if done.rowcount == 0:
             self.conn.execute(
-                insert(bl_customs).values(
-                    bill_of_lading=bill_of_lading, status=status.value, updated_at=at
-                )
+                _INSERT_BL_STATUS,
+                {"bill_of_lading": bill_of_lading, "status": status.value, "updated_at": at},
             )
 
     def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
@@ -117,14 +135,19 @@ class SqlInbox(ports.Inbox):
         self.conn = conn
 
     def seen(self, sender: str, key: str) -> bool:
-        query = select(inbox.c.id).where(and_(inbox.c.sender == sender, inbox.c.dedup_key == key))
-        return self.conn.execute(query).first() is not None
+        found = self.conn.execute(_INBOX_SEEN, {"key_sender": sender, "key_dedup": key})
+        return found.first() is not None
 
     def record(self, sender: str, key: str, outcome: str, sha256: str, at: datetime) -> None:
         self.conn.execute(
-            insert(inbox).values(
-                sender=sender, dedup_key=key, outcome=outcome, payload_sha256=sha256, received_at=at
-            )
+            _INSERT_INBOX,
+            {
+                "sender": sender,
+                "dedup_key": key,
+                "outcome": outcome,
+                "payload_sha256": sha256,
+                "received_at": at,
+            },
         )
 
 
@@ -136,16 +159,17 @@ class SqlOutbox(ports.Outbox):
 
     def add(self, message: ports.Outgoing, at: datetime) -> None:
         self.conn.execute(
-            insert(outbox).values(
-                created_at=at,
-                exchange=message.exchange,
-                routing_key=message.routing_key,
-                content_type=message.content_type,
-                message_type=message.message_type,
-                container=message.container,
-                headers=message.headers,
-                body=message.body,
-            )
+            _INSERT_OUTBOX,
+            {
+                "created_at": at,
+                "exchange": message.exchange,
+                "routing_key": message.routing_key,
+                "content_type": message.content_type,
+                "message_type": message.message_type,
+                "container": message.container,
+                "headers": message.headers,
+                "body": message.body,
+            },
         )
 
     def claim(self, limit: int) -> list[ports.Outgoing]:
