@@ -777,6 +777,9 @@ def measure_latency(run: Run, workers: int, rate: float) -> dict[str, Any]:
     if not complete:
         _purge_queues(servers.amqp_url)
     latencies = [arrived[c] - t for c, t in sent.items() if c in arrived]
+    worst = sorted(
+        ((arrived[c] - t, t - start) for c, t in sent.items() if c in arrived), reverse=True
+    )[:10]
     return {
         "workers": workers,
         "target_rate_per_s": round(rate, 1),
@@ -785,6 +788,7 @@ def measure_latency(run: Run, workers: int, rate: float) -> dict[str, Any]:
         "complete": complete,
         "rejected": stats.get("rejected", 0),
         **spread(latencies),
+        "worst": [{"ms": round(v * 1000, 1), "sent_at_s": round(at, 2)} for v, at in worst],
     }
 
 
