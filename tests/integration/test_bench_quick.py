@@ -70,7 +70,12 @@ def test_every_figure_is_there(results: dict) -> None:
 
 def test_end_to_end_runs_complete_with_every_message_applied(results: dict) -> None:
     runs = results["e2e"]["runs"]
-    assert [r["workers"] for r in runs] == [1, 2, 1]
+    assert [(r["workers"], r["order"]) for r in runs] == [
+        (1, "mixed"),
+        (1, "mixed"),
+        (1, "phases"),
+        (2, "phases"),
+    ]
     for run in runs:
         assert run["complete"], run
         assert run["worker_stats"]["received"] == run["messages"]
