@@ -954,13 +954,13 @@ def table(r: dict[str, Any]) -> str:
             f" / Rabbit {cpu['rabbitmq']:.1f} |"
         )
     lines += [
-        f"| end to end, best | {e2e['best_msgs_per_s']:,.0f} msg/s | "
+        f"| end to end, best sustained | {e2e['best_msgs_per_s']:,.0f} msg/s | "
         f"**{rat['e2e_over_bare']:.1%} of bare** ({e2e['best_workers']} worker(s), "
         f"{e2e['best_order']}) |",
         f"| end to end 10x vs 1x messages (time per message ratio) | {e2e['linearity']:.2f} | "
         "1.00 = linear |",
         f"| gate latency, {lat['workers']} worker(s), mixed at {lat['actual_rate_per_s']:,.0f} "
-        "msg/s (half of best mixed): "
+        "msg/s (half of sustained mixed): "
         f"p50 / p99 / max | {lat['p50_ms']:.1f} / {lat['p99_ms']:.1f} / {lat['max_ms']:.1f} ms | "
         f"**p99 = {rat['latency_p99_over_bare_p99']:.1f}x bare p99** ({lat['n']} assignments) |",
         f"| COARRI {big['bytes'] / 1e6:.1f} MB, {big['containers']:,} containers: parse + map | "
@@ -1009,9 +1009,10 @@ def run_all(plan: Plan, quick: bool, profile_dir: str = "") -> dict[str, Any]:
         ):
             log(f"end to end: {workers} worker(s), {count} containers, {order}")
             runs.append(measure_e2e(run, workers, count, order))
-        complete = [r for r in runs if r["complete"]] or runs
-        best = max(complete, key=lambda x: x["msgs_per_s"])
-        mixed = max((r for r in complete if r["order"] == "mixed"), key=lambda x: x["msgs_per_s"])
+        # Sustained: the runs of `big_n` containers (tens of seconds), not the short 1x run,
+        # which is there for the linearity ratio.
+        sustained = [r for r in runs[1:] if r["complete"]] or runs[1:]
+        best = max(sustained, key=lambda x: x["msgs_per_s"])
         small, large = runs[0], runs[1]
         result["e2e"] = {
             "runs": runs,
@@ -1020,11 +1021,11 @@ def run_all(plan: Plan, quick: bool, profile_dir: str = "") -> dict[str, Any]:
             "best_order": best["order"],
             "linearity": round(small["msgs_per_s"] / large["msgs_per_s"], 3),
         }
-        # The latency test runs the mixed order (every stage at once), so it runs at half the
-        # best rate measured on that order, with that run's workers.
-        rate = mixed["msgs_per_s"] / 2
+        # The latency test runs the mixed order (every stage at once) on one worker, so it runs
+        # at half the sustained rate measured that way.
+        rate = large["msgs_per_s"] / 2
         log(f"latency at {rate:.0f} msg/s")
-        result["latency"] = measure_latency(run, mixed["workers"], rate)
+        result["latency"] = measure_latency(run, large["workers"], rate)
         log("ceiling again (the servers are shared: the better of two counts)")
         ceilings.append(measure_ceiling(servers, plan))
         result["ceiling"] = combine_ceilings(ceilings)
