@@ -146,9 +146,11 @@ class AmqpTransport(Transport):
         return self.conn
 
     def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        """Up to `max_messages` deliveries, waiting up to `timeout` when none are buffered. The
+        connection is serviced on every call (heartbeats), even when the buffer is full or
+        `max_messages` is 0."""
         try:
-            if not self.buffer:
-                self._live().process_data_events(time_limit=timeout)
+            self._live().process_data_events(time_limit=0 if self.buffer else timeout)
         except AMQPError as exc:
             raise BrokerUnavailable(f"lost RabbitMQ while consuming: {exc!r}") from exc
         batch: list[Delivery] = []

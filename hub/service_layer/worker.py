@@ -64,16 +64,24 @@ class Worker:
     keep_outcomes: bool = False
     periodic: Sequence[Callable[[UnitOfWork, datetime], object]] = ()
     stats: Stats = field(default_factory=Stats)
+    _held: list[Delivery] = field(default_factory=list, init=False, repr=False)
 
     def run_once(self) -> int:
-        """One batch: fetch, process, commit, ack, relay. Returns the number of messages."""
-        batch = self.transport.fetch(self.batch_size, self.batch_wait)
+        """One batch: fetch, process, commit, ack, relay. Returns the number of messages.
+
+        A batch the database would not take (after the bounded retries) is held, unacked, and
+        tried first on the next call; it is not handed back to the broker, because every
+        give-back counts towards the queue's delivery limit and a long database outage would
+        dead-letter valid messages. The connection is still serviced meanwhile (heartbeats)."""
+        if self._held:
+            self.transport.fetch(0, 0.0)
+            batch = self._held
+        else:
+            batch = self.transport.fetch(self.batch_size, self.batch_wait)
         if batch:
-            try:
-                self.retry(lambda: self._attempt(batch))
-            except TransientError:
-                self._give_back(batch)
-                raise
+            self._held = batch
+            self.retry(lambda: self._attempt(batch))
+            self._held = []
             self.transport.ack(batch)
         self.stats.published += self.retry(
             lambda: relay_all(self.uow_factory, self.transport, self.hub.clock)
@@ -86,12 +94,6 @@ class Worker:
         except TransientError as exc:
             log.warning("batch of %d rolled back: %s", len(batch), exc)
             raise
-
-    def _give_back(self, batch: Sequence[Delivery]) -> None:
-        try:
-            self.transport.requeue(batch)
-        except BrokerUnavailable:
-            log.warning("broker lost; %d unacked message(s) will be redelivered", len(batch))
 
     def process(self, batch: Sequence[Delivery]) -> None:
         """All of `batch` in one transaction, each message in its own savepoint."""
@@ -170,8 +172,10 @@ class Worker:
                 log.warning("transient fault: %s; retrying in %.1fs", exc, backoff)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
-                if isinstance(exc, BrokerUnavailable) and reconnect is not None:
-                    self._reconnect(reconnect)
+                if isinstance(exc, BrokerUnavailable):
+                    self._held = []  # its delivery tags died with the channel: redelivered
+                    if reconnect is not None:
+                        self._reconnect(reconnect)
 
     def _reconnect(self, reconnect: Callable[[], None]) -> None:
         try:
