@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +112,8 @@ class Receiver:
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self.by_type: Counter[str] = Counter()
+        self.last_at = 0.0
         self._thread = threading.Thread(target=self._run, name="receiver", daemon=True)
 
     def start(self) -> Receiver:
@@ -136,6 +138,8 @@ class Receiver:
                     props.message_id or "",
                 )
                 self.arrivals.append(arrival)
+                self.by_type[arrival.message_type] += 1
+                self.last_at = arrival.at
                 if self.on_arrival is not None:
                     self.on_arrival(arrival)
                 last[0] = method.delivery_tag
@@ -156,9 +160,11 @@ class Receiver:
             self._error = exc
             self._ready.set()
 
-    def count(self, pred: Callable[[Arrival], bool] | None = None) -> int:
-        items = list(self.arrivals)
-        return len(items) if pred is None else sum(1 for a in items if pred(a))
+    def count(self, *types: str) -> int:
+        """Arrivals so far (of these message types); cheap enough to poll."""
+        if not types:
+            return len(self.arrivals)
+        return sum(self.by_type[t] for t in types)
 
     def stop(self) -> None:
         self._stop.set()

@@ -680,10 +680,10 @@ def measure_e2e(
     pool.wait_ready()
 
     def acks() -> int:
-        return receiver.count(lambda a: a.message_type in ACK_TYPES)
+        return receiver.count(*ACK_TYPES)
 
     def gates() -> int:
-        return receiver.count(lambda a: a.message_type in GATE_TYPES)
+        return receiver.count(*GATE_TYPES)
 
     meter = CpuMeter([p.pid for p in pool.procs if p.pid])
     meter.start()
@@ -692,7 +692,7 @@ def measure_e2e(
     complete = _wait_progress(
         lambda: (acks(), gates()), (len(messages), 2 * containers), plan.stall_seconds
     )
-    t1 = max((a.at for a in receiver.arrivals), default=time.monotonic())
+    t1 = receiver.last_at or time.monotonic()
     cpu = meter.stop()
     stats = pool.finish()
     receiver.stop()
