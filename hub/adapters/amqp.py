@@ -114,7 +114,9 @@ class AmqpTransport(Transport):
             if self.consume:
                 self.consumer.basic_qos(prefetch_count=self.prefetch)
                 self.consumer.basic_consume(self.queue, self._on_message, auto_ack=False)
-        except AMQPError as exc:
+        except (AMQPError, OSError, ValueError) as exc:
+            # pika raises ValueError ("Expected connected socket, but getpeername() failed")
+            # when the peer resets the TCP connection while the connection is being set up
             raise BrokerUnavailable(f"cannot connect to RabbitMQ: {exc!r}") from exc
 
     def _on_message(self, _ch: Any, method: Any, props: Any, body: bytes) -> None:
