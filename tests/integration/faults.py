@@ -740,8 +740,8 @@ class CausalStreamer(threading.Thread):
     only after it was told of the transfer. Order then holds whatever the faults, redeliveries
     or competing consumers; up to `window` containers are on their way at once.
 
-    `extra` messages (poison, say) are spread over the stream; every `resend_every`-th message
-    is published twice (a partner's resend after a timeout: same payload, new AMQP id).
+    `extra` messages (poison, say) are spread over the stream; `resend` is the share of
+    messages a partner publishes twice (a resend after a timeout: same payload, new AMQP id).
     """
 
     def __init__(
@@ -752,14 +752,14 @@ class CausalStreamer(threading.Thread):
         *,
         rate: float = 0,
         window: int = 100,
-        resend_every: int = 0,
+        resend: float = 0.0,
         extra: Sequence[Msg] = (),
         seed: int = 7,
     ) -> None:
         super().__init__(daemon=True, name="causal-streamer")
         self.world, self.engine = world, engine
         self.stories = [list(s) for s in stories]
-        self.rate, self.window, self.resend_every = rate, window, resend_every
+        self.rate, self.window, self.resend = rate, window, resend
         self.extra = list(extra)
         self.rng = random.Random(seed)
         self.sent: list[tuple[Msg, str]] = []
@@ -800,11 +800,11 @@ class CausalStreamer(threading.Thread):
             stage[i] += 1
             if stage[i] < len(self.stories[i]):
                 waiting[msg.dedup_key] = i
-            if self.resend_every and count % self.resend_every == 0:
+            if self.resend and self.rng.random() < self.resend:
                 resends.append((count + self.rng.randrange(5, 100), msg))
-                resends.sort(key=lambda r: r[0])
             while resends and resends[0][0] <= count:
                 sender.send(resends.pop(0)[1])
+            resends.sort(key=lambda r: r[0])
             if extras and count % extra_every == 0:
                 sender.send(extras.pop(0))
             if count % 50 == 0:
@@ -922,8 +922,6 @@ class Figures:
     applied: int = 0
     rejected: int = 0
     quarantined: int = 0
-    requarantined: int = 0
-    """Extra quarantine rows of unreadable payloads delivered again (known gap, pipeline.py)."""
     duplicates_ignored: int = 0
     tokens_consumed: int = 0
     gate_messages: int = 0
@@ -993,7 +991,6 @@ def check_invariants(
     stories: bool = True,
     replayed: Iterable[str] = (),
     gate_free: Iterable[str] = (),
-    known_gaps: bool = False,
 ) -> Figures:
     """Exactly-once effects, nothing lost, nothing twice; returns the figures and every broken
     invariant in `problems`. `stories`: the valid messages are whole or partial container stories
@@ -1007,7 +1004,7 @@ def check_invariants(
     with engine.connect() as conn:
         _check_inbox(conn, f, valid, poison)
         _check_audit(conn, f, valid, set(replayed))
-        _check_quarantine(conn, f, poison, known_gaps)
+        _check_quarantine(conn, f, poison)
         gates = _check_gate(conn, f)
         if stories:
             _check_stories(conn, f, valid, gates, set(gate_free))
@@ -1065,10 +1062,7 @@ def _check_audit(conn: Any, f: Figures, valid: dict[str, Msg], replayed: set[str
             f.problems.append(f"{ref}: received (applied or rejected) {n} times")
 
 
-def _check_quarantine(conn: Any, f: Figures, poison: dict[bytes, Msg], known_gaps: bool) -> None:
-    """Each poison payload quarantined once, nothing else. With `known_gaps`, a payload the hub
-    keeps no inbox row for (unreadable, or from no partner) may be there more than once when it
-    was delivered again after its commit: counted in `requarantined`, not a failure."""
+def _check_quarantine(conn: Any, f: Figures, poison: dict[bytes, Msg]) -> None:
     rows = list(conn.execute(select(quarantine.c.id, quarantine.c.reason, quarantine.c.payload)))
     f.quarantined = len(rows)
     per_payload = Counter(bytes(r.payload) for r in rows)
@@ -1078,9 +1072,7 @@ def _check_quarantine(conn: Any, f: Figures, poison: dict[bytes, Msg], known_gap
         if bytes(r.payload) not in poison:
             f.problems.append(f"quarantine {r.id} holds a valid message: {r.reason[:120]}")
     for body, m in poison.items():
-        if known_gaps and not m.recorded and per_payload[body] > 1:
-            f.requarantined += per_payload[body] - 1
-        elif per_payload[body] != 1:
+        if per_payload[body] != 1:
             f.problems.append(f"{m.kind} {m.ref or body[:20]!r} quarantined {per_payload[body]}x")
 
 

@@ -51,7 +51,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_applies_nothing_twice(run: F
     env = run.env(prefetch="100", batch_size="50")
     hub = run.hub(env=env)
     streamer = F.CausalStreamer(
-        run.world, run.engine, stories("K9A", 120, seed=1), rate=150, window=60, resend_every=50
+        run.world, run.engine, stories("K9A", 120, seed=1), rate=150, window=60, resend=0.02
     )
     streamer.start()
     rng = random.Random(9)
