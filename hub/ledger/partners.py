@@ -23,7 +23,6 @@ _COLUMNS = (
     "broker_user",
     "outbound_format",
 )
-_LISTS = ("roles", "terminals")
 
 
 def _to_row(p: Partner) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 
 from hub.errors import (
     InputTooLarge,
-    PermanentError,
     Problem,
     SyntaxRejected,
     UnsupportedMessage,
@@ -48,10 +47,6 @@ class Unit:
     xml: XmlDocument | None = None
     on_behalf_of: str = ""
     extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def reference(self) -> str:
-        return self.dedup_key
 
 
 def sha256(payload: bytes) -> str:
@@ -135,8 +130,3 @@ def _xml_unit(doc: XmlDocument) -> Unit:
         xml=doc,
         on_behalf_of=doc.on_behalf_of.code if doc.on_behalf_of else "",
     )
-
-
-def describe(error: PermanentError) -> list[dict[str, object]]:
-    """Problems of a permanent error as JSON-friendly dicts."""
-    return [p.as_dict() for p in error.problems] or [{"message": error.reason}]

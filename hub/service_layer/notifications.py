@@ -89,8 +89,3 @@ def event_details(event: e.Event) -> dict[str, Any]:
     data = asdict(event) if is_dataclass(event) else {}
     data.pop("container", None)
     return data
-
-
-def mask(secret: str) -> str:
-    """For logs: keep the last three characters of an identity number, hide the rest."""
-    return "*" * max(0, len(secret) - 3) + secret[-3:]

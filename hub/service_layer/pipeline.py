@@ -23,7 +23,7 @@ from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch
 from hub.mappers.base import MappedMessage, MapStatus
 from hub.service_layer import outbound
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
-from hub.service_layer.intake import Limits, Unit, describe, read_units, sha256
+from hub.service_layer.intake import Limits, Unit, read_units, sha256
 from hub.service_layer.ports import (
     AuditEntry,
     Clock,
@@ -350,6 +350,3 @@ def _audit(
 
 def _audit_raw(uow: UnitOfWork, entry: AuditEntry) -> None:
     uow.audit.append(entry)
-
-
-__all__ = ["HubContext", "Outcome", "describe", "handle_inbound"]

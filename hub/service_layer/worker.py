@@ -45,7 +45,6 @@ class Stats:
     applied: int = 0
     rejected: int = 0
     duplicates: int = 0
-    failed: int = 0
     published: int = 0
     expired: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
