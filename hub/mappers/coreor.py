@@ -37,7 +37,7 @@ yields no command is REJECTED; one without any EQD+CN is an error (code 13).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from hub.domain.commands import AnyCommand, ReleaseContainer, RevokeRelease, UpdateRelease
@@ -69,7 +69,7 @@ AGENT = ("MS", "CF")
 PLACE = ("11", "7", "8")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Release:
     """What the message level says, for every container."""
 
@@ -204,7 +204,18 @@ def _scoped(message: Message, release: _Release, group: Group, own: list[Problem
     if release.function == "9" and party is None:
         text = "no release party: expected NAD+FW, NAD+CB or NAD+CN with a party code"
         own.append(problem(message, group[0], text, MISSING))
-    return replace(release, bills=bills, release_to=party, expires_at=expiry)
+    if bills is release.bills and party is release.release_to and expiry is release.expires_at:
+        return release
+    return _Release(
+        release.function,
+        release.release_ref,
+        bills,
+        release.agent,
+        party,
+        release.port,
+        release.terminal,
+        expiry,
+    )
 
 
 def _build(container: str, r: _Release) -> AnyCommand | None:

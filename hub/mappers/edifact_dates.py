@@ -18,6 +18,7 @@ Anything else that does not fit is an error (code 12; 13 when the value is missi
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from hub.errors import Problem
 from hub.mappers.edifact_segments import INVALID, MISSING, problem
@@ -30,6 +31,9 @@ _PATTERNS = {
     "203": ("%Y%m%d%H%M", "CCYYMMDDHHMM"),
     "204": ("%Y%m%d%H%M%S", "CCYYMMDDHHMMSS"),
 }
+# Where the fields sit in a value of each format: year digits, then month, day, hour, minute
+# and second (two digits each) for as many as the value has.
+_YEAR_DIGITS = {"101": 2, "102": 4, "201": 2, "203": 4, "204": 4}
 _BY_LENGTH = {len(shape): fmt for fmt, (_, shape) in _PATTERNS.items()}
 
 SUPPORTED_FORMATS = tuple(_PATTERNS)
@@ -40,13 +44,30 @@ def parse_date(value: str, fmt: str) -> datetime:
     if fmt not in _PATTERNS:
         known = ", ".join(_PATTERNS)
         raise ValueError(f"date format {fmt!r} is not supported (expected one of {known})")
-    pattern, shape = _PATTERNS[fmt]
+    shape = _PATTERNS[fmt][1]
     if len(value) != len(shape) or not value.isdigit():
         raise ValueError(f"{value!r} is not a {fmt} date ({shape})")
     try:
-        return datetime.strptime(value, pattern).replace(tzinfo=UTC)
+        return _fields(value, _YEAR_DIGITS[fmt])
     except ValueError:
         raise ValueError(f"{value!r} is not a valid {fmt} date ({shape})") from None
+
+
+@lru_cache(maxsize=4096)
+def _fields(value: str, year_digits: int) -> datetime:
+    """The digits of `value` (fixed positions, length already checked) as a UTC datetime.
+
+    The same as `strptime` with the format's pattern: for digits of exactly the expected length
+    only the fixed-width reading can consume them all. Two-digit years are 2000-2068 and
+    1969-1999, as `%y` reads them. Cached: a report carries the same few times again and again
+    (a datetime is immutable, so sharing one is safe).
+    """
+    year = int(value[:year_digits])
+    if year_digits == 2:
+        year += 2000 if year <= 68 else 1900
+    fields = [int(value[i : i + 2]) for i in range(year_digits, len(value), 2)]
+    month, day, hour, minute, second = (*fields, 0, 0, 0)[:5]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def read_dtm(message: Message, dtm: Segment) -> tuple[datetime | None, list[Problem]]:

@@ -104,8 +104,13 @@ def every(segments: Iterable[Segment], tag: str, qualifier: str | None = None) -
 
 def references(segments: Iterable[Segment], qualifier: str) -> tuple[str, ...]:
     """RFF+`qualifier` values (C506 1154, element 1 component 2), stripped, without repeats."""
-    values = (s.get(0, 1).strip() for s in every(segments, "RFF", qualifier))
-    return tuple(dict.fromkeys(v for v in values if v))
+    found: dict[str, None] = {}
+    for s in segments:
+        if s.tag == "RFF" and s.get(0).strip() == qualifier:
+            value = s.get(0, 1).strip()
+            if value:
+                found[value] = None
+    return tuple(found)
 
 
 def party_of(segment: Segment) -> PartyRef | None:
@@ -170,7 +175,8 @@ def check_container(
     if not raw.strip():
         text = f"{segment.tag} has no container number: expected an ISO 6346 number"
         return "", problem(message, segment, text, MISSING, element=element, component=component)
-    number = normalise(raw)
+    # Already clean (the usual case): no spaces, dashes or slashes to drop.
+    number = raw.upper() if raw.isalnum() else normalise(raw)
     reason = container_problem(number)
     if reason:
         text = f"{reason}: expected a valid ISO 6346 container number"

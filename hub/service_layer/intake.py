@@ -6,7 +6,9 @@ what deduplication, sender checks and CONTRL work on; its messages are what APER
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import threading
 from dataclasses import dataclass, field, replace
 
 from hub.errors import (
@@ -64,16 +66,50 @@ def read_units(payload: bytes, *, strict: bool = False, limits: Limits = Limits(
             return [_unsupported_xml(payload, error)]
         return [_xml_unit(doc)]
     if looks_like_edifact(payload):
-        parsed = parse_edifact(payload, strict=strict, max_segments=limits.max_segments)
-        problems = tuple(parsed.problems)
-        units = [_edifact_unit(ic, payload) for ic in parsed.interchanges]
-        if not units:
-            raise SyntaxRejected("no interchange or message found", problems)
-        return units
+        _pause_gc()
+        try:
+            return _edifact_units(payload, strict, limits)
+        finally:
+            _resume_gc()
     raise SyntaxRejected(
         "payload is neither EDIFACT nor XML",
         (Problem("expected UNA, UNB or UNH (EDIFACT) or an XML document", code="2"),),
     )
+
+
+def _edifact_units(payload: bytes, strict: bool, limits: Limits) -> list[Unit]:
+    parsed = parse_edifact(payload, strict=strict, max_segments=limits.max_segments)
+    units = [_edifact_unit(ic, payload) for ic in parsed.interchanges]
+    if not units:
+        raise SyntaxRejected("no interchange or message found", tuple(parsed.problems))
+    return units
+
+
+# The garbage collector is paused while EDIFACT is parsed and mapped. Parsing allocates many
+# small objects and frees none, so every collection in between finds nothing; yet each full
+# collection walks every segment read so far again, which made a large interchange quadratic.
+# A counter keeps concurrent callers (threads) from resuming it while another still parses;
+# the state found before the first pause is restored, so a disabled collector stays disabled.
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+def _pause_gc() -> None:
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+
+
+def _resume_gc() -> None:
+    global _gc_pauses
+    with _gc_lock:
+        _gc_pauses -= 1
+        if _gc_pauses == 0 and _gc_was_enabled:
+            gc.enable()
 
 
 def _edifact_unit(ic: Interchange, payload: bytes) -> Unit:

@@ -35,17 +35,23 @@ def parse_edifact(
     `SyntaxRejected` when nothing in the payload is EDIFACT.
     """
     text, problems = decode_payload(payload) if isinstance(payload, bytes) else (payload, [])
+    rejection = _rejection(text)
     tokens = tokenize(text, max_segments=max_segments)
+    del text  # segments keep only their own text; a large payload's is freed before mapping
     parsed = build_payload(tokens.segments, tokens.problems, strict=strict)
+    del tokens
     if not parsed.interchanges:
-        raise SyntaxRejected(_rejection(text), (*problems, *parsed.problems))
+        raise SyntaxRejected(rejection, (*problems, *parsed.problems))
     if problems:
         return ParsedPayload(parsed.interchanges, (*problems, *parsed.problems))
     return parsed
 
 
+_NOT_BLANK = re.compile(r"[^ \r\n\t\ufeff\x00]")
+
+
 def _rejection(text: str) -> str:
-    if not text.strip(" \r\n\t\ufeff\x00"):
+    if not _NOT_BLANK.search(text):
         return "empty payload"
     return "not EDIFACT: no UNB or UNH segment found"
 

@@ -10,7 +10,7 @@ decoded data against the repertoire the UNB promised (e.g. lower case under UNOA
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from hub.errors import Problem
 from hub.parsing.edifact.model import Segment, SyntaxCode, encoding_for
@@ -20,6 +20,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UNB_SYNTAX = re.compile(rb"UNB[^A-Za-z0-9]([A-Za-z0-9]{4})")
 _SNIFF_WINDOW = 65_536
 _MAX_CHARSET_PROBLEMS = 10
+_BATCH = 512
 
 _UNOA = re.compile(r"[^A-Z0-9 .,\-()/='+:?!\"%&*;<>]")
 _UNOB = re.compile(r"[^\x20-\x7e]")
@@ -80,16 +81,50 @@ def charset_problems(segments: Iterable[Segment], syntax_id: str) -> list[Proble
     """Warnings for data outside the repertoire of `syntax_id` (control characters always).
 
     At most one per segment and ten per call, so a whole file in lower case stays readable.
+    Segments are scanned in batches, by their raw text where they kept it (a superset of their
+    data characters; every repertoire pattern matches one character, so a clean batch is clean
+    segment by segment); only a batch with a hit is looked at segment by segment.
     """
     name = syntax_id.strip().upper()
     pattern = _REPERTOIRES.get(name, _CONTROL)
+    search = pattern.search
     found: list[Problem] = []
-    for segment in segments:
-        if pattern.search("".join(map("".join, segment.elements))):
+    listed = segments if isinstance(segments, list) else list(segments)
+    for start in range(0, len(listed), _BATCH):
+        found += _batch_problems(listed[start : start + _BATCH], search, pattern, name)
+        if len(found) >= _MAX_CHARSET_PROBLEMS:
+            break
+    return found[:_MAX_CHARSET_PROBLEMS]
+
+
+def _batch_problems(
+    batch: list[Segment],
+    search: Callable[[str], re.Match[str] | None],
+    pattern: re.Pattern[str],
+    name: str,
+) -> list[Problem]:
+    text = "".join([_data(s) if (raw := s.raw) is None else raw for s in batch])
+    if _printable(text, pattern) or not search(text):
+        return []
+    found: list[Problem] = []
+    for segment in batch:
+        if search(_data(segment)):
             found.append(_locate(segment, pattern, name or "the character set"))
             if len(found) >= _MAX_CHARSET_PROBLEMS:
                 break
     return found
+
+
+def _printable(text: str, pattern: re.Pattern[str]) -> bool:
+    """A fast sufficient test that `pattern` finds nothing in `text`: printable characters are
+    never control characters (Cc), and printable ASCII is exactly UNOB's range."""
+    if pattern is _CONTROL:
+        return text.isprintable()
+    return pattern is _UNOB and text.isascii() and text.isprintable()
+
+
+def _data(segment: Segment) -> str:
+    return "".join(map("".join, segment.elements))
 
 
 def _locate(segment: Segment, pattern: re.Pattern[str], name: str) -> Problem:

@@ -57,8 +57,16 @@ def build_payload(
 ) -> ParsedPayload:
     """Assemble interchanges, groups and messages from tokenized `segments`."""
     builder = _Builder(strict, problems)
+    envelope, pending = ENVELOPE_TAGS, builder.pending
     for segment in segments:
-        builder.feed(segment)
+        # The common case inline: a data segment inside an open message.
+        message = builder.message
+        if message is not None and segment.tag not in envelope:
+            message.segments.append(segment)
+            if pending:
+                message.problems.extend(builder.take(segment))
+        else:
+            builder.feed(segment)
     return builder.finish()
 
 
@@ -76,23 +84,19 @@ class _Builder:
         self.message: _MessageDraft | None = None
         self.separators: tuple[str, str, str, str, str, str] = LEVEL_A
         self.stray: list[Segment] = []
-        self.handlers: dict[str, Callable[[Segment], None]] = {
-            "UNA": self._una, "UNB": self._unb, "UNG": self._ung, "UNH": self._unh,
-            "UNT": self._unt, "UNE": self._une, "UNZ": self._unz,
-        }  # fmt: skip
 
     def feed(self, segment: Segment) -> None:
         """Place one segment: in the open message, or as a service segment, or as a stray."""
         if self.message is not None and segment.tag not in ENVELOPE_TAGS:
             self.message.segments.append(segment)
-            self.message.problems.extend(self._take(segment))
+            self.message.problems.extend(self.take(segment))
             return
-        handler = self.handlers.get(segment.tag)
+        handler = _HANDLERS.get(segment.tag)
         if handler is None:
             self.stray.append(segment)
             return
         self._flush_stray()
-        handler(segment)
+        handler(self, segment)
 
     def finish(self) -> ParsedPayload:
         """Close whatever is still open (reporting missing trailers) and freeze the result."""
@@ -106,7 +110,7 @@ class _Builder:
     def _una(self, una: Segment) -> None:
         chars = una.get(0).ljust(6)[:6]
         self.separators = Separators(*chars)
-        found = self._take(una)
+        found = self.take(una)
         if self.interchange is not None and self.interchange.header is not None:
             found.append(problem(una, "UNA inside an interchange", SyntaxCode.OUTSIDE_MESSAGE))
         self._report(found)
@@ -114,7 +118,7 @@ class _Builder:
     def _unb(self, unb: Segment) -> None:
         self._close_interchange(None)
         draft = _InterchangeDraft(unb, self.separators, [unb])
-        draft.problems.extend(headers.unb_problems(unb) + self._take(unb))
+        draft.problems.extend(headers.unb_problems(unb) + self.take(unb))
         self.interchange, self.separators = draft, LEVEL_A
 
     def _ung(self, ung: Segment) -> None:
@@ -124,21 +128,21 @@ class _Builder:
         draft.group = _GroupDraft(ung)
         draft.groups += 1
         draft.segments.append(ung)
-        draft.problems.extend(self._take(ung))
+        draft.problems.extend(self.take(ung))
 
     def _unh(self, unh: Segment) -> None:
         draft = self._open_interchange(unh)
         self._close_message(None)
         group_ref = draft.group.header.get(4).strip() if draft.group else ""
         self.message = _MessageDraft(unh, group_ref, [unh], headers.unh_problems(unh))
-        self.message.problems.extend(self._take(unh))
+        self.message.problems.extend(self.take(unh))
 
     def _unt(self, unt: Segment) -> None:
         if self.message is None:
             self._misplaced(unt, "UNT without UNH")
             return
         self.message.segments.append(unt)
-        self.message.problems.extend(self._take(unt))
+        self.message.problems.extend(self.take(unt))
         self._close_message(unt)
 
     def _une(self, une: Segment) -> None:
@@ -147,7 +151,7 @@ class _Builder:
             self._misplaced(une, "UNE without UNG")
             return
         self.interchange.segments.append(une)
-        self.interchange.problems.extend(self._take(une))
+        self.interchange.problems.extend(self.take(une))
         self._close_group(une)
 
     def _unz(self, unz: Segment) -> None:
@@ -210,7 +214,7 @@ class _Builder:
         if unz is None:
             return [problem(draft.header, "interchange has no UNZ", SyntaxCode.MISSING)]
         draft.segments.append(unz)
-        found = self._take(unz)
+        found = self.take(unz)
         if draft.groups and draft.ungrouped:
             text = "functional groups and messages outside groups mixed"
             found.append(problem(unz, text, SyntaxCode.GROUPS_AND_MESSAGES_MIXED, self.mismatch))
@@ -236,12 +240,12 @@ class _Builder:
         text = f"{count} segment(s) outside any message, from {first.tag} at {first.position}"
         found = [problem(first, text, SyntaxCode.OUTSIDE_MESSAGE)]
         for segment in self.stray:
-            found.extend(self._take(segment))
+            found.extend(self.take(segment))
         self.stray = []
         self._report(found)
 
     def _misplaced(self, segment: Segment, text: str) -> None:
-        self._report([problem(segment, text, SyntaxCode.OUTSIDE_MESSAGE), *self._take(segment)])
+        self._report([problem(segment, text, SyntaxCode.OUTSIDE_MESSAGE), *self.take(segment)])
 
     def _report(self, found: list[Problem]) -> None:
         if self.interchange is not None:
@@ -249,8 +253,14 @@ class _Builder:
         else:
             self.payload_problems.extend(found)
 
-    def _take(self, segment: Segment) -> list[Problem]:
+    def take(self, segment: Segment) -> list[Problem]:
         return self.pending.pop(segment.position, []) if self.pending else []
+
+
+_HANDLERS: dict[str, Callable[[_Builder, Segment], None]] = {
+    "UNA": _Builder._una, "UNB": _Builder._unb, "UNG": _Builder._ung, "UNH": _Builder._unh,
+    "UNT": _Builder._unt, "UNE": _Builder._une, "UNZ": _Builder._unz,
+}  # fmt: skip
 
 
 def _message(draft: _MessageDraft) -> Message:

@@ -7,6 +7,7 @@ Element numbers in `Problem.element` count data elements from 1 after the tag, a
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from hub.errors import Problem
 from hub.parsing.edifact.model import Segment, SyntaxCode
@@ -112,6 +113,7 @@ _UNB_REQUIRED = (
 )
 
 
+@lru_cache(maxsize=256)
 def prepared(day: str, time: str) -> str:
     """UNB S004 as ISO 8601 (``2018-11-20T10:54``), '' if not a date.
 

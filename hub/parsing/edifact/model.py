@@ -12,27 +12,104 @@ from dataclasses import dataclass, field
 
 from hub.errors import Problem
 
+Elements = tuple[tuple[str, ...], ...]
+Repeats = tuple[tuple[int, Elements], ...]
 
-@dataclass(frozen=True)
+
 class Segment:
     """One segment: tag plus elements; each element is a tuple of components (strings, unescaped).
 
     ``EQD+CN+ABCU1234560+4510`` → tag ``EQD``, elements ``(("CN",), ("ABCU1234560",), ("4510",))``.
     Under syntax version 4 a repeated element keeps its repetitions in `repeats`
     (element index → further occurrences); element 0 is the first data element after the tag.
+
+    Immutable by convention, compared and hashed by value like a frozen dataclass. A segment the
+    tokenizer read on its fast path (no release character, no repetition) keeps only its raw
+    text and cuts it into elements the first time they are asked for (`raw`): a large
+    interchange then costs little more than its text, and segments nobody reads are never cut.
     """
 
+    __slots__ = ("_elements", "_separators", "position", "raw", "repeats", "tag")
+
     tag: str
-    elements: tuple[tuple[str, ...], ...] = ()
-    position: int = 0
-    repeats: tuple[tuple[int, tuple[tuple[str, ...], ...]], ...] = ()
+    position: int
+    repeats: Repeats
+    raw: str | None
+    """The segment's text as received (tag first, no terminator) when it was read on the fast
+    path: a superset of its data characters, for cheap scans. None for other segments."""
+
+    def __init__(
+        self, tag: str, elements: Elements = (), position: int = 0, repeats: Repeats = ()
+    ) -> None:
+        self.tag = tag
+        self.position = position
+        self.repeats = repeats
+        self._elements: Elements | None = elements
+        self.raw = None
+        self._separators = ""
+
+    @classmethod
+    def lazy(cls, tag: str, raw: str, position: int, separators: str) -> Segment:
+        """A segment from its raw text ``TAG<element sep>data`` (terminator and leading blanks
+        removed, no release character, no repetition); `separators` is element + component."""
+        segment = cls.__new__(cls)
+        segment.tag = tag
+        segment.position = position
+        segment.repeats = ()
+        segment._elements = None
+        segment.raw = raw
+        segment._separators = separators
+        return segment
+
+    @property
+    def elements(self) -> Elements:
+        found = self._elements
+        return found if found is not None else self._cut()
+
+    def _cut(self) -> Elements:
+        raw = self.raw
+        assert raw is not None
+        size = len(self.tag)
+        if len(raw) <= size:
+            found: Elements = ()
+        else:
+            separators = self._separators
+            component = separators[1]
+            data = raw[size + 1 :].split(separators[0])
+            found = tuple(map(tuple, [e.split(component) for e in data]))
+        self._elements = found
+        return found
 
     def get(self, element: int, component: int = 0) -> str:
         """Component `component` of element `element` (both from 0), '' when absent."""
-        if element >= len(self.elements):
+        elements = self._elements
+        if elements is None:
+            elements = self._cut()
+        try:
+            return elements[element][component]
+        except IndexError:
             return ""
-        comps = self.elements[element]
-        return comps[component] if component < len(comps) else ""
+
+    def _key(self) -> tuple[str, Elements, int, Repeats]:
+        return (self.tag, self.elements, self.position, self.repeats)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Segment)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Segment(tag={self.tag!r}, elements={self.elements!r}, "
+            f"position={self.position!r}, repeats={self.repeats!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[Segment], tuple[str, Elements, int, Repeats]]:
+        return (Segment, self._key())
 
 
 @dataclass(frozen=True)
@@ -56,7 +133,7 @@ class Message:
 
     def body(self) -> tuple[Segment, ...]:
         """Segments between UNH and UNT (both excluded)."""
-        return tuple(s for s in self.segments if s.tag not in ("UNH", "UNT"))
+        return tuple([s for s in self.segments if s.tag != "UNH" and s.tag != "UNT"])
 
 
 @dataclass(frozen=True)

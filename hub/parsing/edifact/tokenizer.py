@@ -31,9 +31,9 @@ from hub.parsing.edifact.una import (
     LEVEL_A,
     LEVEL_B,
     Separators,
-    chunks,
     from_una,
     released,
+    spans,
     valid,
 )
 
@@ -43,7 +43,8 @@ DEFAULT_MAX_SEGMENTS = 200_000
 _TRAILER_JUNK = BLANKS + "\x00\x1a"
 _TAG = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
 _SERVICE_TAGS = frozenset({"UNA", "UNB"})  # always take the slow path: UNB sets the version
-_GOOD_TAGS: set[str] = set()  # tags already seen valid (bounded: 3-character tags only)
+# Tags already seen valid, each mapped to one shared instance (bounded: 3-character tags only).
+_GOOD_TAGS: dict[str, str] = {}
 
 
 @dataclass
@@ -58,9 +59,9 @@ def tokenize(text: str, *, max_segments: int = DEFAULT_MAX_SEGMENTS) -> Tokenize
     """Split EDIFACT `text` into segments (positions from 1, a UNA counts as a segment)."""
     state = _State(max_segments)
     text = text.lstrip("\ufeff" + BLANKS)
-    for una, body in chunks(text):
-        seps = _separators(una, body, state)
-        _tokenize_body(body, seps, state)
+    for una, start, end in spans(text):
+        seps = _separators(una, text[start : min(start + 4, end)], state)
+        _tokenize_body(_pieces(text, start, end, seps), seps, state)
     return state.result
 
 
@@ -91,18 +92,19 @@ class _State:
         return self.position
 
 
-def _separators(una: str | None, body: str, state: _State) -> Separators:
-    """The separators governing `body`: from its UNA (validated), else sniffed defaults."""
+def _separators(una: str | None, head: str, state: _State) -> Separators:
+    """The separators governing a body that starts with `head` (its first four characters):
+    from its UNA (validated), else sniffed defaults."""
     state.repetition = ""
     if una is None:
-        return LEVEL_B if body[3:4] == "\x1d" else LEVEL_A
+        return LEVEL_B if head[3:4] == "\x1d" else LEVEL_A
     position = state.next_position()
     state.emit(Segment("UNA", ((una,),), position))
     if len(una) < 6:
         state.problem("UNA is truncated", SyntaxCode.UNA_NOT_SUPPORTED, tag="UNA")
         return LEVEL_A
-    seps = from_una(una)
-    if not valid(seps):
+    seps = _from_una(una)
+    if seps is None:
         state.problem(
             f"UNA service characters {una!r} are unusable, defaults used",
             SyntaxCode.INVALID_SERVICE_CHARACTER,
@@ -112,18 +114,81 @@ def _separators(una: str | None, body: str, state: _State) -> Separators:
     return seps
 
 
-def _tokenize_body(body: str, seps: Separators, state: _State) -> None:
-    """Cut `body` at unreleased terminators and turn each piece into a segment."""
-    pieces = body.split(seps.terminator)
-    if seps.release and seps.release in body:
-        pieces = _rejoin(pieces, seps)
+@lru_cache(maxsize=32)
+def _cutter(terminator: str) -> re.Pattern[str]:
+    """A terminator and the blanks after it (which are not data)."""
+    return re.compile(f"{re.escape(terminator)}[{re.escape(BLANKS)}]*")
+
+
+def _pieces(text: str, start: int, end: int, seps: Separators) -> list[str]:
+    """`text[start:end]` cut at unreleased terminators, each piece without leading blanks.
+
+    The body is not copied when it runs to the end of `text` and only a UNA lies before it
+    (the usual single interchange, however large): `text` is cut whole and the UNA's piece
+    dropped. Without a release character in the body one regular expression cuts it and
+    drops the blanks after each terminator in the same pass.
+    """
+    term, release = seps.terminator, seps.release
+    skip = 0
+    if end == len(text) and (
+        start == 0 or (text[start - 1] == term and text.find(term, 0, start - 1) == -1)
+    ):
+        body, skip = text, (1 if start else 0)
+    else:
+        body, start, end = text[start:end], 0, end - start
+    if release and body.find(release, start, end) != -1:
+        pieces = body.split(term)[skip:]
+        del body
+        return [p.lstrip(BLANKS) for p in _rejoin(pieces, seps)]
+    if term in BLANKS:
+        pieces = body.split(term)[skip:]
+        del body
+        return [p.lstrip(BLANKS) for p in pieces]
+    pieces = _cutter(term).split(body)
+    del body
+    if skip:
+        del pieces[0]
+    pieces[0] = pieces[0].lstrip(BLANKS)
+    return pieces
+
+
+@lru_cache(maxsize=64)
+def _from_una(una: str) -> Separators | None:
+    """The separators six UNA characters give, None when they are unusable."""
+    seps = from_una(una)
+    return seps if valid(seps) else None
+
+
+def _tokenize_body(pieces: list[str], seps: Separators, state: _State) -> None:
+    """Turn each piece (a segment's text, leading blanks removed) into a segment; the last
+    piece is what follows the last terminator."""
     tail = pieces.pop()
     _check_limit(pieces, state)
     segments = state.result.segments
+    append = segments.append
+    lazy = Segment.lazy
+    good = _GOOD_TAGS
+    element, release = seps.element, seps.release
+    cut = element + seps.component
+    position = state.position
+    repetition = state.repetition
     for raw in pieces:
-        segment = _plain(raw, seps, state) or _segment(raw, seps, state)
+        tag = good.get(raw[:3])
+        if (
+            tag is not None
+            and (raw[3:4] == element or len(raw) == 3)
+            and not (release and release in raw)
+            and not (repetition and repetition in raw)
+        ):
+            position += 1
+            append(lazy(tag, raw, position, cut))
+            continue
+        state.position = position
+        segment = _segment(raw, seps, state)
+        position, repetition = state.position, state.repetition
         if segment is not None:
-            segments.append(segment)
+            append(segment)
+    state.position = position
     if tail.strip(_TRAILER_JUNK):
         last = _segment(tail, seps, state)
         segments.extend([last] if last else [])
@@ -158,20 +223,6 @@ def _rejoin(pieces: list[str], seps: Separators) -> list[str]:
 
 def _tag_of(raw: str, seps: Separators) -> str:
     return raw.lstrip(BLANKS).split(seps.element, 1)[0][:3]
-
-
-def _plain(raw: str, seps: Separators, state: _State) -> Segment | None:
-    """Fast path for the common segment: no release, no repetition, a known-good tag."""
-    raw = raw.lstrip(BLANKS)
-    if not raw or (seps.release and seps.release in raw) or state.repetition:
-        return None
-    parts = raw.split(seps.element)
-    tag = parts[0]
-    if tag not in _GOOD_TAGS:
-        return None
-    comp = seps.component
-    state.position += 1
-    return Segment(tag, tuple([tuple(p.split(comp)) for p in parts[1:]]), state.position)
 
 
 def _segment(raw: str, seps: Separators, state: _State) -> Segment | None:
@@ -241,7 +292,7 @@ def _build(parts: Parts, position: int, state: _State) -> Segment:
     head = parts[0][0]
     tag = head[0]
     if _TAG.match(tag) and tag not in _SERVICE_TAGS:
-        _GOOD_TAGS.add(tag)
+        tag = _GOOD_TAGS.setdefault(tag, tag)
     if not _TAG.match(tag):
         state.problem(f"invalid segment tag {tag[:10]!r}", SyntaxCode.INVALID_VALUE, tag=tag[:10])
     elif len(head) > 1 or len(parts[0]) > 1:

@@ -35,7 +35,13 @@ LEVEL_B = Separators("\x1f", "\x1d", ".", "", "", "\x1c")
 
 def chunks(text: str) -> list[tuple[str | None, str]]:
     """Cut `text` at each UNA: (the six UNA characters or None, the text it governs)."""
-    found: list[tuple[str | None, str]] = []
+    return [(una, text[start:end]) for una, start, end in spans(text)]
+
+
+def spans(text: str) -> list[tuple[str | None, int, int]]:
+    """Like `chunks`, but each governed text as offsets (start, end) into `text`: a large
+    payload is not copied."""
+    found: list[tuple[str | None, int, int]] = []
     una: str | None = None
     start = 0
     if text.startswith("UNA"):
@@ -43,7 +49,7 @@ def chunks(text: str) -> list[tuple[str | None, str]]:
     while True:
         seps = from_una(una) if una is not None and len(una) == 6 else None
         nxt = _next_una(text, start, seps or LEVEL_A)
-        found.append((una, text[start:nxt]))
+        found.append((una, start, max(start, nxt)))
         if nxt >= len(text):
             return found
         una, start = text[nxt + 3 : nxt + 9], nxt + 9

@@ -68,3 +68,25 @@ def test_a_bad_date_problem_names_the_segment_and_message() -> None:
     _, [found] = read_dtm(msg, msg.segments[1])
     assert (found.message_ref, found.segment_tag, found.segment_position) == ("1", "DTM", 2)
     assert "DTM+36" in found.message and "CCYYMMDD" in found.message
+
+
+def test_fixed_width_reading_matches_strptime() -> None:
+    """Dates are read by position, not by `strptime`: same results, same refusals."""
+    patterns = {"101": "%y%m%d", "102": "%Y%m%d", "201": "%y%m%d%H%M", "204": "%Y%m%d%H%M%S"}
+    values = {
+        "101": ["681231", "690101", "000229", "010229", "991301", "990100"],
+        "102": ["20240229", "20230229", "20241131", "20241200", "19991231"],
+        "201": ["2402292359", "2402292400", "2402292360", "6901010000"],
+        "204": ["20240229235959", "20240229235960", "20240229236000", "20241301000000"],
+    }
+    for fmt, cases in values.items():
+        for value in cases:
+            try:
+                expected: datetime | None = datetime.strptime(value, patterns[fmt])
+            except ValueError:
+                expected = None
+            try:
+                got: datetime | None = parse_date(value, fmt).replace(tzinfo=None)
+            except ValueError:
+                got = None
+            assert got == expected, (fmt, value)
