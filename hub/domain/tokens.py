@@ -100,6 +100,23 @@ class Balance:
 
 
 @dataclass(frozen=True)
+class ChargeView:
+    """The part of a party's ledger a charge depends on (`charge_view`).
+
+    `charged`: an open (not refunded) consumption under the key. For the subscription, at the
+    time of the charge: `remaining` (signed sum of its entries dated at or before then; 0 when
+    unlimited), `used` (consumed less refunded), `unlimited` (an unlimited tier granted then and
+    not expired then), `expired` (its expiry is recorded, whatever the date).
+    """
+
+    charged: bool
+    remaining: int = 0
+    used: int = 0
+    unlimited: bool = False
+    expired: bool = False
+
+
+@dataclass(frozen=True)
 class Purchase:
     """A bought or upgraded subscription, the ledger entry to append, and the price to charge."""
 
@@ -173,14 +190,49 @@ def consume(
     Refused ("not enough tokens: ...") without an active subscription of `party`, or with no
     token left. An unlimited subscription records the consumption with 0 tokens.
     """
-    if _open_consumption(entries, key) is not None:
+    sid = subscription.subscription_id if subscription is not None else None
+    return consume_from(charge_view(entries, sid, key, at), subscription, party, key, cause, at)
+
+
+def consume_from(
+    view: ChargeView,
+    subscription: Subscription | None,
+    party: str,
+    key: str,
+    cause: str,
+    at: datetime,
+) -> list[TokenEntry] | Refusal:
+    """`consume` on what the ledger says about `key` and the subscription (`charge_view`),
+    so that a store can work the view out without reading the whole history."""
+    if view.charged:
         return []
     if subscription is None or subscription.party != party:
         return Refusal(f"not enough tokens: {party} has no subscription", "not-enough-tokens")
-    if not _usable(entries, subscription, at):
+    if not subscription.is_active(at) or view.expired:
         ended = subscription.ends_at.isoformat()
         return Refusal(f"not enough tokens: subscription ended {ended}", "not-enough-tokens")
-    return _charge(entries, subscription, key, cause, at)
+    sid = subscription.subscription_id
+    if not view.unlimited and view.remaining < 1:
+        return Refusal(
+            f"not enough tokens: {party} has used all {view.used} tokens of its "
+            f"{subscription.tier} subscription {sid}",
+            "not-enough-tokens",
+        )
+    tokens = 0 if view.unlimited else 1
+    return [TokenEntry(EntryKind.CONSUME, party, sid, tokens, at, cause, key)]
+
+
+def charge_view(
+    entries: Sequence[TokenEntry], subscription_id: str | None, key: str, at: datetime
+) -> ChargeView:
+    """What `consume` needs of one party's `entries`: is `key` charged (not refunded), and the
+    balance at `at` of the subscription (none: all zero)."""
+    charged = _open_consumption(entries, key) is not None
+    if subscription_id is None:
+        return ChargeView(charged)
+    left = balance(entries, at, subscription_id)
+    expired = _expired(entries, subscription_id)
+    return ChargeView(charged, left.remaining or 0, left.used, left.unlimited, expired)
 
 
 def refund(
@@ -261,22 +313,6 @@ def _paid(
     key = f"{sid}:grant" if kind is EntryKind.GRANT else f"{sid}:upgrade:{tier}"
     party = subscription.party
     return TokenEntry(kind, party, sid, tokens, at, cause, key, tier, quote.net, quote.vat)
-
-
-def _charge(
-    entries: Sequence[TokenEntry], subscription: Subscription, key: str, cause: str, at: datetime
-) -> list[TokenEntry] | Refusal:
-    """One token off a usable subscription (0 when unlimited), or "not enough tokens"."""
-    sid, party = subscription.subscription_id, subscription.party
-    left = balance(entries, at, sid)
-    if left.remaining is not None and left.remaining < 1:
-        return Refusal(
-            f"not enough tokens: {party} has used all {left.used} tokens of its "
-            f"{subscription.tier} subscription {sid}",
-            "not-enough-tokens",
-        )
-    tokens = 0 if left.unlimited else 1
-    return [TokenEntry(EntryKind.CONSUME, party, sid, tokens, at, cause, key)]
 
 
 def _usable(entries: Sequence[TokenEntry], subscription: Subscription, at: datetime) -> bool:

@@ -51,35 +51,64 @@ def _from_row(row: Any) -> Partner:
     return Partner(**values)
 
 
+_ALL = select(partners).order_by(partners.c.party_id)
+
+
+class _Index:
+    """All partners in party id order, and dictionaries for the lookups done per message.
+
+    Each key maps to the first partner (in party id order) that has it, as a scan would.
+    """
+
+    def __init__(self, rows: list[Partner]) -> None:
+        self.rows = rows
+        self.by_id: dict[str, Partner] = {}
+        self.by_user: dict[str, Partner] = {}
+        self.by_code: dict[str, Partner] = {}
+        self.by_terminal: dict[str, Partner] = {}
+        for p in rows:
+            self.by_id.setdefault(p.party_id, p)
+            if p.broker_user:
+                self.by_user.setdefault(p.broker_user, p)
+            for code in (p.party_id, p.vat, p.eori, *(i for i, _ in p.edi_ids)):
+                if code:
+                    self.by_code.setdefault(code.upper(), p)
+            for terminal in p.terminals:
+                self.by_terminal.setdefault(terminal, p)
+
+
 class SqlPartners(ports.Partners):
-    """Partners by party id, broker user, EDI id, VAT or EORI."""
+    """Partners by party id, broker user, EDI id, VAT or EORI.
+
+    Read once per unit of work (one statement per batch) and looked up in dictionaries; `save`
+    drops what was read, so the next lookup reads the table again. A change committed by
+    another process is seen by the next unit of work.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._cache: list[Partner] | None = None
+        self._index: _Index | None = None
+
+    def _loaded(self) -> _Index:
+        if self._index is None:
+            rows = self.conn.execute(_ALL)
+            self._index = _Index([_from_row(r) for r in rows])
+        return self._index
 
     def all(self) -> list[Partner]:
-        if self._cache is None:
-            rows = self.conn.execute(select(partners).order_by(partners.c.party_id))
-            self._cache = [_from_row(r) for r in rows]
-        return self._cache
+        return list(self._loaded().rows)
 
     def get(self, party_id: str) -> Partner | None:
-        return next((p for p in self.all() if p.party_id == party_id), None)
+        return self._loaded().by_id.get(party_id)
 
     def by_broker_user(self, user: str) -> Partner | None:
-        return next((p for p in self.all() if user and p.broker_user == user), None)
+        return self._loaded().by_user.get(user) if user else None
 
     def resolve(self, ref: PartyRef) -> Partner | None:
-        code = ref.code.strip().upper()
-        for p in self.all():
-            ids = {p.party_id, p.vat, p.eori, *(i for i, _ in p.edi_ids)}
-            if code in {x.upper() for x in ids if x}:
-                return p
-        return None
+        return self._loaded().by_code.get(ref.code.strip().upper())
 
     def operator_of(self, terminal: str) -> Partner | None:
-        return next((p for p in self.all() if terminal in p.terminals), None)
+        return self._loaded().by_terminal.get(terminal)
 
     def save(self, partner: Partner) -> None:
         row = _to_row(partner)
@@ -94,4 +123,4 @@ class SqlPartners(ports.Partners):
             self.conn.execute(
                 insert(partners).values(**row, details={}, created_at=datetime.now(UTC))
             )
-        self._cache = None
+        self._index = None

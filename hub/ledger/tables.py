@@ -180,6 +180,10 @@ token_entries = Table(
     Column("cause", String(300), nullable=False),
     Column("key", String(300), nullable=False, default=""),
     Column("details", JSON, nullable=False),
+    # a charge looks its consumption up by key and sums one subscription's entries: both must
+    # cost the same whatever the length of the party's history
+    Index("ix_token_entries_key", "key"),
+    Index("ix_token_entries_subscription_kind", "subscription_id", "kind"),
 )
 
 subscriptions = Table(

@@ -2,6 +2,11 @@
 
 `lock` takes a row lock on the party's subscription rows (PostgreSQL), so two workers charging
 the same operator at once are serialised: with one token left, exactly one succeeds.
+
+A charge does not read the party's history: `charge_entries` reads one key's entries and the
+subscription's grants, upgrades and expiry (enough on an unlimited tier), `charge_view` asks the
+database for the key's state and the subscription's sums (`hub.domain.tokens.charge_view` is the
+same on a list of entries), and `refund_entries` reads one key's entries and the expiries.
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
 
-from hub.domain.billing import MovementKind, Tier, WalletMovement, from_cents, to_cents
-from hub.domain.tokens import EntryKind, Subscription, TokenEntry
+from hub.domain.billing import TIERS, MovementKind, Tier, WalletMovement, from_cents, to_cents
+from hub.domain.tokens import ChargeView, EntryKind, Subscription, TokenEntry
 from hub.ledger.tables import subscriptions, token_entries, wallet_movements, wallets
 from hub.service_layer import ports
 
@@ -39,14 +44,104 @@ def _sub(row: Any) -> Subscription:
     return Subscription(row.id, row.party, Tier(row.tier), row.starts_at, row.ends_at)
 
 
+def _charge_view_query() -> Any:
+    """One statement: the sums of one subscription's entries and the state of one key."""
+    te = token_entries
+    dated = te.c.at <= bindparam("at", type_=te.c.at.type)
+    taken = te.c.kind.in_([EntryKind.CONSUME.value, EntryKind.EXPIRE.value])
+    consume, refund = te.c.kind == EntryKind.CONSUME.value, te.c.kind == EntryKind.REFUND.value
+    expire = te.c.kind == EntryKind.EXPIRE.value
+    unlimited_tiers = [t.value for t, terms in TIERS.items() if terms.allowance is None]
+    # Only GRANT and UPGRADE entries carry a tier (`hub.domain.tokens._paid`); reading the JSON
+    # of those rows only keeps the other rows cheap.
+    paid = te.c.kind.in_([EntryKind.GRANT.value, EntryKind.UPGRADE.value])
+    tier_unlimited = case((te.c.details["tier"].as_string().in_(unlimited_tiers), 1), else_=0)
+    last_for_key = (
+        select(te.c.kind)
+        .where(
+            te.c.party == bindparam("party"),
+            te.c.key == bindparam("key"),
+            or_(consume, refund),
+        )
+        .order_by(te.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+    def total(*whens: tuple[Any, Any]) -> Any:
+        return func.coalesce(func.sum(case(*whens, else_=0)), 0)
+
+    def anywhere(condition: Any) -> Any:
+        return func.coalesce(func.max(case((condition, 1), else_=0)), 0)
+
+    return select(
+        total((and_(dated, taken), -te.c.tokens), (dated, te.c.tokens)).label("remaining"),
+        total((and_(dated, consume), te.c.tokens), (and_(dated, refund), -te.c.tokens)).label(
+            "used"
+        ),
+        func.coalesce(func.max(case((and_(dated, paid), tier_unlimited), else_=0)), 0).label(
+            "granted_unlimited"
+        ),
+        anywhere(and_(dated, expire)).label("expired_then"),
+        anywhere(expire).label("expired"),
+        last_for_key.label("last_for_key"),
+    ).where(te.c.party == bindparam("party"), te.c.subscription_id == bindparam("sid"))
+
+
+_CHARGE_VIEW = _charge_view_query()
+
+_CHARGE_ENTRIES = (
+    select(token_entries)
+    .where(
+        token_entries.c.party == bindparam("party"),
+        or_(
+            token_entries.c.key == bindparam("key"),
+            and_(
+                token_entries.c.subscription_id == bindparam("sid"),
+                token_entries.c.kind.in_(
+                    [EntryKind.GRANT.value, EntryKind.UPGRADE.value, EntryKind.EXPIRE.value]
+                ),
+            ),
+        ),
+    )
+    .order_by(token_entries.c.id)
+)
+
+_LOCK = (
+    select(subscriptions.c.id).where(subscriptions.c.party == bindparam("party")).with_for_update()
+)
+
+_ACTIVE = (
+    select(subscriptions)
+    .where(
+        subscriptions.c.party == bindparam("party"),
+        subscriptions.c.starts_at <= bindparam("at", type_=subscriptions.c.starts_at.type),
+        subscriptions.c.ends_at > bindparam("at", type_=subscriptions.c.ends_at.type),
+    )
+    .order_by(subscriptions.c.starts_at.desc())
+)
+
+_INSERT_ENTRY = insert(token_entries)
+
+_REFUND_ENTRIES = (
+    select(token_entries)
+    .where(
+        token_entries.c.party == bindparam("party"),
+        or_(
+            token_entries.c.key == bindparam("key"),
+            token_entries.c.kind == EntryKind.EXPIRE.value,
+        ),
+    )
+    .order_by(token_entries.c.id)
+)
+
+
 class SqlTokens(ports.Tokens):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def lock(self, party: str) -> None:
-        self.conn.execute(
-            select(subscriptions.c.id).where(subscriptions.c.party == party).with_for_update()
-        )
+        self.conn.execute(_LOCK, {"party": party})
 
     def entries(self, party: str) -> list[TokenEntry]:
         query = (
@@ -58,25 +153,50 @@ class SqlTokens(ports.Tokens):
         query = select(token_entries).where(token_entries.c.key == key).order_by(token_entries.c.id)
         return [_entry(r) for r in self.conn.execute(query)]
 
+    def charge_view(
+        self, party: str, subscription_id: str | None, key: str, at: datetime
+    ) -> ChargeView:
+        """`hub.domain.tokens.charge_view` of the party's entries, worked out in the database."""
+        params = {"party": party, "sid": subscription_id or "", "key": key, "at": at}
+        row = self.conn.execute(_CHARGE_VIEW, params).one()
+        charged = row.last_for_key == EntryKind.CONSUME.value
+        if subscription_id is None:
+            return ChargeView(charged)
+        unlimited = bool(row.granted_unlimited) and not row.expired_then
+        remaining = 0 if unlimited else int(row.remaining)
+        return ChargeView(charged, remaining, int(row.used), unlimited, bool(row.expired))
+
+    def charge_entries(self, party: str, subscription_id: str, key: str) -> list[TokenEntry]:
+        """The party's entries under `key` and the grants, upgrades and expiry of the
+        subscription: enough to tell an unlimited subscription and an open charge apart,
+        not its balance."""
+        params = {"party": party, "sid": subscription_id, "key": key}
+        return [_entry(r) for r in self.conn.execute(_CHARGE_ENTRIES, params)]
+
+    def refund_entries(self, party: str, key: str) -> list[TokenEntry]:
+        """The party's entries under `key` and its expiries: all that `refund` reads."""
+        return [_entry(r) for r in self.conn.execute(_REFUND_ENTRIES, {"party": party, "key": key})]
+
     def add(self, entries: Sequence[TokenEntry]) -> None:
-        for e in entries:
-            details = {
-                "tier": e.tier.value if e.tier else "",
-                "money_net": str(e.money_net),
-                "money_vat": str(e.money_vat),
+        rows = [
+            {
+                "party": e.party,
+                "subscription_id": e.subscription_id,
+                "kind": e.kind.value,
+                "tokens": e.tokens,
+                "at": e.at,
+                "cause": e.cause[:300],
+                "key": e.key[:300],
+                "details": {
+                    "tier": e.tier.value if e.tier else "",
+                    "money_net": str(e.money_net),
+                    "money_vat": str(e.money_vat),
+                },
             }
-            self.conn.execute(
-                insert(token_entries).values(
-                    party=e.party,
-                    subscription_id=e.subscription_id,
-                    kind=e.kind.value,
-                    tokens=e.tokens,
-                    at=e.at,
-                    cause=e.cause[:300],
-                    key=e.key[:300],
-                    details=details,
-                )
-            )
+            for e in entries
+        ]
+        if rows:
+            self.conn.execute(_INSERT_ENTRY, rows[0] if len(rows) == 1 else rows)
 
     def subscriptions(self, party: str) -> list[Subscription]:
         query = (
@@ -87,18 +207,7 @@ class SqlTokens(ports.Tokens):
         return [_sub(r) for r in self.conn.execute(query)]
 
     def active(self, party: str, at: datetime) -> Subscription | None:
-        query = (
-            select(subscriptions)
-            .where(
-                and_(
-                    subscriptions.c.party == party,
-                    subscriptions.c.starts_at <= at,
-                    subscriptions.c.ends_at > at,
-                )
-            )
-            .order_by(subscriptions.c.starts_at.desc())
-        )
-        row = self.conn.execute(query).first()
+        row = self.conn.execute(_ACTIVE, {"party": party, "at": at}).first()
         return _sub(row) if row else None
 
     def save_subscription(self, sub: Subscription) -> None:

@@ -24,6 +24,7 @@ from hub.domain.tokens import Subscription, TokenEntry
 from hub.rendering.xml import render_notification_xml
 from hub.service_layer import subscriptions
 from hub.service_layer.ports import AuditEntry, Outgoing, UnitOfWork
+from hub.service_layer.tokens import expiry_recorded
 
 ACTOR = "hub-admin"
 PARTNER_EXCHANGE = "hub.partner"
@@ -167,8 +168,9 @@ def expire_subscriptions(uow: UnitOfWork, now: datetime, cause: str) -> list[Tok
     done: list[TokenEntry] = []
     for partner in uow.partners.all():
         for sub in uow.tokens.subscriptions(partner.party_id):
-            if sub.ends_at > now:
-                continue
+            party, sid = partner.party_id, sub.subscription_id
+            if sub.ends_at > now or expiry_recorded(uow.tokens, party, sid, now):
+                continue  # running, or done: no lock and no history read on every run
             uow.tokens.lock(partner.party_id)
             entries = tokens.expire(uow.tokens.entries(partner.party_id), sub, now)
             uow.tokens.add(entries)

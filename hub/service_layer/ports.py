@@ -17,12 +17,16 @@ from typing import Any, Protocol
 from hub.domain.billing import WalletMovement
 from hub.domain.model import ContainerFile
 from hub.domain.partners import Partner
-from hub.domain.tokens import Subscription, TokenEntry
+from hub.domain.tokens import ChargeView, Subscription, TokenEntry
 from hub.domain.values import CustomsStatus, PartyRef
 
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+DEAD_LETTER_HEADER = "x-hub-dead-letter"
+"""Set by the transport (never by a sender) on a message the broker dead-lettered."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,13 @@ class ContainerFiles(abc.ABC):
     def get(self, container: str) -> ContainerFile:
         """The file, locked for this unit of work; a new empty file when none exists."""
 
+    def preload(  # noqa: B027 - optional
+        self, containers: Sequence[str], bills_of_lading: Sequence[str] = ()
+    ) -> None:
+        """A hint: `get` will be asked for these containers (and those linked to these B/Ls);
+        an implementation may lock them all at once, in a fixed order. `get` still locks
+        whatever was not preloaded."""
+
     @abc.abstractmethod
     def save(self, file: ContainerFile) -> None: ...
 
@@ -154,6 +165,10 @@ class Partners(abc.ABC):
 class Inbox(abc.ABC):
     @abc.abstractmethod
     def seen(self, sender: str, key: str) -> bool: ...
+
+    def preload(self, keys: Sequence[tuple[str, str]]) -> None:  # noqa: B027 - optional
+        """A hint: `seen` will be asked about these (sender, key) pairs; an implementation
+        may look them all up at once. The unique key still decides at commit."""
 
     @abc.abstractmethod
     def record(self, sender: str, key: str, outcome: str, sha256: str, at: datetime) -> None: ...
@@ -203,6 +218,22 @@ class Tokens(abc.ABC):
 
     @abc.abstractmethod
     def entries_for_key(self, key: str) -> list[TokenEntry]: ...
+
+    @abc.abstractmethod
+    def charge_view(
+        self, party: str, subscription_id: str | None, key: str, at: datetime
+    ) -> ChargeView:
+        """`hub.domain.tokens.charge_view` of the party's entries, without reading them all:
+        the state of `key` and the sums of the subscription at `at`."""
+
+    @abc.abstractmethod
+    def charge_entries(self, party: str, subscription_id: str, key: str) -> list[TokenEntry]:
+        """The party's entries under `key` and the subscription's grants, upgrades and expiry:
+        enough to tell an unlimited tier and an open charge apart, not the balance."""
+
+    @abc.abstractmethod
+    def refund_entries(self, party: str, key: str) -> list[TokenEntry]:
+        """The party's entries under `key` and its expiries: all that a refund reads."""
 
     @abc.abstractmethod
     def add(self, entries: Sequence[TokenEntry]) -> None: ...
