@@ -9,7 +9,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -46,6 +58,27 @@ _UPDATE_FILE = (
     .where(container_files.c.container == bindparam("key_container"))
     .values(updated_at=func.now())
 )
+# The batch's files, locked in container order by one statement: two workers whose batches
+# share containers take their locks in the same order, so they queue instead of deadlocking.
+_FILE_ROWS = select(container_files.c.container, container_files.c.doc, container_files.c.version)
+_LOCK_FILES = {
+    "postgresql": _FILE_ROWS.where(
+        container_files.c.container == any_(bindparam("keys", type_=ARRAY(String)))
+    )
+    .order_by(container_files.c.container)
+    .with_for_update(),
+    "": _FILE_ROWS.where(container_files.c.container.in_(bindparam("keys", expanding=True)))
+    .order_by(container_files.c.container)
+    .with_for_update(),
+}
+_BLS_CONTAINERS = {
+    "postgresql": select(bl_links.c.container).where(
+        bl_links.c.bill_of_lading == any_(bindparam("keys", type_=ARRAY(String)))
+    ),
+    "": select(bl_links.c.container).where(
+        bl_links.c.bill_of_lading.in_(bindparam("keys", expanding=True))
+    ),
+}
 _BL_CONTAINERS = select(bl_links.c.container).where(
     bl_links.c.bill_of_lading == bindparam("key_bl")
 )
@@ -59,32 +92,101 @@ _INSERT_INBOX = insert(inbox)
 _INSERT_OUTBOX = insert(outbox)
 
 
+_FileState = tuple[dict[str, Any], int] | None
+FilesMark = tuple[dict[str, _FileState], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
+
+
 class SqlContainerFiles(ports.ContainerFiles):
-    """Container files as JSON documents, locked FOR UPDATE on PostgreSQL."""
+    """Container files as JSON documents, locked FOR UPDATE on PostgreSQL.
+
+    A file read (by `get` or `preload`) stays locked to the end of the transaction, so the
+    unit of work keeps it: later `get`s are answered from memory. Each `get` builds a new
+    `ContainerFile` from the last saved document, so a change a caller made but did not
+    save is never seen by the next one. Saves are collected and written by `flush` (at
+    commit, or when a savepoint ends) with one UPDATE and one INSERT statement for all the
+    files; `mark` / `restore` undo what a rolled-back savepoint did to that state."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._dialect = "postgresql" if conn.dialect.name == "postgresql" else ""
+        self._docs: dict[str, _FileState] = {}
+        """Locked files as of now in this transaction, pending saves included; None: no row."""
+        self._new: dict[str, dict[str, Any]] = {}
+        self._changed: dict[str, dict[str, Any]] = {}
+
+    def preload(self, containers: Sequence[str], bills_of_lading: Sequence[str] = ()) -> None:
+        """Lock the files of `containers` and of the containers linked to `bills_of_lading`
+        with one SELECT … ORDER BY container FOR UPDATE (two statements with B/Ls).
+
+        Containers without a row are remembered as new: they have no row to lock, and a
+        process that creates one first makes this one's insert fail on the primary key (a
+        `ConcurrencyConflict`, retried) instead of overwriting it."""
+        wanted = set(containers)
+        if bills_of_lading:
+            query = _BLS_CONTAINERS[self._dialect]
+            wanted.update(self.conn.scalars(query, {"keys": sorted(set(bills_of_lading))}))
+        keys = sorted(wanted.difference(self._docs))
+        if not keys:
+            return
+        found = self.conn.execute(_LOCK_FILES[self._dialect], {"keys": keys})
+        for row in found:
+            self._docs[row.container] = (row.doc, row.version)
+        for key in keys:
+            self._docs.setdefault(key, None)
 
     def get(self, container: str) -> ContainerFile:
-        row = self.conn.execute(_GET_FILE, {"key_container": container}).first()
-        if row is None:
+        try:
+            state = self._docs[container]
+        except KeyError:
+            row = self.conn.execute(_GET_FILE, {"key_container": container}).first()
+            state = self._docs[container] = None if row is None else (row.doc, row.version)
+        if state is None:
             return ContainerFile(container)
-        return documents.load(container, row.doc, row.version)
+        return documents.load(container, state[0], state[1])
 
     def save(self, file: ContainerFile) -> None:
         right = file.right
+        container = file.container
+        doc = documents.dump(file)
+        version = file.version + 1
         values = {
-            "doc": documents.dump(file),
-            "version": file.version + 1,
+            "doc": doc,
+            "version": version,
             "status": right.status.value if right else "",
             "terminal": file.gate_terminal(),
             "expires_at": right.expires_at if right and right.is_active() else None,
         }
-        if file.version == 0:
-            self.conn.execute(_INSERT_FILE, {"container": file.container, **values})
+        if file.version == 0 or container in self._new:
+            self._new[container] = {"container": container, **values}
         else:
-            self.conn.execute(_UPDATE_FILE, {"key_container": file.container, **values})
-        file.version += 1
+            self._changed[container] = {"key_container": container, **values}
+        self._docs[container] = (doc, version)
+        file.version = version
+
+    def flush(self) -> None:
+        """Write the pending saves: one executemany per statement, in container order."""
+        if self._changed:
+            rows = [self._changed[k] for k in sorted(self._changed)]
+            self._changed = {}
+            self.conn.execute(_UPDATE_FILE, rows)
+        if self._new:
+            rows = [self._new[k] for k in sorted(self._new)]
+            self._new = {}
+            self.conn.execute(_INSERT_FILE, rows)
+
+    def mark(self) -> FilesMark:
+        """The in-memory state, for `restore` when a savepoint rolls back."""
+        return dict(self._docs), dict(self._new), dict(self._changed)
+
+    def restore(self, mark: FilesMark) -> None:
+        docs, new, changed = mark
+        self._docs, self._new, self._changed = dict(docs), dict(new), dict(changed)
+
+    def forget(self) -> None:
+        """The transaction ended: its locks are gone, and so is what they protected."""
+        self._docs.clear()
+        self._new.clear()
+        self._changed.clear()
 
     def containers_for_bl(self, bill_of_lading: str) -> list[str]:
         return sorted(self.conn.scalars(_BL_CONTAINERS, {"key_bl": bill_of_lading}))
@@ -108,6 +210,7 @@ class SqlContainerFiles(ports.ContainerFiles):
             )
 
     def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+        self.flush()
         query = (
             select(container_files.c.container)
             .where(
@@ -119,6 +222,7 @@ class SqlContainerFiles(ports.ContainerFiles):
         return list(self.conn.scalars(query))
 
     def for_terminal(self, terminal: str) -> list[ContainerFile]:
+        self.flush()
         query = (
             select(container_files.c.container, container_files.c.doc, container_files.c.version)
             .where(container_files.c.terminal == terminal)
@@ -129,37 +233,75 @@ class SqlContainerFiles(ports.ContainerFiles):
 
 
 class SqlInbox(ports.Inbox):
-    """Deduplication: one row per (sender, interchange / message id)."""
+    """Deduplication: one row per (sender, interchange / message id).
+
+    Rows are collected in memory and written with one statement by `flush` (the unit of work
+    calls it at commit, and when a savepoint ends); `seen` counts the pending rows too, and the
+    unique key on (sender, dedup_key) still stops a concurrent writer at commit."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.pending: list[dict[str, Any]] = []
+        self._pending_keys: set[tuple[str, str]] = set()
+        self._stored: set[tuple[str, str]] = set()
+        self._absent: set[tuple[str, str]] = set()
+
+    def preload(self, keys: Sequence[tuple[str, str]]) -> None:
+        """One SELECT for a whole batch. What it found absent may still be inserted by another
+        process before this one commits: the unique key refuses the second insert then."""
+        wanted = set(keys) - self._stored - self._absent
+        if not wanted:
+            return
+        pair = tuple_(inbox.c.sender, inbox.c.dedup_key)
+        query = select(inbox.c.sender, inbox.c.dedup_key).where(pair.in_(sorted(wanted)))
+        found = {(r.sender, r.dedup_key) for r in self.conn.execute(query)}
+        self._stored |= found
+        self._absent |= wanted - found
 
     def seen(self, sender: str, key: str) -> bool:
+        if (sender, key) in self._pending_keys or (sender, key) in self._stored:
+            return True
+        if (sender, key) in self._absent:
+            return False
         found = self.conn.execute(_INBOX_SEEN, {"key_sender": sender, "key_dedup": key})
         return found.first() is not None
 
     def record(self, sender: str, key: str, outcome: str, sha256: str, at: datetime) -> None:
-        self.conn.execute(
-            _INSERT_INBOX,
+        self.pending.append(
             {
                 "sender": sender,
                 "dedup_key": key,
                 "outcome": outcome,
                 "payload_sha256": sha256,
                 "received_at": at,
-            },
+            }
         )
+        self._pending_keys.add((sender, key))
+
+    def truncate(self, mark: int) -> None:
+        """Forget the rows recorded after the first `mark` (a savepoint rolled back)."""
+        if mark >= len(self.pending):
+            return
+        del self.pending[mark:]
+        self._pending_keys = {(r["sender"], r["dedup_key"]) for r in self.pending}
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.execute(_INSERT_INBOX, self.pending)
+            self.pending = []
+            self._pending_keys = set()
 
 
 class SqlOutbox(ports.Outbox):
-    """Outbound messages, written in the business transaction."""
+    """Outbound messages, written in the business transaction: collected in memory and
+    inserted with one statement by `flush` (at commit, or when a savepoint ends)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.pending: list[dict[str, Any]] = []
 
     def add(self, message: ports.Outgoing, at: datetime) -> None:
-        self.conn.execute(
-            _INSERT_OUTBOX,
+        self.pending.append(
             {
                 "created_at": at,
                 "exchange": message.exchange,
@@ -169,8 +311,17 @@ class SqlOutbox(ports.Outbox):
                 "container": message.container,
                 "headers": message.headers,
                 "body": message.body,
-            },
+            }
         )
+
+    def truncate(self, mark: int) -> None:
+        """Forget the messages added after the first `mark` (a savepoint rolled back)."""
+        del self.pending[mark:]
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.execute(_INSERT_OUTBOX, self.pending)
+            self.pending = []
 
     def claim(self, limit: int) -> list[ports.Outgoing]:
         query = (

@@ -17,7 +17,14 @@ from hub.service_layer import ports
 
 
 class SqlAlchemyUnitOfWork(ports.UnitOfWork):
-    """Begins on enter; `commit` chains the audit entries, then commits; exit rolls back."""
+    """Begins on enter; `commit` writes the pending container files, outbox and inbox rows (one
+    statement each), chains the audit entries, then commits; exit rolls back.
+
+    Container file saves, outbox, inbox and audit rows are collected in memory until then, so
+    a batch of messages costs one write per table instead of one per row. A savepoint that
+    rolls back drops what was collected inside it (and the files it read or saved); one that
+    ends normally writes it, so that a row the database refuses is refused inside the savepoint
+    of the message that made it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -29,10 +36,10 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
             self.conn.begin()
         except (OperationalError, DBAPIError) as exc:
             raise DatabaseUnavailable(f"database unavailable: {_short(exc)}") from exc
-        self.files = SqlContainerFiles(self.conn)
+        self.files = self._files = SqlContainerFiles(self.conn)
         self.partners = SqlPartners(self.conn)
-        self.inbox = SqlInbox(self.conn)
-        self.outbox = SqlOutbox(self.conn)
+        self.outbox = self._outbox = SqlOutbox(self.conn)
+        self.inbox = self._inbox = SqlInbox(self.conn)
         self.audit = self._audit = SqlAudit(self.conn)
         self.quarantine = SqlQuarantine(self.conn)
         self.tokens = SqlTokens(self.conn)
@@ -53,11 +60,15 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
 
     def commit(self) -> None:
         assert self.conn is not None
+        with _database_faults():
+            self.flush()
         try:
             self._audit.flush()
             self.conn.commit()
         except (OperationalError, DBAPIError) as exc:
             raise DatabaseUnavailable(f"commit failed: {_short(exc)}") from exc
+        finally:
+            self._files.forget()  # the locks ended with the transaction
 
     def rollback(self) -> None:
         if self.conn is not None and self.conn.in_transaction():
@@ -65,6 +76,19 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
                 self.conn.rollback()
         if self.conn is not None:
             self._audit.pending.clear()
+            self._files.forget()
+            self._outbox.truncate(0)
+            self._inbox.truncate(0)
+
+    def flush(self) -> None:
+        """Write the pending container files, outbox and inbox rows now (the audit chain waits
+        for commit).
+
+        A database error comes out as raised by the driver; `commit` and `savepoint` turn
+        transient ones into `DatabaseUnavailable` / `ConcurrencyConflict`."""
+        self._files.flush()
+        self._outbox.flush()
+        self._inbox.flush()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -72,15 +96,20 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         `ConcurrencyConflict` (a deadlock, or a unique key another process took first), so the
         caller retries instead of taking it for a defect of the message."""
         assert self.conn is not None
-        mark = len(self._audit.pending)
+        marks = (len(self._audit.pending), len(self._outbox.pending), len(self._inbox.pending))
+        files = self._files.mark()
         with _database_faults():
             nested = self.conn.begin_nested()
         try:
             yield
+            self.flush()
         except BaseException as exc:
             with suppress(SQLAlchemyError):
                 nested.rollback()
-            del self._audit.pending[mark:]
+            del self._audit.pending[marks[0] :]
+            self._files.restore(files)
+            self._outbox.truncate(marks[1])
+            self._inbox.truncate(marks[2])
             if isinstance(exc, DBAPIError) and (transient := _transient(exc)) is not None:
                 raise transient from exc
             raise

@@ -7,7 +7,7 @@ sender hold the role? does the accept cost a token?); the pure rules live in `hu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,8 @@ class Execution:
     container: str
     command: Any
     events: tuple[Event, ...]
+    file: ContainerFile | None = field(default=None, compare=False, repr=False)
+    """The file as saved by this command (None when it was refused and nothing was saved)."""
 
     @property
     def refused(self) -> ActionRefused | None:
@@ -82,6 +84,7 @@ def _one(
 ) -> Execution:
     container = _container_of(cmd)
     file = uow.files.get(container)
+    bills_before = file.bills_of_lading()
     recipient = _recipient(uow, cmd)
     if isinstance(recipient, str):
         return Execution(container, cmd, (ActionRefused(container, type(cmd).__name__, recipient),))
@@ -95,9 +98,10 @@ def _one(
             events = [refusal]
     if refusal is not None:
         return Execution(container, cmd, tuple(events))
-    _link_side_tables(uow, file, cmd)
+    if file.bills_of_lading() != bills_before:
+        _link_side_tables(uow, file, cmd)
     uow.files.save(file)
-    return Execution(container, cmd, tuple(events))
+    return Execution(container, cmd, tuple(events), file)
 
 
 def _recipient(uow: UnitOfWork, cmd: Any) -> Actor | str | None:
@@ -122,6 +126,7 @@ def _prepare(uow: UnitOfWork, file: ContainerFile, cmd: Any) -> None:
 
 
 def _link_side_tables(uow: UnitOfWork, file: ContainerFile, cmd: Any) -> None:
+    """Index the file under its B/Ls (called when they changed: links are never removed)."""
     for bl in file.bills_of_lading():
         uow.files.link_bl(bl, file.container)
 
@@ -133,5 +138,5 @@ def settle_due(uow: UnitOfWork, now: datetime, limit: int = 500) -> list[Executi
         file = uow.files.get(container)
         events = rules.settle(file, now)
         uow.files.save(file)
-        done.append(Execution(container, None, tuple(events)))
+        done.append(Execution(container, None, tuple(events), file))
     return done

@@ -9,12 +9,13 @@ in the format they sent.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from hub.domain import events as e
+from hub.domain.model import ContainerFile
 from hub.domain.partners import Partner
 from hub.errors import PermanentError, Problem
 from hub.mappers.base import MappedMessage
@@ -109,17 +110,28 @@ def payload_rejection(
 
 
 def for_event(
-    event: e.Event, uow: UnitOfWork, now: datetime, hub_id: str = "CPUHUB"
+    event: e.Event,
+    uow: UnitOfWork,
+    now: datetime,
+    hub_id: str = "CPUHUB",
+    files: Mapping[str, ContainerFile] | None = None,
 ) -> list[Outgoing]:
-    """Gate messages for the terminal, notifications for the parties concerned."""
+    """Gate messages for the terminal, notifications for the parties concerned.
+
+    `files`: container files as last saved in this unit of work, by container; a file not
+    given is read from the database."""
     if isinstance(event, (e.GateAuthorised, e.GateWithdrawn)):
         return [_gate(event, uow, now, hub_id)]
-    holders = _holders(uow, event) if isinstance(event, e.LightChanged) else ()
+    holders = _holders(uow, event, files or {}) if isinstance(event, e.LightChanged) else ()
     return [_notification(n, now) for n in notifications_for(event, holders)]
 
 
-def _holders(uow: UnitOfWork, event: e.LightChanged) -> tuple[str, ...]:
-    file = uow.files.get(event.container)
+def _holders(
+    uow: UnitOfWork, event: e.LightChanged, files: Mapping[str, ContainerFile]
+) -> tuple[str, ...]:
+    file = files.get(event.container)
+    if file is None:
+        file = uow.files.get(event.container)
     right = file.right
     return (right.holder,) if right is not None and right.is_active() else ()
 

@@ -11,11 +11,14 @@ Everything happens inside the caller's unit of work; the caller commits, then ac
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hub.domain import commands as c
 from hub.domain.events import ActionRefused, Event
+from hub.domain.model import ContainerFile
 from hub.domain.partners import Partner, may_act_for
 from hub.domain.roles import RELEASE_PLATFORM
 from hub.domain.values import PartyRef
@@ -25,6 +28,7 @@ from hub.service_layer import outbound
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
 from hub.service_layer.intake import Limits, Unit, read_units, sha256
 from hub.service_layer.ports import (
+    DEAD_LETTER_HEADER,
     AuditEntry,
     Clock,
     Delivery,
@@ -88,23 +92,117 @@ class _MessageResult:
         return self.mapped.status is MapStatus.MAPPED and not self.problems
 
 
-def handle_inbound(
-    delivery: Delivery, uow: UnitOfWork, hub: HubContext, replay_of: int = 0
-) -> Outcome:
-    """Process one delivery inside `uow` (not committed here)."""
-    outcome = Outcome()
+@dataclass(frozen=True)
+class Prepared:
+    """A delivery read but not yet acted on: who sent it, and its units (or why none)."""
+
+    sender: Partner | None
+    units: tuple[Unit, ...] = ()
+    error: PermanentError | None = None
+    payload_key: tuple[str, str] | None = None
+    """For a delivery rejected as a whole (no partner, unreadable, dead-lettered): the inbox
+    row that makes its redelivery a duplicate instead of a second quarantine."""
+    dead_letter: str = ""
+
+    def dedup_keys(self, replay_of: int = 0) -> list[tuple[str, str]]:
+        """The (sender, key) inbox rows its units would be deduplicated against."""
+        if self.payload_key is not None:
+            return [self.payload_key]
+        if self.sender is None:
+            return []
+        return [(self.sender.party_id, _inbox_key(u, replay_of)) for u in self.units]
+
+
+def whole_payload_key(
+    delivery: Delivery, sender: Partner | None, replay_of: int = 0
+) -> tuple[str, str]:
+    """Inbox identity of a payload the hub cannot (or must not) read: its sender, or `?` and
+    the broker user when it is no partner, and the SHA-256 of its bytes."""
+    who = sender.party_id if sender is not None else f"?{delivery.user_id}"[:64]
+    key = f"payload:{sha256(delivery.body)}"
+    return who, f"{key}#replay{replay_of}" if replay_of else key
+
+
+def prepare(delivery: Delivery, uow: UnitOfWork, hub: HubContext, replay_of: int = 0) -> Prepared:
+    """Identify the sender, then parse and map the payload (nothing is written)."""
     sender = uow.partners.by_broker_user(delivery.user_id)
+    dead = str(delivery.headers.get(DEAD_LETTER_HEADER) or "")
+    if dead:
+        return Prepared(
+            sender, payload_key=whole_payload_key(delivery, sender, replay_of), dead_letter=dead
+        )
     if sender is None:
-        _reject_unknown_user(delivery, uow, hub, outcome)
-        return outcome
+        return Prepared(None, payload_key=whole_payload_key(delivery, None, replay_of))
     try:
         units = read_units(delivery.body, strict=bool(sender.strict), limits=hub.limits)
     except PermanentError as error:
-        _reject_payload(delivery, sender, error, uow, hub, outcome)
+        return Prepared(
+            sender, error=error, payload_key=whole_payload_key(delivery, sender, replay_of)
+        )
+    return Prepared(sender, tuple(units))
+
+
+def handle_batch(deliveries: Sequence[Delivery], uow: UnitOfWork, hub: HubContext) -> list[Outcome]:
+    """Process several deliveries inside `uow`, in order, as `handle_inbound` each: all are
+    read first, so that the inbox is asked about all of them at once, and the container
+    files they change are locked together, in container order (see `lock_targets`)."""
+    prepared = [prepare(d, uow, hub) for d in deliveries]
+    uow.inbox.preload([key for p in prepared for key in p.dedup_keys()])
+    containers, bills = lock_targets(prepared, uow)
+    if containers or bills:
+        uow.files.preload(containers, bills)
+    return [
+        handle_inbound(d, uow, hub, prepared=p) for d, p in zip(deliveries, prepared, strict=True)
+    ]
+
+
+def lock_targets(prepared: Sequence[Prepared], uow: UnitOfWork) -> tuple[list[str], list[str]]:
+    """The containers the mapped commands of `prepared` name, and the B/Ls whose containers a
+    customs status concerns, both sorted; units already in the inbox are left out."""
+    containers: set[str] = set()
+    bills: set[str] = set()
+    for p in prepared:
+        if p.sender is None or p.payload_key is not None:
+            continue
+        for unit in p.units:
+            if unit.errors or uow.inbox.seen(p.sender.party_id, unit.dedup_key):
+                continue
+            for mapped in unit.messages:
+                if mapped.status is not MapStatus.MAPPED:
+                    continue
+                for command in mapped.commands:
+                    if isinstance(command, c.LinkBillsOfLading):
+                        containers.update(command.containers)
+                    elif isinstance(command, c.RecordCustomsStatus) and command.bill_of_lading:
+                        bills.add(command.bill_of_lading)
+                    elif command.container:
+                        containers.add(command.container)
+    return sorted(containers), sorted(bills)
+
+
+def handle_inbound(
+    delivery: Delivery,
+    uow: UnitOfWork,
+    hub: HubContext,
+    replay_of: int = 0,
+    prepared: Prepared | None = None,
+) -> Outcome:
+    """Process one delivery inside `uow` (not committed here); `prepared` if already read."""
+    outcome = Outcome()
+    if prepared is None:
+        prepared = prepare(delivery, uow, hub, replay_of)
+    sender = prepared.sender
+    if prepared.payload_key is not None:
+        _reject_whole(delivery, prepared, prepared.payload_key, uow, hub, outcome)
         return outcome
-    for unit in units:
+    assert sender is not None  # a delivery without a partner has a payload key
+    for unit in prepared.units:
         _process_unit(unit, delivery, sender, uow, hub, outcome, replay_of)
     return outcome
+
+
+def _inbox_key(unit: Unit, replay_of: int) -> str:
+    return f"{unit.dedup_key}#replay{replay_of}" if replay_of else unit.dedup_key
 
 
 def _process_unit(
@@ -117,7 +215,7 @@ def _process_unit(
     replay_of: int,
 ) -> None:
     now = hub.clock()
-    key = f"{unit.dedup_key}#replay{replay_of}" if replay_of else unit.dedup_key
+    key = _inbox_key(unit, replay_of)
     if uow.inbox.seen(sender.party_id, key):
         _audit(uow, now, sender, "duplicate", unit.dedup_key, {"format": unit.format})
         log.info("duplicate %s from %s ignored", unit.dedup_key, sender.party_id)
@@ -232,22 +330,36 @@ def _apply_message(
     for command in mapped.commands:
         result.executions.extend(execute(uow, command, acting, now, ref, hub.charge))
     label = acting.party_id if acting is sender else f"{acting.party_id} via {sender.party_id}"
+    files = saved_files(result.executions)
     for ex in result.executions:
-        record_events(uow, ex.events, label, ref, hub)
+        record_events(uow, ex.events, label, ref, hub, files)
     return result
 
 
+def saved_files(executions: Sequence[Execution]) -> dict[str, ContainerFile]:
+    """Each container's file as the last of `executions` that changed it saved it."""
+    return {ex.container: ex.file for ex in executions if ex.file is not None}
+
+
 def record_events(
-    uow: UnitOfWork, events: tuple[Event, ...], actor: str, ref: str, hub: HubContext
+    uow: UnitOfWork,
+    events: tuple[Event, ...],
+    actor: str,
+    ref: str,
+    hub: HubContext,
+    files: Mapping[str, ContainerFile] | None = None,
 ) -> None:
-    """Audit every event; turn gate events and notifications into outbox messages."""
+    """Audit every event; turn gate events and notifications into outbox messages.
+
+    `files`: the containers' files as last saved in this unit of work (see `saved_files`),
+    so that they need not be read again."""
     now = hub.clock()
     for event in events:
         details = outbound.event_details(event)
         _audit_raw(uow, AuditEntry(now, actor, type(event).__name__, event.container, ref, details))
         if isinstance(event, ActionRefused):
             continue
-        _send(uow, outbound.for_event(event, uow, now, hub.hub_id), now)
+        _send(uow, outbound.for_event(event, uow, now, hub.hub_id, files), now)
 
 
 def _send(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> None:
@@ -274,6 +386,65 @@ def _reject_unit(
     outcome.quarantine_ids.append(_quarantine(delivery, sender, str(error), problems, uow, now))
     outcome.rejected += max(1, len(unit.messages))
     outcome.problems.extend(problems)
+
+
+def _reject_whole(
+    delivery: Delivery,
+    prepared: Prepared,
+    key: tuple[str, str],
+    uow: UnitOfWork,
+    hub: HubContext,
+    outcome: Outcome,
+) -> None:
+    """Quarantine a delivery that is rejected as a whole, once: a redelivery of the same bytes
+    (the commit was done, the ack was lost) is a duplicate."""
+    now = hub.clock()
+    who, dedup = key
+    if uow.inbox.seen(who, dedup):
+        actor = prepared.sender.party_id if prepared.sender else delivery.user_id or "?"
+        uow.audit.append(AuditEntry(now, actor, "duplicate", message_ref=dedup, details={}))
+        log.info("duplicate payload %s from %s ignored", dedup, who)
+        outcome.duplicates += 1
+        return
+    if prepared.dead_letter:
+        _reject_dead_letter(delivery, prepared.sender, prepared.dead_letter, uow, hub, outcome)
+    elif prepared.sender is None:
+        _reject_unknown_user(delivery, uow, hub, outcome)
+    else:
+        assert prepared.error is not None
+        _reject_payload(delivery, prepared.sender, prepared.error, uow, hub, outcome)
+    uow.inbox.record(who, dedup, "rejected", sha256(delivery.body), now)
+
+
+def _reject_dead_letter(
+    delivery: Delivery,
+    sender: Partner | None,
+    reason: str,
+    uow: UnitOfWork,
+    hub: HubContext,
+    outcome: Outcome,
+) -> None:
+    """A message no consumer could finish within the delivery limit is not read again (it may
+    be what kills the consumer): it is kept in quarantine for the operator to look at and
+    replay, and audited. The sender gets no acknowledgement until then."""
+    now = hub.clock()
+    why = f"{reason}: no consumer finished it within the delivery limit; held for replay"
+    log.error("message %s from %s quarantined: %s", delivery.message_id, delivery.user_id, why)
+    actor = sender.party_id if sender else delivery.user_id or "?"
+    ref = f"sha256:{sha256(delivery.body)}"
+    uow.audit.append(AuditEntry(now, actor, "rejected", message_ref=ref, details={"reason": why}))
+    entry = QuarantineEntry(
+        now,
+        delivery.body,
+        why,
+        ({"message": why},),
+        broker_user=delivery.user_id,
+        sender=sender.party_id if sender else "",
+        content_type=delivery.content_type,
+    )
+    outcome.quarantine_ids.append(uow.quarantine.add(entry))
+    outcome.rejected += 1
+    outcome.problems.append(Problem(why))
 
 
 def _reject_payload(

@@ -2,10 +2,12 @@
 
 Batching many messages into one commit is what lets the hub go past ~1,000 messages a second
 (one commit per message is the wall); every guarantee stays: the ack is sent only after the
-commit that covers the whole batch. Each message runs in its own savepoint, so a message that
-fails unexpectedly is rolled back alone and quarantined, never redelivered in a loop. A
-transient fault (database or broker) rolls the whole batch back; it is retried with bounded
-backoff, and if it still fails the batch is handed back to the broker unacked.
+commit that covers the whole batch. A batch first runs without savepoints (they cost two
+statements a message). If a message fails unexpectedly, the whole transaction is rolled back
+and the batch runs again with each message in its own savepoint, so that message is rolled
+back alone and quarantined, never redelivered in a loop. A transient fault (database or
+broker) rolls the whole batch back; it is retried with bounded backoff, and if it still fails
+the batch is handed back to the broker unacked.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from typing import Protocol, TypeVar
 
 from hub.errors import BrokerUnavailable, TransientError
 from hub.service_layer.handlers import settle_due
-from hub.service_layer.pipeline import HubContext, Outcome, handle_inbound, record_events
+from hub.service_layer.pipeline import (
+    HubContext,
+    Outcome,
+    handle_batch,
+    handle_inbound,
+    record_events,
+    saved_files,
+)
 from hub.service_layer.ports import Delivery, QuarantineEntry, Transport, UnitOfWork
 from hub.service_layer.relay import relay_all
 
@@ -95,13 +104,35 @@ class Worker:
             raise
 
     def process(self, batch: Sequence[Delivery]) -> None:
-        """All of `batch` in one transaction, each message in its own savepoint."""
-        outcomes: list[Outcome] = []
-        with self.uow_factory() as uow:
-            for delivery in batch:
-                outcomes.append(self._one(uow, delivery))
-            uow.commit()
+        """All of `batch` in one transaction. An unexpected (not transient) failure anywhere,
+        the commit included, rolls it all back and runs the batch again message by message."""
+        try:
+            outcomes = self._together(batch)
+        except TransientError:
+            raise
+        except Exception as exc:  # some message is defective: find it under savepoints
+            log.warning(
+                "batch of %d rolled back (%s: %s); running it again message by message",
+                len(batch),
+                type(exc).__name__,
+                str(exc).splitlines()[0][:200] if str(exc) else "",
+            )
+            outcomes = self._one_by_one(batch)
         self._count(batch, outcomes)
+
+    def _together(self, batch: Sequence[Delivery]) -> list[Outcome]:
+        """The normal case: every message in the same transaction, no savepoints."""
+        with self.uow_factory() as uow:
+            outcomes = handle_batch(batch, uow, self.hub)
+            uow.commit()
+        return outcomes
+
+    def _one_by_one(self, batch: Sequence[Delivery]) -> list[Outcome]:
+        """Each message in its own savepoint: a failing one is undone alone and quarantined."""
+        with self.uow_factory() as uow:
+            outcomes = [self._one(uow, delivery) for delivery in batch]
+            uow.commit()
+        return outcomes
 
     def _one(self, uow: UnitOfWork, delivery: Delivery) -> Outcome:
         try:
@@ -137,8 +168,9 @@ class Worker:
         other periodic jobs (token expiry, subscription reminders) in the same transaction."""
         with self.uow_factory() as uow:
             done = settle_due(uow, self.hub.clock())
+            files = saved_files(done)
             for ex in done:
-                record_events(uow, ex.events, "hub", "expiry", self.hub)
+                record_events(uow, ex.events, "hub", "expiry", self.hub, files)
             for job in self.periodic:
                 job(uow, self.hub.clock())
             uow.commit()
