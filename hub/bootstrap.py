@@ -80,7 +80,9 @@ def build(
     """Wire everything. `migrate` brings the schema up to date first (idempotent)."""
     db = Database(settings.database_url)
     if migrate:
-        db.upgrade()
+        # a database that is still starting (or briefly away) is waited for, up to
+        # `startup_wait`; after that the caller gets one `DatabaseUnavailable`, not a traceback
+        with_retries(db.upgrade, attempts=1_000, max_delay=settings.startup_wait, max_wait=5.0)
     transport = transport or make_transport(settings, consume=consume)
     context = HubContext(
         clock=clock, limits=limits_of(settings), hub_id=settings.hub_id, charge=charge_token

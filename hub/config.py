@@ -31,6 +31,7 @@ class Settings:
     max_xml_bytes: int = 1_000_000
     max_xml_depth: int = 64
     expiry_every: float = 30.0
+    startup_wait: float = 60.0
     contribution_cents: int = 1000
     reminder_days: int = 30
     broker_credentials: str = "var/broker-credentials.json"

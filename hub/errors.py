@@ -1,6 +1,7 @@
 """The hub's exceptions, one tree.
 
     HubError
+    ├── ConfigurationError        the hub cannot run as configured (a server refused its login)
     ├── PermanentError            never retried: rejected, acknowledged to the sender, quarantined
     │   ├── InputTooLarge         a configured input limit was exceeded
     │   ├── SyntaxRejected        not well-formed EDIFACT / XML (carries `Problem`s)
@@ -74,6 +75,10 @@ class Problem:
 
 class HubError(Exception):
     """Root of every error the hub raises on purpose."""
+
+
+class ConfigurationError(HubError):
+    """The hub cannot run as configured: waiting will not help, a person must fix it."""
 
 
 @dataclass

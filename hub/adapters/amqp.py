@@ -26,7 +26,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 
 from hub.errors import BrokerUnavailable
-from hub.service_layer.ports import Delivery, Outgoing, Transport
+from hub.service_layer.ports import DEAD_LETTER_HEADER, Delivery, Outgoing, Transport
 
 INBOUND_EXCHANGE = "hub.inbound"
 INBOUND_QUEUE = "hub.inbound"
@@ -114,23 +114,28 @@ class AmqpTransport(Transport):
             if self.consume:
                 self.consumer.basic_qos(prefetch_count=self.prefetch)
                 self.consumer.basic_consume(self.queue, self._on_message, auto_ack=False)
+                if self.queue == INBOUND_QUEUE:
+                    self.consumer.basic_consume(DEAD_QUEUE, self._on_dead, auto_ack=False)
         except (AMQPError, OSError, ValueError) as exc:
             # pika raises ValueError ("Expected connected socket, but getpeername() failed")
             # when the peer resets the TCP connection while the connection is being set up
             raise BrokerUnavailable(f"cannot connect to RabbitMQ: {exc!r}") from exc
 
     def _on_message(self, _ch: Any, method: Any, props: Any, body: bytes) -> None:
-        self.buffer.append(
-            Delivery(
-                body=body,
-                user_id=props.user_id or "",
-                message_id=props.message_id or "",
-                content_type=props.content_type or "",
-                tag=method.delivery_tag,
-                redelivered=bool(method.redelivered),
-                headers=dict(props.headers or {}),
-            )
-        )
+        headers = {k: v for k, v in (props.headers or {}).items() if k != DEAD_LETTER_HEADER}
+        self.buffer.append(_delivery(method, props, body, headers))
+
+    def _on_dead(self, _ch: Any, method: Any, props: Any, body: bytes) -> None:
+        """A message the broker dead-lettered from hub.inbound (a consumer died holding it
+        `DELIVERY_LIMIT` times): handed to the hub marked, so that it is quarantined with that
+        reason and kept for replay instead of lying unseen in a queue nobody reads. The mark is
+        set here only; a partner cannot set it (it is stripped from inbound messages)."""
+        headers = dict(props.headers or {})
+        deaths = headers.get("x-death") or [{}]
+        first = deaths[0] if isinstance(deaths, list) and deaths else {}
+        reason = first.get("reason", "unknown") if isinstance(first, dict) else "unknown"
+        headers[DEAD_LETTER_HEADER] = f"dead-lettered by the broker ({reason})"
+        self.buffer.append(_delivery(method, props, body, headers))
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
@@ -139,6 +144,10 @@ class AmqpTransport(Transport):
         tags = [t for t in self._confirms if t <= upto] if method.multiple else [upto]
         for tag in tags:
             self._confirms[tag] = acked
+        if self.conn is not None and not any(v is None for v in self._confirms.values()):
+            # the callback runs on the underlying channel, which does not end a blocking
+            # `process_data_events`; a ready timer does, so the relay stops waiting now
+            self.conn.call_later(0, _noop)
 
     def _live(self) -> pika.BlockingConnection:
         """The open connection; after a failed reconnect there is none, and saying so is what
@@ -199,7 +208,7 @@ class AmqpTransport(Transport):
         while any(self._confirms.get(t) is None for t in tags):
             if time.monotonic() > deadline:
                 raise BrokerUnavailable("publisher confirms timed out")
-            conn.process_data_events(time_limit=0.05)
+            conn.process_data_events(time_limit=min(0.25, max(0.0, deadline - time.monotonic())))
         nacked = [t for t in tags if not self._confirms.pop(t)]
         if nacked:
             raise BrokerUnavailable(f"broker refused {len(nacked)} message(s)")
@@ -209,6 +218,22 @@ class AmqpTransport(Transport):
         if conn is not None and conn.is_open:
             with contextlib.suppress(AMQPError):
                 conn.close()
+
+
+def _delivery(method: Any, props: Any, body: bytes, headers: dict[str, Any]) -> Delivery:
+    return Delivery(
+        body=body,
+        user_id=props.user_id or "",
+        message_id=props.message_id or "",
+        content_type=props.content_type or "",
+        tag=method.delivery_tag,
+        redelivered=bool(method.redelivered),
+        headers=headers,
+    )
+
+
+def _noop() -> None:
+    """A timer that only wakes the blocking connection."""
 
 
 def declare_partner_queues(url: str, partners: list[tuple[str, tuple[str, ...]]]) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 from tenacity import (
     Retrying,
+    before_sleep_log,
     retry_if_exception_type,
     stop_after_attempt,
     stop_after_delay,
@@ -16,6 +18,7 @@ from tenacity import (
 from hub.errors import TransientError
 
 T = TypeVar("T")
+log = logging.getLogger("hub.retry")
 
 
 def with_retries(
@@ -32,5 +35,6 @@ def with_retries(
         stop=stop_after_attempt(attempts) | stop_after_delay(max_delay),
         wait=wait_exponential(multiplier=first_wait, max=max_wait),
         reraise=True,
+        before_sleep=before_sleep_log(log, logging.WARNING),
     )
     return retrying(fn)

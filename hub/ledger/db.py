@@ -8,10 +8,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from hub.errors import ConfigurationError, DatabaseUnavailable
 from hub.ledger.uow import SqlAlchemyUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CONNECT_TIMEOUT = 10  # seconds: an unreachable server is a transient fault, not a hang
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -20,7 +23,12 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         return _sqlite_engine(url)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -60,7 +68,15 @@ class Database:
         self.engine = make_engine(url)
 
     def upgrade(self) -> None:
-        upgrade(self.engine)
+        """Migrate; a server that cannot be reached is `DatabaseUnavailable` (retryable)."""
+        try:
+            upgrade(self.engine)
+        except DBAPIError as exc:
+            if isinstance(exc, OperationalError) and _refused_login(exc):
+                raise ConfigurationError(f"database refused the hub: {_first_line(exc)}") from exc
+            if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
+                raise DatabaseUnavailable(f"database unavailable: {_first_line(exc)}") from exc
+            raise
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine)
@@ -70,3 +86,23 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+_LOGIN_REFUSED = (
+    "password authentication failed",
+    "does not exist",
+    "no pg_hba.conf entry",
+    "permission denied",
+)
+
+
+def _refused_login(exc: OperationalError) -> bool:
+    """The server answered and said no (wrong role, password or database): not transient.
+    psycopg gives no SQLSTATE for a failed connection, so the server's FATAL text decides."""
+    text = str(exc.orig or exc)
+    return "FATAL:" in text and any(reason in text for reason in _LOGIN_REFUSED)
