@@ -41,15 +41,26 @@ def _psql(sql: str) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session."""
+def _fresh_database() -> Iterator[str]:
     if not _port_open(5432) or shutil.which("psql") is None:
         _missing("PostgreSQL on 127.0.0.1:5432")
     name = f"hub_test_{uuid.uuid4().hex[:10]}"
     _psql(f"CREATE DATABASE {name}")
     yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, shared by its tests."""
+    yield from _fresh_database()
+
+
+@pytest.fixture()
+def own_pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test: for a test that tampers with what every other
+    test relies on (the audit chain) or checks the whole database (`hub audit verify`)."""
+    yield from _fresh_database()
 
 
 def rabbitmqctl(*args: str) -> str:

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture()
-def engine(pg_url: str) -> Iterator[Engine]:
-    eng = make_engine(pg_url)
+def engine(own_pg_url: str) -> Iterator[Engine]:
+    # its own database: these tests break the chain on purpose
+    eng = make_engine(own_pg_url)
     upgrade(eng)
     with eng.begin() as conn:
         conn.execute(text("TRUNCATE audit, audit_head"))

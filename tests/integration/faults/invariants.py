@@ -156,10 +156,15 @@ def _check_inbox(conn: Any, f: Figures, valid: dict[str, Msg], poison: dict[byte
     rows = {(r.sender, r.dedup_key): r.outcome for r in conn.execute(select(inbox))}
     outcomes = Counter(rows.values())
     f.applied, f.rejected = outcomes["applied"], outcomes["rejected"]
+    explained = 0
     for m in valid.values():
         got = rows.pop((m.party, m.dedup_key), None)
         if got != "applied":
-            f.problems.append(f"{m.kind} {m.ref} ({m.container}): inbox outcome {got!r}")
+            why = ""
+            if explained < 5:  # the hub's own words for the first few, so a failure says why
+                explained += 1
+                why = " - " + _audited(conn, m)
+            f.problems.append(f"{m.kind} {m.ref} ({m.container}): inbox outcome {got!r}{why}")
     payloads = {f"payload:{hashlib.sha256(body).hexdigest()}" for body in poison}
     for m in poison.values():
         if m.ref:
@@ -167,6 +172,14 @@ def _check_inbox(conn: Any, f: Figures, valid: dict[str, Msg], poison: dict[byte
     rows = {k: v for k, v in rows.items() if "#replay" not in k[1] and k[1] not in payloads}
     for key, outcome in list(rows.items())[:10]:
         f.problems.append(f"unexpected inbox row {key}: {outcome}")
+
+
+def _audited(conn: Any, m: Msg) -> str:
+    """What the audit trail says about message `m`: its entries' actions and details."""
+    found = conn.execute(
+        select(audit.c.action, audit.c.details).where(audit.c.message_ref == audit_ref(m))
+    )
+    return "; ".join(f"{a}: {str(d)[:200]}" for a, d in found) or "not audited"
 
 
 def _check_audit(conn: Any, f: Figures, valid: dict[str, Msg], replayed: set[str]) -> None:
