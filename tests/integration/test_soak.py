@@ -1,7 +1,8 @@
-"""Soak: 10,000 mixed messages through `hub run` on the real servers while it is killed with
-kill -9, loses RabbitMQ for a few seconds and PostgreSQL for half a minute (through the
-loopback proxies of `faults`); then every invariant is checked and the figures are printed
-(`pytest -s`) and written to /tmp/hub-soak-figures.json."""
+"""Soak: 10,000 mixed messages through `hub run` on the real servers while it is killed twice
+with kill -9, RabbitMQ is restarted (stop_app / start_app), the hub's broker connections are cut
+for a few seconds and PostgreSQL for half a minute (through the loopback proxies of `faults`);
+then every invariant is checked and the figures are printed (`pytest -s`) and written to
+/tmp/hub-soak-figures.json."""
 
 from __future__ import annotations
 
@@ -69,11 +70,18 @@ def test_soak_10000_mixed_messages_with_a_kill_a_broker_cut_and_a_database_pause
     hub.kill9()
     hub.start()
     faults["kill -9 at"] = time.monotonic() - began
-    wait_for(run, 4000)
+    wait_for(run, 3500)
+    faults["RabbitMQ restart at"] = time.monotonic() - began
+    F.restart_rabbitmq()  # the broker itself: every connection goes, queues come back from disk
+    wait_for(run, 5000)
+    hub.kill9()
+    hub.start()
+    faults["second kill -9 at"] = time.monotonic() - began
+    wait_for(run, 6000)
     faults["broker cut at"] = time.monotonic() - began
     with broker.outage(BROKER_CUT):
         pass
-    wait_for(run, 6500)
+    wait_for(run, 7000)
     faults["database cut at"] = time.monotonic() - began
     with database.outage(DB_PAUSE):
         pass
@@ -113,5 +121,6 @@ def test_soak_10000_mixed_messages_with_a_kill_a_broker_cut_and_a_database_pause
     assert figures.quarantined == figures.poison == POISON_ROUNDS * 5
     assert figures.duplicates_ignored >= figures.resent == 10_000 - CONTAINERS * 8 - 100
     assert figures.tokens_consumed == CONTAINERS and figures.gate_messages == 2 * CONTAINERS
+    assert hub.kills == 2 and hub.generation == 3
     assert "reconnected to the broker" in hub.output()
     assert "database unavailable" in hub.output()
