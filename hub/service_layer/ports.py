@@ -183,7 +183,10 @@ class Outbox(abc.ABC):
         """Unsent messages, oldest first, locked so that another relay skips them."""
 
     @abc.abstractmethod
-    def mark_sent(self, ids: Sequence[int], at: datetime) -> None: ...
+    def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
+        """Mark claimed messages sent, in the relay's own transaction (never in one that
+        records business effects): an implementation may commit it without waiting for the
+        disk, since a lost mark only publishes those messages again, with the same ids."""
 
 
 class Audit(abc.ABC):
