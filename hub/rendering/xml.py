@@ -1,7 +1,10 @@
 """Outbound XML: acknowledgements, gate authorisations / withdrawals and notifications.
 
-Written with the standard library's ElementTree (lxml stays confined to ``hub.parsing.xml``);
-every document validates against its schema in ``schemas/`` (the tests check it):
+Written by a small serializer in `_Doc` rather than ElementTree: ``ET.indent`` + ``ET.tostring``
+were most of the cost of a rendered message, and these documents need none of their generality.
+The output is byte for byte what ElementTree wrote (``tests/unit/test_xml_writer.py`` checks it
+against ElementTree), and lxml stays confined to ``hub.parsing.xml``. Every document validates
+against its schema in ``schemas/`` (the tests check it):
 
     Acknowledgement                      urn:hub:ack:1            ack-1.xsd
     GateAuthorisation, GateWithdrawal    urn:hub:gate:1           gate-1.xsd
@@ -16,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -45,6 +47,22 @@ def timestamp(moment: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class _Element:
+    """An element: local name, attributes in insertion order, text and child elements."""
+
+    __slots__ = ("attrib", "children", "tag", "text")
+
+    def __init__(self, tag: str, text: str | None = None) -> None:
+        self.tag = tag
+        self.text = text
+        self.attrib: dict[str, str] = {}
+        self.children: list[_Element] = []
+
+    def set(self, key: str, value: str) -> None:
+        """Set attribute `key` (a new one goes after those already set, as in ElementTree)."""
+        self.attrib[key] = value
+
+
 class _Doc:
     """One outbound document, built element by element.
 
@@ -53,28 +71,84 @@ class _Doc:
     """
 
     def __init__(self, namespace: str, root: str, message_id: str, now: datetime) -> None:
-        self.root = ET.Element(root, {"xmlns": namespace})
+        self.root = _Element(root)
+        self.root.set("xmlns", namespace)
         header = self.add(self.root, "header")
         self.add(header, "messageId", message_id)
         self.add(header, "timestamp", timestamp(now))
 
-    def add(self, parent: ET.Element, local: str, text: str | None = None) -> ET.Element:
+    def add(self, parent: _Element, local: str, text: str | None = None) -> _Element:
         """Append a child element, with text when given."""
-        child = ET.SubElement(parent, local)
-        if text is not None:
-            child.text = clean(text, 4096)
+        child = _Element(local, None if text is None else clean(text, 4096))
+        parent.children.append(child)
         return child
 
-    def add_if(self, parent: ET.Element, local: str, text: str) -> None:
+    def add_if(self, parent: _Element, local: str, text: str) -> None:
         """Append a child element only when `text` is not empty."""
         if text:
             self.add(parent, local, text)
 
     def bytes(self) -> bytes:
-        """The document, indented, UTF-8 with an XML declaration."""
-        ET.indent(self.root)
-        text: bytes = ET.tostring(self.root, encoding="utf-8", xml_declaration=True)
-        return text
+        """The document, indented, UTF-8 with an XML declaration.
+
+        Exactly what ``ET.indent(root)`` then ``ET.tostring(root, encoding="utf-8",
+        xml_declaration=True)`` wrote: their declaration (single quotes, then a newline), two
+        spaces per level, ``<x />`` for an element with neither text nor children, and their
+        escaping and encoding error handler.
+        """
+        out = ["<?xml version='1.0' encoding='utf-8'?>\n"]
+        _write(out, self.root, "\n")
+        return "".join(out).encode("utf-8", "xmlcharrefreplace")
+
+
+def _write(out: list[str], element: _Element, indent: str) -> None:
+    """Append `element` to `out`; `indent` is the newline and spaces that precede it.
+
+    As ``ET.indent``: an element with children starts them on a new line one level deeper,
+    unless its own text is more than whitespace (then the first child follows that text), and
+    its end tag goes on a line at its own level. Text of an element without children is kept.
+    """
+    tag = element.tag
+    out.append("<" + tag)
+    for key, value in element.attrib.items():
+        out.append(f' {key}="{_escape_attribute(value)}"')
+    text = element.text
+    if element.children:
+        inner = indent + "  "
+        out.append(">" + (_escape_text(text) if text and text.strip() else inner))
+        for child in element.children:
+            _write(out, child, inner)
+            out.append(inner)
+        out[-1] = f"{indent}</{tag}>"  # the last child is followed by the end tag's line
+    elif text:
+        out.append(f">{_escape_text(text)}</{tag}>")
+    else:
+        out.append(" />")
+
+
+def _escape_text(text: str) -> str:
+    """Character data escaped as ElementTree does: ``&``, ``<`` and ``>`` only."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _escape_attribute(value: str) -> str:
+    """An attribute value escaped as ElementTree does (quotes, and CR, LF, tab as numbers)."""
+    value = _escape_text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")
+    if "\n" in value:
+        value = value.replace("\n", "&#10;")
+    if "\t" in value:
+        value = value.replace("\t", "&#09;")
+    return value
 
 
 def render_xml_ack(
@@ -115,7 +189,7 @@ def _fit(problems: Sequence[Problem]) -> list[Problem]:
     return [*problems[: MAX_ERRORS - 1], Problem(f"and {left_out} more problems")]
 
 
-def _error(doc: _Doc, errors: ET.Element, problem: Problem) -> None:
+def _error(doc: _Doc, errors: _Element, problem: Problem) -> None:
     error = doc.add(errors, "error")
     error.set("severity", "warning" if problem.severity == "warning" else "error")
     doc.add_if(error, "code", clean(problem.code.strip(), 70))
