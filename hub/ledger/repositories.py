@@ -294,6 +294,16 @@ class SqlInbox(ports.Inbox):
 
 
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+_CLAIMED = (
+    outbox.c.id,
+    outbox.c.exchange,
+    outbox.c.routing_key,
+    outbox.c.body,
+    outbox.c.content_type,
+    outbox.c.message_type,
+    outbox.c.container,
+    outbox.c.headers,
+)
 
 
 class SqlOutbox(ports.Outbox):
@@ -327,14 +337,27 @@ class SqlOutbox(ports.Outbox):
             self.conn.execute(_INSERT_OUTBOX, self.pending)
             self.pending = []
 
-    def claim(self, limit: int) -> list[ports.Outgoing]:
-        query = (
-            select(outbox)
+    def claim(self, limit: int, at: datetime) -> list[ports.Outgoing]:
+        if self.conn.dialect.name == "postgresql":
+            # The relay's transaction holds nothing but this claim. If the server loses its last
+            # commits, those messages are published again with the same message ids (delivery
+            # out is at-least-once), so its commit need not wait for the WAL flush.
+            self.conn.execute(_ASYNC_COMMIT)
+        pick = (
+            select(outbox.c.id)
             .where(outbox.c.sent_at.is_(None))
             .order_by(outbox.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        claimed = (
+            update(outbox)
+            .where(outbox.c.id.in_(pick))
+            .values(sent_at=at)
+            .returning(*_CLAIMED)
+            .execution_options(synchronize_session=False)
+        )
+        rows = sorted(self.conn.execute(claimed), key=lambda r: int(r.id))
         return [
             ports.Outgoing(
                 r.exchange,
@@ -346,16 +369,8 @@ class SqlOutbox(ports.Outbox):
                 {**r.headers, "message_id": f"hub-{r.id}"},
                 r.id,
             )
-            for r in self.conn.execute(query)
+            for r in rows
         ]
-
-    def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
-        if self.conn.dialect.name == "postgresql":
-            # The relay's transaction holds nothing but this mark. If the server loses its last
-            # commits, those messages are published again with the same message ids (delivery
-            # out is at-least-once), so this commit need not wait for the WAL flush.
-            self.conn.execute(_ASYNC_COMMIT)
-        self.conn.execute(update(outbox).where(outbox.c.id.in_(list(ids))).values(sent_at=at))
 
 
 class SqlQuarantine(ports.Quarantine):

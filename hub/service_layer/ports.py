@@ -179,13 +179,11 @@ class Outbox(abc.ABC):
     def add(self, message: Outgoing, at: datetime) -> None: ...
 
     @abc.abstractmethod
-    def claim(self, limit: int) -> list[Outgoing]:
-        """Unsent messages, oldest first, locked so that another relay skips them."""
-
-    @abc.abstractmethod
-    def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
-        """Mark claimed messages sent, in the relay's own transaction (never in one that
-        records business effects): an implementation may commit it without waiting for the
+    def claim(self, limit: int, at: datetime) -> list[Outgoing]:
+        """Up to `limit` unsent messages, oldest first, locked so that another relay skips
+        them and marked sent at `at`, all in one step of the relay's own transaction (never
+        one that records business effects): commit it once they are confirmed, roll it back if
+        they could not be published. An implementation may commit it without waiting for the
         disk, since a lost mark only publishes those messages again, with the same ids."""
 
 

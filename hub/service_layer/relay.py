@@ -1,8 +1,10 @@
 """The outbox relay: publish committed outbound messages with confirms, then mark them sent.
 
-Rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED, so several relays (one per hub
-process) never publish the same row at the same time. A crash between the broker's confirm and
-the commit publishes that batch again after restart: delivery to terminals and partners is
+Rows are claimed and marked sent in one statement (an UPDATE of the rows picked with
+SELECT ... FOR UPDATE SKIP LOCKED), so several relays (one per hub process) never publish the
+same row at the same time; the mark is committed only once the broker has confirmed every
+message, and rolled back if it has not. A crash between the broker's confirm and the commit
+publishes that batch again after restart: delivery to terminals and partners is
 at-least-once, and every message carries a stable `message_id` (and gate messages a
 per-container sequence) so receivers discard repeats.
 """
@@ -19,11 +21,10 @@ def relay_once(
 ) -> int:
     """Publish up to `limit` pending messages; returns how many were sent."""
     with uow_factory() as uow:
-        batch = uow.outbox.claim(limit)
+        batch = uow.outbox.claim(limit, clock())
         if not batch:
             return 0
-        transport.publish(batch)
-        uow.outbox.mark_sent([m.id for m in batch], clock())
+        transport.publish(batch)  # raises unless every message is confirmed: no commit then
         uow.commit()
     return len(batch)
 

@@ -1,5 +1,6 @@
-"""The outbox relay on real PostgreSQL: only the relay's own mark-sent transaction commits
-without waiting for the WAL flush; a business transaction keeps waiting for it."""
+"""The outbox relay on real PostgreSQL: only the relay's own claim transaction commits without
+waiting for the WAL flush; a business transaction keeps waiting for it. A claim that is not
+committed (the broker did not confirm) leaves the rows unsent; two relays never share a row."""
 
 from __future__ import annotations
 
@@ -37,15 +38,15 @@ def _synchronous_commit(uow: SqlAlchemyUnitOfWork) -> str:
     return str(uow.conn.scalar(text("SHOW synchronous_commit")))
 
 
-def test_only_the_mark_sent_transaction_skips_the_wal_wait(engine: Engine) -> None:
+def test_only_the_claim_transaction_skips_the_wal_wait(engine: Engine) -> None:
     with SqlAlchemyUnitOfWork(engine) as uow:
         uow.outbox.add(_message(1), NOW)
         uow.flush()
         assert _synchronous_commit(uow) == "on"  # a business transaction: durable commit
         uow.commit()
     with SqlAlchemyUnitOfWork(engine) as uow:
-        claimed = uow.outbox.claim(10)
-        uow.outbox.mark_sent([m.id for m in claimed if m.id is not None], NOW)
+        claimed = uow.outbox.claim(10, NOW)
+        assert [m.body for m in claimed] == [_message(1).body]
         assert _synchronous_commit(uow) == "off"
         uow.commit()
     with SqlAlchemyUnitOfWork(engine) as uow:
@@ -67,8 +68,8 @@ def test_relay_all_publishes_everything_and_stops_after_a_short_claim(engine: En
             entered = super().__enter__()
             claim = entered.outbox.claim
 
-            def counted(limit: int) -> list[Outgoing]:
-                got = claim(limit)
+            def counted(limit: int, at: datetime) -> list[Outgoing]:
+                got = claim(limit, at)
                 claims.append(len(got))
                 return got
 
@@ -80,3 +81,21 @@ def test_relay_all_publishes_everything_and_stops_after_a_short_claim(engine: En
     assert [m.body for m in transport.on("hub.gate", "PSAT")] == [
         _message(n).body for n in range(7)
     ]
+
+
+def test_an_uncommitted_claim_leaves_the_rows_unsent_and_two_relays_share_none(
+    engine: Engine,
+) -> None:
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        for n in range(6):
+            uow.outbox.add(_message(n), NOW)
+        uow.commit()
+    with SqlAlchemyUnitOfWork(engine) as first, SqlAlchemyUnitOfWork(engine) as second:
+        a = first.outbox.claim(4, NOW)
+        b = second.outbox.claim(4, NOW)  # skips the rows the first relay holds
+        assert [m.body for m in a] == [_message(n).body for n in range(4)]
+        assert [m.body for m in b] == [_message(n).body for n in (4, 5)]
+        # neither commits: as when the broker refused or the connection dropped
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        again = uow.outbox.claim(10, NOW)
+        assert len(again) == 6, "a claim rolled back leaves every row to be published"
