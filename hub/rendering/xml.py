@@ -179,7 +179,7 @@ def render_xml_ack(
 
 def _ack_id(original_id: str, sender: str, accepted: bool, now: datetime) -> str:
     seed = f"{sender}\n{original_id}\n{accepted}\n{now.isoformat()}"
-    return "ack-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+    return "ack-" + hashlib.sha256(seed.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _fit(problems: Sequence[Problem]) -> list[Problem]:
