@@ -20,6 +20,7 @@ from hub.service_layer import accounts
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
 from hub.service_layer.ports import Clock, Transport, UnitOfWork
+from hub.service_layer.relay import BackgroundRelay
 from hub.service_layer.tokens import charge_token
 from hub.service_layer.worker import Worker
 
@@ -44,6 +45,10 @@ class Hub:
         return self.db.uow()
 
     def close(self) -> None:
+        relay = self.worker.relay
+        if relay is not None:
+            relay.stop()
+            relay.transport.close()
         self.transport.close()
         self.db.dispose()
 
@@ -83,10 +88,18 @@ def build(
         # a database that is still starting (or briefly away) is waited for, up to
         # `startup_wait`; after that the caller gets one `DatabaseUnavailable`, not a traceback
         with_retries(db.upgrade, attempts=1_000, max_delay=settings.startup_wait, max_wait=5.0)
+    own_transport = transport is None
     transport = transport or make_transport(settings, consume=consume)
     context = HubContext(
         clock=clock, limits=limits_of(settings), hub_id=settings.hub_id, charge=charge_token
     )
+    relay = None
+    if consume and own_transport and not settings.embedded:
+        # on RabbitMQ, `hub run` publishes the outbox from its own thread and connection while
+        # the loop processes the next batch (see `BackgroundRelay`)
+        relay_transport = make_transport(settings, consume=False)
+        reconnect = getattr(relay_transport, "connect", None)
+        relay = BackgroundRelay(db.uow, relay_transport, clock, reconnect=reconnect)
     worker = Worker(
         transport,
         db.uow,
@@ -95,6 +108,7 @@ def build(
         batch_wait=settings.batch_wait,
         retry=_retry,
         periodic=periodic_jobs(settings),
+        relay=relay,
     )
     return Hub(settings, db, transport, worker, clock)
 

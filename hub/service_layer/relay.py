@@ -11,9 +11,14 @@ per-container sequence) so receivers discard repeats.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 
+from hub.errors import BrokerUnavailable, TransientError
 from hub.service_layer.ports import Clock, Transport, UnitOfWork
+
+log = logging.getLogger("hub.relay")
 
 
 def relay_once(
@@ -40,3 +45,87 @@ def relay_all(
         total += sent
         if sent < limit:
             return total
+
+
+class BackgroundRelay:
+    """The relay on its own thread and its own broker connection, for `hub run`.
+
+    Publishing a batch's outbound messages (claim, publish, wait for the confirms, commit) took
+    a third of each worker cycle; run inline, it delayed the next batch and every gate message
+    behind it. Here the worker only `nudge`s after each commit and goes on with the next batch.
+    Nothing about delivery changes: rows are committed before the inbound ack, and published
+    from the database with confirms; whatever is unsent when a process dies goes out from the
+    next relay to run. The thread waits at most `idle` seconds between passes, so rows left by
+    another process are picked up too, and services its connection (heartbeats) meanwhile.
+    """
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        transport: Transport,
+        clock: Clock,
+        *,
+        reconnect: Callable[[], None] | None = None,
+        idle: float = 0.5,
+    ) -> None:
+        self.uow_factory, self.transport, self.clock = uow_factory, transport, clock
+        self.reconnect, self.idle = reconnect, idle
+        self.published = 0
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="hub-relay", daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def nudge(self) -> None:
+        """Something was committed to the outbox: publish it now."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the pass in progress and one more (what the last batch committed), then end."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        backoff = 0.5
+        while True:
+            last = self._stopping.is_set()
+            try:
+                self.transport.fetch(0, 0.0)  # services the connection: heartbeats, closes
+                self.published += relay_all(self.uow_factory, self.transport, self.clock)
+                backoff = 0.5
+            except TransientError as exc:
+                log.warning("relay: transient fault: %s; retrying in %.1fs", exc, backoff)
+                if last or self._stopping.wait(backoff):
+                    return  # stopping: what is unsent stays in the outbox for the next run
+                backoff = min(backoff * 2, 10.0)
+                if isinstance(exc, BrokerUnavailable) and self.reconnect is not None:
+                    self._reconnect()
+                continue
+            except Exception:  # a defect must not silently stop all outbound traffic
+                log.exception("relay: unexpected error; retrying in %.1fs", backoff)
+                if last or self._stopping.wait(backoff):
+                    return
+                continue
+            if last:
+                return
+            self._wake.wait(self.idle)
+            self._wake.clear()
+
+    def _reconnect(self) -> None:
+        assert self.reconnect is not None
+        try:
+            self.reconnect()
+            log.info("relay: reconnected to the broker")
+        except BrokerUnavailable as exc:
+            log.warning("relay: reconnect failed: %s", exc)

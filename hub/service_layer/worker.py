@@ -30,7 +30,7 @@ from hub.service_layer.pipeline import (
     saved_files,
 )
 from hub.service_layer.ports import Delivery, QuarantineEntry, Transport, UnitOfWork
-from hub.service_layer.relay import relay_all
+from hub.service_layer.relay import BackgroundRelay, relay_all
 
 log = logging.getLogger("hub.worker")
 T = TypeVar("T")
@@ -72,6 +72,8 @@ class Worker:
     keep_outcomes: bool = False
     periodic: Sequence[Callable[[UnitOfWork, datetime], object]] = ()
     stats: Stats = field(default_factory=Stats)
+    relay: BackgroundRelay | None = None
+    """`run_forever` runs it beside the loop; without it (or in `drain`) the loop relays."""
     _held: list[Delivery] = field(default_factory=list, init=False, repr=False)
 
     def run_once(self) -> int:
@@ -91,9 +93,13 @@ class Worker:
             self.retry(lambda: self._attempt(batch))
             self._held = []
             self.transport.ack(batch)
-        self.stats.published += self.retry(
-            lambda: relay_all(self.uow_factory, self.transport, self.hub.clock)
-        )
+        if self.relay is not None and self.relay.running:
+            if batch:
+                self.relay.nudge()
+        else:
+            self.stats.published += self.retry(
+                lambda: relay_all(self.uow_factory, self.transport, self.hub.clock)
+            )
         return len(batch)
 
     def _attempt(self, batch: Sequence[Delivery]) -> None:
@@ -190,6 +196,23 @@ class Worker:
         reconnect: Callable[[], None] | None = None,
     ) -> None:
         """The `hub run` loop; survives broker and database outages."""
+        if self.relay is None:
+            self._loop(should_stop, expiry_every, reconnect)
+            return
+        self.relay.start()
+        try:
+            self._loop(should_stop, expiry_every, reconnect)
+        finally:
+            self.relay.stop()
+            self.stats.published += self.relay.published
+            self.relay.published = 0
+
+    def _loop(
+        self,
+        should_stop: Callable[[], bool],
+        expiry_every: float,
+        reconnect: Callable[[], None] | None,
+    ) -> None:
         next_expiry = 0.0
         backoff = 0.5
         while not should_stop():

@@ -4,18 +4,21 @@ committed (the broker did not confirm) leaves the rows unsent; two relays never 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
 
 from hub.adapters.inprocess import InProcessTransport
+from hub.errors import BrokerUnavailable
 from hub.ledger.db import make_engine, upgrade
 from hub.ledger.tables import outbox
 from hub.ledger.uow import SqlAlchemyUnitOfWork
 from hub.service_layer.ports import Outgoing
-from hub.service_layer.relay import relay_all
+from hub.service_layer.relay import BackgroundRelay, relay_all
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -99,3 +102,88 @@ def test_an_uncommitted_claim_leaves_the_rows_unsent_and_two_relays_share_none(
     with SqlAlchemyUnitOfWork(engine) as uow:
         again = uow.outbox.claim(10, NOW)
         assert len(again) == 6, "a claim rolled back leaves every row to be published"
+
+
+class FlakyTransport(InProcessTransport):
+    """Refuses the first `failures` publishes as a lost broker would; counts reconnects and the
+    passes that serviced the connection."""
+
+    def __init__(self, failures: int = 0) -> None:
+        super().__init__()
+        self.failures, self.reconnects, self.serviced = failures, 0, 0
+
+    def fetch(self, max_messages: int, timeout: float) -> list[Any]:
+        self.serviced += 1
+        return super().fetch(max_messages, timeout)
+
+    def publish(self, messages: Sequence[Outgoing]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise BrokerUnavailable("lost RabbitMQ while publishing (test)")
+        super().publish(messages)
+
+    def connect(self) -> None:
+        self.reconnects += 1
+
+
+def _commit(engine: Engine, *numbers: int) -> None:
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        for n in numbers:
+            uow.outbox.add(_message(n), NOW)
+        uow.commit()
+
+
+def _unsent(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return len(conn.execute(select(outbox.c.id).where(outbox.c.sent_at.is_(None))).all())
+
+
+def _wait(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_the_background_relay_publishes_on_a_nudge_and_on_stop(engine: Engine) -> None:
+    transport = FlakyTransport()
+    relay = BackgroundRelay(lambda: SqlAlchemyUnitOfWork(engine), transport, lambda: NOW, idle=30.0)
+    relay.start()
+    try:
+        assert relay.running
+        _commit(engine, 1, 2)
+        relay.nudge()  # idle is 30 s: only the nudge can make this quick
+        assert _wait(lambda: len(transport.on("hub.gate", "PSAT")) == 2), "nudge not heeded"
+        _commit(engine, 3)
+    finally:
+        relay.stop()  # one last pass publishes what the last batch committed
+    assert not relay.running
+    assert [m.body for m in transport.on("hub.gate", "PSAT")] == [
+        _message(n).body for n in (1, 2, 3)
+    ]
+    assert relay.published == 3 and _unsent(engine) == 0
+    assert transport.serviced >= 2, "every pass services the connection (heartbeats)"
+
+
+def test_the_background_relay_rides_out_a_broker_outage(engine: Engine) -> None:
+    transport = FlakyTransport(failures=2)
+    relay = BackgroundRelay(
+        lambda: SqlAlchemyUnitOfWork(engine),
+        transport,
+        lambda: NOW,
+        reconnect=transport.connect,
+        idle=0.05,
+    )
+    _commit(engine, 1, 2, 3)
+    relay.start()
+    try:
+        assert _wait(lambda: relay.published == 3, 15.0), "the relay did not recover"
+    finally:
+        relay.stop()
+    assert transport.reconnects == 2, "it reconnects after each refused publish"
+    assert [m.body for m in transport.on("hub.gate", "PSAT")] == [
+        _message(n).body for n in (1, 2, 3)
+    ], "refused publishes leave the rows unsent, so each message goes out once, in order"
+    assert _unsent(engine) == 0
