@@ -220,6 +220,8 @@ class Worker:
                 self.run_once()
                 if time.monotonic() >= next_expiry:
                     self.expire_due()
+                    if self.relay is not None:
+                        self.relay.nudge()  # withdrawals and notifications of the expiry
                     next_expiry = time.monotonic() + expiry_every
                 backoff = 0.5
             except TransientError as exc:
