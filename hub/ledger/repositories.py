@@ -289,6 +289,9 @@ class SqlInbox(ports.Inbox):
     def flush(self) -> None:
         if self.pending:
             self.conn.execute(_INSERT_INBOX, self.pending)
+            # written now: what a preload found absent is there (a resend later in the batch)
+            self._stored |= self._pending_keys
+            self._absent -= self._pending_keys
             self.pending = []
             self._pending_keys = set()
 

@@ -352,3 +352,26 @@ def test_a_batch_asks_the_inbox_once_and_still_drops_every_duplicate(
     hub.worker.drain()
     fwdant_acks = [m for m in transport.log[published:] if m.routing_key == "FWDANT"]
     assert len([m for m in fwdant_acks if m.message_type == "ack"]) == 1
+
+
+def test_a_resend_in_the_same_batch_is_a_duplicate_on_the_one_by_one_path_too(
+    embedded: tuple[Hub, InProcessTransport], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback path flushes inbox rows after each message's savepoint; a partner's resend
+    later in the same batch must still be seen as a duplicate, not applied again (which the
+    unique key would refuse, taking the whole batch down with it)."""
+    hub, transport = embedded
+    failing = _failing_on("demo/05_customs.xml", worker_module.handle_inbound)
+    monkeypatch.setattr(worker_module, "handle_inbound", failing)
+    monkeypatch.setattr(pipeline_module, "handle_inbound", failing)
+    for name, user in STORY:
+        transport.put((SAMPLES / name).read_bytes(), user, name)
+    release, user = STORY[0]
+    transport.put((SAMPLES / release).read_bytes(), user, "resent release")
+    batch = transport.fetch(100, 0.0)
+    hub.worker.process(batch)  # falls back to one by one: the customs message fails
+    transport.ack(batch)
+    assert hub.worker.stats.duplicates == 1
+    assert hub.worker.stats.applied == len(STORY) - 1 and hub.worker.stats.rejected == 1
+    with hub.db.connect() as conn:
+        assert audit.verify(conn) == []
