@@ -8,10 +8,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from hub.errors import ConfigurationError, DatabaseUnavailable
-from hub.ledger.uow import SqlAlchemyUnitOfWork
+from hub.errors import ConfigurationError
+from hub.ledger.uow import SqlAlchemyUnitOfWork, short_error, transient_fault
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CONNECT_TIMEOUT = 10  # seconds: an unreachable server is a transient fault, not a hang
@@ -73,10 +73,11 @@ class Database:
             upgrade(self.engine)
         except DBAPIError as exc:
             if isinstance(exc, OperationalError) and _refused_login(exc):
-                raise ConfigurationError(f"database refused the hub: {_first_line(exc)}") from exc
-            if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
-                raise DatabaseUnavailable(f"database unavailable: {_first_line(exc)}") from exc
-            raise
+                raise ConfigurationError(f"database refused the hub: {short_error(exc)}") from exc
+            transient = transient_fault(exc)
+            if transient is None:
+                raise
+            raise transient from exc
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine)
@@ -86,11 +87,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 _LOGIN_REFUSED = (

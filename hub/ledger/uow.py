@@ -35,7 +35,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
             self.conn = self.engine.connect()
             self.conn.begin()
         except (OperationalError, DBAPIError) as exc:
-            raise DatabaseUnavailable(f"database unavailable: {_short(exc)}") from exc
+            raise DatabaseUnavailable(f"database unavailable: {short_error(exc)}") from exc
         self.files = self._files = SqlContainerFiles(self.conn)
         self.partners = SqlPartners(self.conn)
         self.outbox = self._outbox = SqlOutbox(self.conn)
@@ -55,7 +55,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
                 with suppress(SQLAlchemyError):
                     self.conn.close()
                 self.conn = None
-        if isinstance(exc, DBAPIError) and (transient := _transient(exc)) is not None:
+        if isinstance(exc, DBAPIError) and (transient := transient_fault(exc)) is not None:
             raise transient from exc
 
     def commit(self) -> None:
@@ -66,7 +66,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
             self._audit.flush()
             self.conn.commit()
         except (OperationalError, DBAPIError) as exc:
-            raise DatabaseUnavailable(f"commit failed: {_short(exc)}") from exc
+            raise DatabaseUnavailable(f"commit failed: {short_error(exc)}") from exc
         finally:
             self._files.forget()  # the locks ended with the transaction
 
@@ -110,7 +110,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
             self._files.restore(files)
             self._outbox.truncate(marks[1])
             self._inbox.truncate(marks[2])
-            if isinstance(exc, DBAPIError) and (transient := _transient(exc)) is not None:
+            if isinstance(exc, DBAPIError) and (transient := transient_fault(exc)) is not None:
                 raise transient from exc
             raise
         with _database_faults():
@@ -129,13 +129,13 @@ _CONFLICTS = {
 }
 
 
-def _transient(exc: DBAPIError) -> DatabaseUnavailable | None:
+def transient_fault(exc: DBAPIError) -> DatabaseUnavailable | None:
     """The retryable meaning of a driver error, or None when it is not a transient fault."""
     state = str(getattr(exc.orig, "sqlstate", "") or "")
     if state in _CONFLICTS:
-        return ConcurrencyConflict(f"{_CONFLICTS[state]}: {_short(exc)}")
+        return ConcurrencyConflict(f"{_CONFLICTS[state]}: {short_error(exc)}")
     if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
-        return DatabaseUnavailable(f"database unavailable: {_short(exc)}")
+        return DatabaseUnavailable(f"database unavailable: {short_error(exc)}")
     return None
 
 
@@ -144,12 +144,12 @@ def _database_faults() -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        transient = _transient(exc)
+        transient = transient_fault(exc)
         if transient is None:
             raise
         raise transient from exc
 
 
-def _short(exc: Exception) -> str:
+def short_error(exc: Exception) -> str:
     """The first line of a driver error, without parameters (they may hold secrets)."""
     return str(getattr(exc, "orig", exc)).splitlines()[0][:200]
