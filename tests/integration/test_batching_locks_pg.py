@@ -24,11 +24,11 @@ from hub.ledger.tables import bl_customs, container_files
 from hub.service_layer import pipeline as pipeline_module
 from hub.service_layer.ports import Delivery
 from tests.conftest import PG_ADMIN, SAMPLES, _psql
+from tests.integration.faults.messages import coarri_discharge, coreor_release, customs_status
 
 pytestmark = pytest.mark.integration
 
 BOXES = 6
-CUSTOMS_EORI = "BE0234567873"
 
 
 def _containers(count: int) -> list[str]:
@@ -37,61 +37,6 @@ def _containers(count: int) -> list[str]:
         base = f"MSCU{700100 + n:06d}"
         found.append(f"{base}{check_digit(base)}")
     return found
-
-
-def _edifact(sender: str, ref: str, body: list[str], app: str = "") -> bytes:
-    unb = f"UNB+UNOC:3+{sender}:ZZZ+CPUHUB:ZZZ+261123:0800+{ref}" + (f"++{app}'" if app else "'")
-    lines = ["UNA:+.? '", unb, *body, f"UNT+{len(body) + 1}+1'", f"UNZ+1+{ref}'"]
-    return ("\n".join(lines) + "\n").encode("ascii")
-
-
-def _release(ref: str, container: str, bl: str) -> bytes:
-    return _edifact(
-        "MSCBE",
-        ref,
-        [
-            "UNH+1+COREOR:D:95B:UN:SMDG20'",
-            f"BGM+129+REL{ref}+9'",
-            "DTM+36:20271231:102'",
-            f"RFF+RE:REL{ref}'",
-            f"RFF+BM:{bl}'",
-            "LOC+11+BEANR:139:6+PSAT:TER:ZZZ'",
-            "NAD+MS+MSCBE:160:ZZZ'",
-            "NAD+FW+FWDANT:160:ZZZ'",
-            f"EQD+CN+{container}+45G1:102:5+++5'",
-            "CNT+16:1'",
-        ],
-        "COREOR",
-    )
-
-
-def _discharge(ref: str, container: str) -> bytes:
-    return _edifact(
-        "PSAT",
-        ref,
-        [
-            "UNH+1+COARRI:D:95B:UN:ITG13'",
-            f"BGM+44+{ref}+9'",
-            "TDT+20+245N+1++MSC:172:20+++9290555:146::MSC ANNA'",
-            "LOC+11+BEANR:139:6+PSAT:TER:ZZZ'",
-            "DTM+132:202611230900:203'",
-            f"EQD+CN+{container}+45G1:102:5++3+5'",
-            "DTM+203:202611230915:203'",
-            "CNT+16:1'",
-        ],
-    )
-
-
-def _customs(ref: str, bl: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<CustomsStatusReport xmlns="urn:hub:customs:1">'
-        f"<header><messageId>{ref}</messageId><sender>"
-        "<identificationType>Eori</identificationType>"
-        f"<identificationCode>{CUSTOMS_EORI}</identificationCode></sender>"
-        "<timestamp>2026-11-23T08:30:00Z</timestamp></header><billOfLadingStatus>"
-        f"<billOfLadingNumber>{bl}</billOfLadingNumber><status>released</status>"
-        "</billOfLadingStatus></CustomsStatusReport>"
-    ).encode()
 
 
 def _fetch_all(transport: InProcessTransport) -> list[Delivery]:
@@ -126,18 +71,18 @@ def test_batches_in_opposite_orders_queue_on_ordered_locks_instead_of_deadlockin
     t1 = first.transport
     assert isinstance(t1, InProcessTransport)
     for n, (box, bl) in enumerate(zip(boxes, bls, strict=True)):
-        t1.put(_release(f"LKR{n:04d}", box, bl), "mscbe", f"r{n}")
+        t1.put(coreor_release(f"LKR{n:04d}", f"RELLKR{n:04d}", box, bl), "mscbe", f"r{n}")
     first.worker.drain()
     assert first.worker.stats.applied == BOXES
 
     # the first worker discharges in container order, the second records customs per B/L in
     # the opposite order: message by message, each would hold a file the other one wants
     for n, box in enumerate(boxes):
-        t1.put(_discharge(f"LKD{n:04d}", box), "psat", f"d{n}")
+        t1.put(coarri_discharge(f"LKD{n:04d}", box), "psat", f"d{n}")
     t2 = second.transport
     assert isinstance(t2, InProcessTransport)
     for n, bl in reversed(list(enumerate(bls))):
-        t2.put(_customs(f"LKC{n:04d}", bl), "becustoms", f"c{n}")
+        t2.put(customs_status(f"LKC{n:04d}", bl), "becustoms", f"c{n}")
 
     first_holds = threading.Event()
     second_started = threading.Event()

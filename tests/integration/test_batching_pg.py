@@ -23,18 +23,9 @@ from hub.service_layer import pipeline as pipeline_module
 from hub.service_layer.ports import Outgoing
 from hub.service_layer.subscriptions import buy, top_up
 from tests.conftest import PG_ADMIN, SAMPLES, _psql
+from tests.unit.service.conftest import STORY
 
 pytestmark = pytest.mark.integration
-
-STORY = (
-    ("demo/01_release.edi", "mscbe"),
-    ("demo/02_accept.xml", "fwdant"),
-    ("demo/03_transfer.xml", "fwdant"),
-    ("demo/04_accept.xml", "truckco"),
-    ("demo/05_customs.xml", "becustoms"),
-    ("demo/06_discharge.edi", "psat"),
-    ("demo/07_assign.xml", "truckco"),
-)
 
 
 def _hub(pg_url: str) -> Iterator[tuple[Hub, InProcessTransport]]:
