@@ -19,6 +19,7 @@ from hub.bootstrap import build
 from hub.config import Settings
 from hub.domain.billing import BillingRow, Tier, from_cents
 from hub.domain.refusals import Refusal
+from hub.domain.tokens import EntryKind
 from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts, reports
 from hub.service_layer.ports import UnitOfWork
@@ -75,10 +76,14 @@ def tokens() -> None:
 @click.argument("tier", type=TIERS)
 @click.pass_obj
 def tokens_buy(settings: Settings, party: str, tier: str) -> None:
-    """Buy a subscription of TIER for PARTY, paid from its wallet (VAT included)."""
+    """Buy a subscription of TIER for PARTY, paid from its wallet (VAT included).
+
+    One subscription at a time: while one runs, a higher TIER upgrades it for the price
+    difference, and the same or a lower TIER is refused (nothing is charged)."""
     cause = command_cause()
     bought = run_service(settings, cause, lambda u, now: accounts.buy(u, party, tier, now, cause))
-    _echo_purchase("bought", bought)
+    upgraded = bought.entry.kind is EntryKind.UPGRADE
+    _echo_purchase("upgraded to" if upgraded else "bought", bought)
 
 
 @tokens.command("upgrade")
@@ -124,13 +129,15 @@ def tokens_balance(settings: Settings, party: str) -> None:
 @click.option("--month", default=None, metavar=MONTH, help="Only the entries of this month.")
 @click.pass_obj
 def tokens_statement(settings: Settings, party: str, month: str | None) -> None:
-    """PARTY's token ledger with running balances (every entry names its cause)."""
+    """PARTY's token ledger: each entry with its subscription's balance after it, the figure
+    `hub tokens balance` shows for the last one (every entry names its cause)."""
     wanted = _month(month)
     lines = run_service(settings, "", lambda u, _: accounts.token_statement(u, party, wanted))
     for line in lines:
         e = line.entry
+        left = "unlimited" if line.remaining is None else str(line.remaining)
         click.echo(
-            f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind.value:8} {line.change:+6} {line.balance:7} "
+            f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind.value:8} {line.change:+6} {left:>9} "
             f"{e.subscription_id:18} {e.cause}"
         )
     if not lines:
