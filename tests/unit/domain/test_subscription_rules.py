@@ -154,7 +154,7 @@ def test_the_statement_shows_each_subscription_s_own_balance_as_the_balance_does
 
 
 BUYABLE = [Tier.LOW, Tier.LOW, Tier.MEDIUM, Tier.HIGH, Tier.API]
-OPS = ["buy", "consume", "consume", "consume", "consume", "refund", "expire", "advance"]
+OPS = ["buy", "upgrade", "consume", "consume", "consume", "consume", "refund", "expire", "advance"]
 
 
 class Operator:
@@ -174,6 +174,15 @@ class Operator:
         if isinstance(result, Purchase):
             self.subs[result.subscription.subscription_id] = result.subscription
             self.entries.append(result.entry)
+
+    def upgrade(self, n: int) -> None:
+        held = self.current()
+        if held is not None:
+            tier = BUYABLE[n % len(BUYABLE)]
+            result = upgrade(self.entries, held, tier, "BE", self.now, "upgrade")
+            if isinstance(result, Purchase):
+                self.subs[held.subscription_id] = result.subscription
+                self.entries.append(result.entry)
 
     def consume(self, n: int) -> None:
         result = consume(self.entries, self.current(), OPERATOR, f"R{n}", "accept", self.now)
