@@ -77,7 +77,7 @@ def upgrade(
     wallet = _locked_wallet(uow, party)
     if isinstance(wallet, Refusal):
         return wallet
-    current = uow.tokens.active(party, at)
+    current = uow.tokens.active(party, at)  # read again under the locks
     if current is None:
         return Refusal(f"{party} has no active subscription to upgrade", "no-subscription")
     result = tokens.upgrade(

@@ -14,7 +14,7 @@ from hub.domain.refusals import Refusal
 from hub.domain.tokens import EntryKind
 from hub.entrypoints.cli import cli
 from hub.service_layer import accounts
-from tests.unit.service.test_money_support import SAMPLES, T0, Clock, make_hub, ok
+from tests.unit.service.test_money_support import SAMPLES, T0, Clock, audit_rows, make_hub, ok
 
 
 def test_a_high_subscriber_buying_low_is_refused_charged_nothing_and_keeps_accepting(
@@ -51,6 +51,10 @@ def test_buying_a_higher_tier_while_one_is_active_upgrades_for_the_difference(
         subs = uow.tokens.subscriptions("TRUCKCO")
         assert wallet_balance(uow.wallets.movements("TRUCKCO")) == Decimal("0.00")
     assert up.entry.kind is EntryKind.UPGRADE and up.quote.gross == Decimal("151.25")
+    upgraded = audit_rows(hub, "SubscriptionUpgraded")
+    assert [(a.details["tier"], a.message_ref) for a in upgraded] == [
+        ("medium", "hub tokens buy TRUCKCO medium")
+    ]
     assert [(s.tier.value, s.ends_at.date().isoformat()) for s in subs] == [
         ("medium", "2027-11-02")
     ]
