@@ -2,17 +2,20 @@
 
 The rules (DESIGN.md, "Tokens"; the price list, VAT and `needs_token` are in `hub.domain.billing`
 and re-exported here):
-- **Period**: a subscription bought at ``T`` is usable from ``T`` (inclusive) until
-  ``T + 365 days`` (exclusive), 365 times 24 h whatever the calendar. Then its unused tokens
-  expire; nothing carries over to a renewal, which is a new subscription.
+- **Period**: a subscription bought at ``T`` is usable from ``T`` (inclusive) until the same
+  moment 12 calendar months later (exclusive): 2027-12-01 → 2028-12-01; bought on 29 February,
+  to the end of 28 February (`hub.domain.periods.add_months`). Then its unused tokens expire;
+  nothing carries over to a renewal, which is a new subscription.
+- **One active subscription per operator** (`buy`): while one runs, a higher tier is an upgrade
+  of it; the same or a lower tier is refused and nothing is charged.
 - **Upgrade** within the period to a higher tier costs the net price difference (+ VAT), keeps
   the end date, and leaves the new tier's allowance less the tokens already used.
 - One token per charged action, returned if the release is revoked; never refunded in money.
 
 The ledger is a list of `TokenEntry` values, only ever appended to. Every figure is derived from
-it: remaining = grants + upgrades - consumptions + refunds - expiries. The decision functions
-(`purchase`, `upgrade`, `consume`, `refund`, `expire`) read the entries and return the entries to
-append, or a `Refusal`, and never change anything themselves.
+it by one fold (`hub.domain.token_ledger`: `statement`, and `balance` as its last line). The
+decision functions (`buy`, `purchase`, `upgrade`, `consume`, `refund`, `expire`) read the entries
+and return the entries to append, or a `Refusal`, and never change anything themselves.
 
 **Unlimited tiers** (High, API): a consumption is still recorded, so that it is idempotent and
 can be refunded, but it carries 0 tokens; the balance reports ``remaining=None``.
@@ -20,11 +23,9 @@ can be refunded, but it carries 0 tokens; the balance reports ``remaining=None``
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 
 from hub.domain.billing import TIERS, Quote, vat_quote
 from hub.domain.billing import TerminalAccess as TerminalAccess
@@ -32,9 +33,21 @@ from hub.domain.billing import Tier as Tier
 from hub.domain.billing import TokenAction as TokenAction
 from hub.domain.billing import needs_token as needs_token
 from hub.domain.billing import price_quote as price_quote
+from hub.domain.periods import add_months
 from hub.domain.refusals import Refusal
+from hub.domain.token_ledger import Balance as Balance
+from hub.domain.token_ledger import EntryKind as EntryKind
+from hub.domain.token_ledger import StatementLine as StatementLine
+from hub.domain.token_ledger import TokenEntry as TokenEntry
+from hub.domain.token_ledger import balance as balance
+from hub.domain.token_ledger import statement as statement
 
-PERIOD = timedelta(days=365)
+PERIOD_MONTHS = 12
+
+
+def period_end(start: datetime) -> datetime:
+    """When a subscription bought at `start` ends: 12 calendar months later (exclusive)."""
+    return add_months(start, PERIOD_MONTHS)
 
 
 @dataclass(frozen=True)
@@ -48,55 +61,8 @@ class Subscription:
     ends_at: datetime
 
     def is_active(self, at: datetime) -> bool:
-        """True while the period runs (day 0 up to, not including, day 365)."""
+        """True while the period runs (from its start up to, not including, its end)."""
         return self.starts_at <= at < self.ends_at
-
-
-class EntryKind(enum.StrEnum):
-    """What a ledger entry records."""
-
-    GRANT = "grant"
-    CONSUME = "consume"
-    REFUND = "refund"
-    UPGRADE = "upgrade"
-    EXPIRE = "expire"
-
-
-@dataclass(frozen=True)
-class TokenEntry:
-    """One append-only ledger line; `tokens` is never negative, `kind` gives the direction.
-
-    `cause` names the message or command that caused it; `key` is its idempotency key (for a
-    consumption the caller's, e.g. ``f"{release_key}:{action}"``; a refund repeats the key of
-    the consumption it returns). `tier` is the tier granted (GRANT, UPGRADE); `money_net` and
-    `money_vat` what was paid for it.
-    """
-
-    kind: EntryKind
-    party: str
-    subscription_id: str
-    tokens: int
-    at: datetime
-    cause: str
-    key: str
-    tier: Tier | None = None
-    money_net: Decimal = Decimal("0.00")
-    money_vat: Decimal = Decimal("0.00")
-
-    @property
-    def signed(self) -> int:
-        """The entry's effect on the remaining tokens."""
-        taken = self.kind in (EntryKind.CONSUME, EntryKind.EXPIRE)
-        return -self.tokens if taken else self.tokens
-
-
-@dataclass(frozen=True)
-class Balance:
-    """Derived from the entries: tokens left (None when unlimited) and tokens used (net)."""
-
-    remaining: int | None
-    used: int
-    unlimited: bool
 
 
 @dataclass(frozen=True)
@@ -125,28 +91,46 @@ class Purchase:
     quote: Quote
 
 
-def balance(
-    entries: Iterable[TokenEntry], at: datetime, subscription_id: str | None = None
-) -> Balance:
-    """The balance as the ledger stands at `at`, over all subscriptions or just one.
+def current(subscriptions: Iterable[Subscription], at: datetime) -> Subscription | None:
+    """The subscription in force at `at`: the active one. Of overlapping ones (a ledger written
+    before the one-subscription rule), the highest tier, then the latest bought."""
+    active = [s for s in subscriptions if s.is_active(at)]
+    return max(active, key=lambda s: (TIERS[s.tier].rank, s.starts_at), default=None)
 
-    Counts the entries dated at or before `at`. A subscription past its end keeps showing its
-    tokens until `expire` has recorded their expiry; `consume` checks the period itself.
+
+def buy(
+    entries: Sequence[TokenEntry],
+    held: Subscription | None,
+    party: str,
+    tier: Tier,
+    party_country: str,
+    at: datetime,
+    subscription_id: str,
+    cause: str,
+) -> Purchase | Refusal:
+    """Buy `tier` with `held` the party's current subscription (`current`), if any.
+
+    None running (or it is over): a new subscription (`purchase`). A higher tier than the one
+    held: an `upgrade` of it for the price difference, same end date. The same or a lower tier:
+    refused, nothing bought or charged.
     """
-    seen = [e for e in entries if e.at <= at and subscription_id in (None, e.subscription_id)]
-    unlimited = any(_unlimited(seen, sid) for sid in {e.subscription_id for e in seen})
-    used = sum(e.tokens for e in seen if e.kind is EntryKind.CONSUME) - sum(
-        e.tokens for e in seen if e.kind is EntryKind.REFUND
+    if held is None or not _usable(entries, held, at):
+        return purchase(party, tier, party_country, at, subscription_id, cause)
+    tier_held = _current_tier(entries, held)
+    if TIERS[tier].rank > TIERS[tier_held].rank:
+        return upgrade(entries, held, tier, party_country, at, cause)
+    return Refusal(
+        f"{party} already has an active {tier_held} subscription {held.subscription_id} until "
+        f"{held.ends_at:%Y-%m-%d}; {tier} is not a higher tier, so nothing is bought or charged",
+        "subscription-active",
     )
-    remaining = sum(e.signed for e in seen)
-    return Balance(None if unlimited else remaining, used, unlimited)
 
 
 def purchase(
     party: str, tier: Tier, party_country: str, at: datetime, subscription_id: str, cause: str
 ) -> Purchase:
     """Buy `tier` at `at`: a new subscription for one period and the GRANT of its allowance."""
-    subscription = Subscription(subscription_id, party, tier, at, at + PERIOD)
+    subscription = Subscription(subscription_id, party, tier, at, period_end(at))
     quote = price_quote(tier, party_country)
     grant = _paid(EntryKind.GRANT, subscription, TIERS[tier].allowance or 0, at, cause, quote)
     return Purchase(subscription, grant, quote)
@@ -290,13 +274,6 @@ def _open_consumption(entries: Iterable[TokenEntry], key: str) -> TokenEntry | N
 
 def _expired(entries: Iterable[TokenEntry], subscription_id: str) -> bool:
     return any(e.kind is EntryKind.EXPIRE and e.subscription_id == subscription_id for e in entries)
-
-
-def _unlimited(entries: Sequence[TokenEntry], subscription_id: str) -> bool:
-    """An unlimited tier was granted or upgraded to, and the subscription has not expired."""
-    own = [e for e in entries if e.subscription_id == subscription_id]
-    granted = any(e.tier is not None and TIERS[e.tier].allowance is None for e in own)
-    return granted and not _expired(own, subscription_id)
 
 
 def _current_tier(entries: Iterable[TokenEntry], subscription: Subscription) -> Tier:

@@ -18,7 +18,9 @@ import click
 from hub.bootstrap import build
 from hub.config import Settings
 from hub.domain.billing import BillingRow, Tier, from_cents
+from hub.domain.fees import FeeInvoice
 from hub.domain.refusals import Refusal
+from hub.domain.tokens import EntryKind
 from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts, reports
 from hub.service_layer.ports import UnitOfWork
@@ -26,7 +28,17 @@ from hub.service_layer.ports import UnitOfWork
 T = TypeVar("T")
 TIERS = click.Choice([t.value for t in Tier])
 MONTH = "YYYY-MM"
-BILLING_COLUMNS = ["party", "role", "containers", "amount_eur"]
+BILLING_COLUMNS = [
+    "item",
+    "party",
+    "role",
+    "containers",
+    "amount_eur",
+    "vat_eur",
+    "gross_eur",
+    "vat",
+    "period",
+]
 
 
 def run_service(
@@ -75,10 +87,14 @@ def tokens() -> None:
 @click.argument("tier", type=TIERS)
 @click.pass_obj
 def tokens_buy(settings: Settings, party: str, tier: str) -> None:
-    """Buy a subscription of TIER for PARTY, paid from its wallet (VAT included)."""
+    """Buy a subscription of TIER for PARTY, paid from its wallet (VAT included).
+
+    One subscription at a time: while one runs, a higher TIER upgrades it for the price
+    difference, and the same or a lower TIER is refused (nothing is charged)."""
     cause = command_cause()
     bought = run_service(settings, cause, lambda u, now: accounts.buy(u, party, tier, now, cause))
-    _echo_purchase("bought", bought)
+    upgraded = bought.entry.kind is EntryKind.UPGRADE
+    _echo_purchase("upgraded to" if upgraded else "bought", bought)
 
 
 @tokens.command("upgrade")
@@ -124,13 +140,15 @@ def tokens_balance(settings: Settings, party: str) -> None:
 @click.option("--month", default=None, metavar=MONTH, help="Only the entries of this month.")
 @click.pass_obj
 def tokens_statement(settings: Settings, party: str, month: str | None) -> None:
-    """PARTY's token ledger with running balances (every entry names its cause)."""
+    """PARTY's token ledger: each entry with its subscription's balance after it, the figure
+    `hub tokens balance` shows for the last one (every entry names its cause)."""
     wanted = _month(month)
     lines = run_service(settings, "", lambda u, _: accounts.token_statement(u, party, wanted))
     for line in lines:
         e = line.entry
+        left = "unlimited" if line.remaining is None else str(line.remaining)
         click.echo(
-            f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind.value:8} {line.change:+6} {line.balance:7} "
+            f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind.value:8} {line.change:+6} {left:>9} "
             f"{e.subscription_id:18} {e.cause}"
         )
     if not lines:
@@ -223,7 +241,7 @@ def wallet_statement(settings: Settings, party: str) -> None:
 
 @click.group()
 def billing() -> None:
-    """The per-container contribution."""
+    """The per-container contribution and the yearly fees."""
 
 
 @billing.command("report")
@@ -231,25 +249,50 @@ def billing() -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 @click.pass_obj
 def billing_report(settings: Settings, month: str, fmt: str) -> None:
-    """Who owes what for the containers released in MONTH (terminal, agent, first party)."""
+    """What to invoice for MONTH: the contribution of each container released in it (item
+    ``contribution``: terminal, agent, first party; no VAT worked out here), then the yearly
+    fees whose year starts in it (``api_subscription`` EUR 2,500, ``web_use`` EUR 250) with
+    their VAT: ``be_vat_21``, ``reverse_charge`` (other EU) or ``outside_scope`` (non-EU)."""
     wanted = _month(month) or month
     amount = settings.contribution_cents
-    rows = run_service(
-        settings,
-        "",
-        lambda u, _: reports.billing_report(for_uow(u), u.partners, wanted, amount),
-    )
-    emit(_billing_table(rows), fmt, BILLING_COLUMNS)
+
+    def work(u: UnitOfWork, _: Any) -> list[dict[str, Any]]:
+        source = for_uow(u)
+        split = reports.billing_report(source, u.partners, wanted, amount)
+        return _billing_table(split) + _fee_table(reports.fee_report(source, u.partners, wanted))
+
+    emit(run_service(settings, "", work), fmt, BILLING_COLUMNS)
 
 
 def _billing_table(rows: list[BillingRow]) -> list[dict[str, Any]]:
-    """Billing rows for output, amounts in euro."""
+    """Contribution rows for output, amounts in euro."""
+    blank = dict.fromkeys(BILLING_COLUMNS, "")
     return [
-        {
+        blank
+        | {
+            "item": "contribution",
             "party": r.party,
             "role": r.role,
             "containers": r.containers,
             "amount_eur": str(from_cents(r.amount_cents)),
+        }
+        for r in rows
+    ]
+
+
+def _fee_table(rows: list[FeeInvoice]) -> list[dict[str, Any]]:
+    """Yearly fee rows for output: net, VAT and gross in euro, the VAT treatment, the year."""
+    blank = dict.fromkeys(BILLING_COLUMNS, "")
+    return [
+        blank
+        | {
+            "item": r.fee.value,
+            "party": r.party,
+            "amount_eur": str(r.net),
+            "vat_eur": str(r.vat),
+            "gross_eur": str(r.gross),
+            "vat": r.vat_treatment.value,
+            "period": f"{r.period_start:%Y-%m-%d}/{r.period_end:%Y-%m-%d}",
         }
         for r in rows
     ]

@@ -1,9 +1,9 @@
 """Read-side queries for reports and the small bookkeeping the money commands need.
 
 `SqlReporting` implements the service layer's `ReportSource` (audit entries of a period, the
-terminal of each container) and `Markers` (keys of things done once, in `processed_markers`),
-plus `wallet_owner`. It works on the connection of a unit of work (`for_uow`), so what it
-writes commits or rolls back with everything else.
+terminal of each container, when each partner became active) and `Markers` (keys of things
+done once, in `processed_markers`), plus `wallet_owner`. It works on the connection of a unit
+of work (`for_uow`), so what it writes commits or rolls back with everything else.
 """
 
 from __future__ import annotations
@@ -13,12 +13,18 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
-from hub.ledger.tables import audit, container_files, processed_markers, wallets
+from hub.ledger.tables import audit, container_files, partners, processed_markers, wallets
 from hub.ledger.uow import SqlAlchemyUnitOfWork
 from hub.service_layer import ports
 from hub.service_layer.reports import AuditRecord
 
 _CHUNK = 500
+_CREATED = select(partners.c.party_id, partners.c.created_at)
+_ACTIVATED = (
+    select(audit.c.at, audit.c.details)
+    .where(audit.c.action == "PartnerActive")
+    .order_by(audit.c.seq)
+)
 
 
 class SqlReporting:
@@ -51,6 +57,16 @@ class SqlReporting:
             )
             found.update({r.container: r.terminal or "" for r in self.conn.execute(query)})
         return found
+
+    def active_since(self) -> dict[str, datetime]:
+        """Per partner, its first ``PartnerActive`` audit entry; a partner that never went
+        through activation (loaded from a file, active from the start) counts from when its
+        row was created."""
+        since = {r.party_id: r.created_at for r in self.conn.execute(_CREATED)}
+        first: dict[str, datetime] = {}
+        for row in self.conn.execute(_ACTIVATED):
+            first.setdefault(str((row.details or {}).get("party", "")), row.at)
+        return {party: first.get(party, created) for party, created in since.items()}
 
     def seen(self, key: str) -> bool:
         """True when `key` was marked done."""

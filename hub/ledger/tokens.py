@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
 
 from hub.domain.billing import TIERS, MovementKind, Tier, WalletMovement, from_cents, to_cents
-from hub.domain.tokens import ChargeView, EntryKind, Subscription, TokenEntry
+from hub.domain.tokens import ChargeView, EntryKind, Subscription, TokenEntry, current
 from hub.ledger.tables import subscriptions, token_entries, wallet_movements, wallets
 from hub.service_layer import ports
 
@@ -118,7 +118,7 @@ _ACTIVE = (
         subscriptions.c.starts_at <= bindparam("at", type_=subscriptions.c.starts_at.type),
         subscriptions.c.ends_at > bindparam("at", type_=subscriptions.c.ends_at.type),
     )
-    .order_by(subscriptions.c.starts_at.desc())
+    .order_by(subscriptions.c.starts_at)
 )
 
 _INSERT_ENTRY = insert(token_entries)
@@ -207,8 +207,10 @@ class SqlTokens(ports.Tokens):
         return [_sub(r) for r in self.conn.execute(query)]
 
     def active(self, party: str, at: datetime) -> Subscription | None:
-        row = self.conn.execute(_ACTIVE, {"party": party, "at": at}).first()
-        return _sub(row) if row else None
+        """The subscription in force (`hub.domain.tokens.current`): the one running, or the
+        highest tier of overlapping ones that a ledger from before the rule may hold."""
+        rows = self.conn.execute(_ACTIVE, {"party": party, "at": at})
+        return current([_sub(r) for r in rows], at)
 
     def save_subscription(self, sub: Subscription) -> None:
         values: dict[str, Any] = {

@@ -3,8 +3,10 @@
 Element numbers are CONTRL positions (from 1). What is read (shape shared with COARRI, see
 `hub.mappers.terminal_report`):
 
-- ``BGM`` element 1 component 1 (C002 1001): 34 gate-in → ``GATE_IN``, 36 gate-out →
-  ``GATE_OUT`` (the gate-out ends the release right); any other document name is an error.
+- ``BGM`` element 1 component 1 (C002 1001), from either code list: the SMDG guide's 34 gate-in
+  / 36 gate-out report, or UN/EDIFACT code list 1001's 109 transport movement gate in report /
+  111 transport movement gate out report. Gate-in → ``GATE_IN``, gate-out → ``GATE_OUT`` (the
+  gate-out ends the release right); any other document name is an error.
 - ``EQD+CN`` element 2 component 1 (C237 8260): one event per container, ISO 6346 checked; a
   bad number is an error on that EQD only (e.g. the corpus gate-in ``CBHU1234567``).
 - ``DTM+7`` (effective date, C507) inside the EQD group, else at message level → ``at``.
@@ -25,8 +27,10 @@ from hub.parsing.edifact.model import Message
 CODECO = ReportSpec(
     name="CODECO",
     kinds={
-        "34": ReportKind(TerminalEvent.GATE_IN),
-        "36": ReportKind(TerminalEvent.GATE_OUT),
+        "34": ReportKind(TerminalEvent.GATE_IN),  # SMDG: gate-in report
+        "109": ReportKind(TerminalEvent.GATE_IN),  # UN 1001: transport movement gate in report
+        "36": ReportKind(TerminalEvent.GATE_OUT),  # SMDG: gate-out report
+        "111": ReportKind(TerminalEvent.GATE_OUT),  # UN 1001: transport movement gate out report
     },
     date_qualifier="7",
 )

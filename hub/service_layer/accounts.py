@@ -115,13 +115,16 @@ def wallet_statement(uow: UnitOfWork, party: str) -> list[WalletLine]:
 def buy(
     uow: UnitOfWork, party: str, tier: str, at: datetime, cause: str
 ) -> tokens.Purchase | Refusal:
-    """A new subscription paid from the wallet (price with VAT); audited."""
+    """A new subscription paid from the wallet (price with VAT), or the upgrade of the active
+    one to a higher tier; audited as bought or upgraded."""
     problem = _buyer_problem(uow.partners.get(party), party)
     if problem is not None:
         return problem
     bought = subscriptions.buy(uow, party, tier, at, cause)
     if not isinstance(bought, Refusal):
-        _audit_purchase(uow, "SubscriptionBought", bought, at, cause)
+        upgraded = bought.entry.kind is tokens.EntryKind.UPGRADE
+        action = "SubscriptionUpgraded" if upgraded else "SubscriptionBought"
+        _audit_purchase(uow, action, bought, at, cause)
     return bought
 
 
@@ -202,24 +205,17 @@ def token_account(uow: UnitOfWork, party: str, at: datetime) -> TokenAccount:
     return TokenAccount(party, sub, left)
 
 
-@dataclass(frozen=True)
-class TokenLine:
-    """One ledger entry with its signed effect and the balance after it (all subscriptions)."""
-
-    entry: TokenEntry
-    change: int
-    balance: int
+TokenLine = tokens.StatementLine
+"""One ledger entry, its signed effect, and its subscription's balance after it."""
 
 
 def token_statement(uow: UnitOfWork, party: str, month: str | None = None) -> list[TokenLine]:
-    """The party's ledger, oldest first, with running balances; only `month` if given."""
+    """The party's ledger, oldest first, each line with the balance of its subscription after
+    it (`hub.domain.tokens.statement`, the derivation `token_account` reads too); only
+    `month` if given."""
     wanted = parse_month(month) if month else None
-    lines, balance = [], 0
-    for entry in uow.tokens.entries(party):
-        balance += entry.signed
-        if wanted is None or (entry.at.year, entry.at.month) == wanted:
-            lines.append(TokenLine(entry, entry.signed, balance))
-    return lines
+    lines = tokens.statement(uow.tokens.entries(party))
+    return [line for line in lines if wanted in (None, (line.entry.at.year, line.entry.at.month))]
 
 
 # --- reminders ------------------------------------------------------------------------------

@@ -243,7 +243,8 @@ class Tokens(abc.ABC):
     def subscriptions(self, party: str) -> list[Subscription]: ...
 
     @abc.abstractmethod
-    def active(self, party: str, at: datetime) -> Subscription | None: ...
+    def active(self, party: str, at: datetime) -> Subscription | None:
+        """The subscription in force at `at` (`hub.domain.tokens.current`), if any."""
 
     @abc.abstractmethod
     def save_subscription(self, sub: Subscription) -> None: ...

@@ -11,6 +11,9 @@ is where its file says it stands now.
 month, split over the terminal's operator, the releasing agent and the first release party
 (`hub.domain.billing.monthly_report`). The first release party is the one the `Released`
 entry's agent transferred to, recorded right after it.
+
+**Yearly fees** (`fee_report`): the API subscriptions and web-use fees whose year starts in the
+month (`hub.domain.fees.fees_due`); a partner's first fee year starts when it became active.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from hub.domain.billing import BillingRow, ContainerRecord, monthly_report, parse_month
+from hub.domain.fees import FeeInvoice, fees_due
 from hub.service_layer.ports import Partners
 
 UNKNOWN_TERMINAL = "unknown"
@@ -54,6 +58,10 @@ class ReportSource(Protocol):
     ) -> list[AuditRecord]: ...
 
     def terminals_of(self, containers: Iterable[str]) -> dict[str, str]: ...
+
+    def active_since(self) -> dict[str, datetime]:
+        """When each partner first became active: the start of its first fee year."""
+        ...
 
 
 def month_window(month: str) -> tuple[datetime, datetime]:
@@ -169,3 +177,12 @@ def _first_transfers(records: list[AuditRecord]) -> Iterator[tuple[AuditRecord, 
         if released and record.details.get("from_party") == released.details.get("agent"):
             del waiting[key]
             yield released, str(record.details.get("to_party", ""))
+
+
+# --- yearly fees ----------------------------------------------------------------------------
+
+
+def fee_report(source: ReportSource, partners: Partners, month: str) -> list[FeeInvoice]:
+    """The yearly fees to invoice for `month`, one per partner whose fee year starts then."""
+    since = source.active_since()
+    return fees_due(((p, since[p.party_id]) for p in partners.all() if p.party_id in since), month)

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
@@ -97,3 +98,43 @@ def test_two_workers_with_one_token_left_exactly_one_succeeds(engine: Engine, ro
         entries = uow.tokens.entries(partner.party_id)
     assert sum(e.kind is EntryKind.CONSUME for e in entries) == 25
     assert balance(entries, NOW).remaining == 0
+
+
+def buy_at_once(engine: Engine, party: str, tiers: tuple[str, str]) -> list[str]:
+    """Two workers buy for `party` at the same moment; each holds its transaction a while."""
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker(tier: str) -> None:
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            start.wait()
+            result = accounts.buy(uow, party, tier, NOW, f"race {tier}")
+            if not isinstance(result, Refusal):
+                time.sleep(HOLD)
+                uow.commit()
+        outcomes.append(result.code if isinstance(result, Refusal) else result.entry.kind.value)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in tiers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return sorted(outcomes)
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_two_purchases_at_once_never_open_two_subscriptions(engine: Engine, round_: int) -> None:
+    """Issue 19: one active subscription per operator, even when two purchases race (the
+    wallet row is locked before the active subscription is read)."""
+    party = f"TO{uuid.uuid4().hex[:10].upper()}"
+    roles = frozenset({Role.TRANSPORT_OPERATOR})
+    partner = Partner(party, "PG Trucking", country="BE", status=Status.ACTIVE, roles=roles)
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        uow.partners.save(partner)
+        uow.wallets.pair(party, f"W-{party}", NOW)
+        assert not isinstance(accounts.top_up(uow, party, "1000.00", NOW, "setup"), Refusal)
+        uow.commit()
+    assert buy_at_once(engine, party, ("low", "low")) == ["grant", "subscription-active"]
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        assert len(uow.tokens.subscriptions(party)) == 1
+        assert [m.amount for m in uow.wallets.movements(party)][1:] == [Decimal("151.25")]

@@ -190,14 +190,14 @@ def scenario_upgrade_and_period(engine: Engine) -> None:
     assert accept(engine, partner, "U0100", up - timedelta(hours=1)) == ""
     assert accept(engine, partner, "U0101", up + timedelta(hours=1)) == ""
     assert [e.tokens for e in consumptions(engine, party)] == [1, 1, 1, 1, 0]
-    last = T0 + tokens.PERIOD - timedelta(seconds=1)
+    last = tokens.period_end(T0) - timedelta(seconds=1)
     assert accept(engine, partner, "U0102", last) == ""
-    assert accept(engine, partner, "U0103", T0 + tokens.PERIOD).startswith("not enough tokens")
+    assert accept(engine, partner, "U0103", tokens.period_end(T0)).startswith("not enough tokens")
     with SqlAlchemyUnitOfWork(engine) as uow:
-        accounts.expire_subscriptions(uow, T0 + tokens.PERIOD, "test")
+        accounts.expire_subscriptions(uow, tokens.period_end(T0), "test")
         uow.commit()
     before = history(engine, party)
-    revoke(engine, "U0000", T0 + tokens.PERIOD)  # expired: the token is gone, no refund
+    revoke(engine, "U0000", tokens.period_end(T0))  # expired: the token is gone, no refund
     assert history(engine, party) == before
     # an accept dated inside the period but after the expiry is recorded: refused too
     assert accept(engine, partner, "U0104", last).startswith("not enough tokens")
@@ -247,7 +247,7 @@ def check_views_match(engine: Engine, seed: int) -> None:
             spent = tokens.consume(decoy_entries, other, decoy, key, "d", T0)
             if isinstance(spent, list):
                 uow.tokens.add(spent)
-        uow.tokens.add(tokens.expire(uow.tokens.entries(party), sub, T0 + tokens.PERIOD))
+        uow.tokens.add(tokens.expire(uow.tokens.entries(party), sub, tokens.period_end(T0)))
         store = uow.tokens
         assert isinstance(store, SqlTokens)
         entries = store.entries(party)
@@ -339,7 +339,7 @@ def test_an_expiry_is_recorded_once_and_later_runs_read_no_history(engine: Engin
     partner = operator(engine, "low")
     party = partner.party_id
     assert accept(engine, partner, "E0001", T0 + timedelta(hours=1)) == ""
-    end = T0 + tokens.PERIOD
+    end = tokens.period_end(T0)
     with SqlAlchemyUnitOfWork(engine) as uow:
         assert accounts.expire_subscriptions(uow, end - timedelta(seconds=1), "test") == []
         done = accounts.expire_subscriptions(uow, end, "test")

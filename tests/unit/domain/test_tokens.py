@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from hub.domain.refusals import Refusal
 from hub.domain.tokens import (
-    PERIOD,
     EntryKind,
     Purchase,
     Subscription,
@@ -22,6 +21,7 @@ from hub.domain.tokens import (
     consumption_key,
     expire,
     needs_token,
+    period_end,
     price_quote,
     purchase,
     refund,
@@ -86,9 +86,9 @@ def test_outside_the_eu_no_vat_and_no_reverse_charge(country: str) -> None:
 # --- purchase and period -----------------------------------------------------------------------
 
 
-def test_purchase_grants_the_allowance_for_365_days_and_records_the_money() -> None:
+def test_purchase_grants_the_allowance_for_12_months_and_records_the_money() -> None:
     sub, entries = bought(Tier.LOW)
-    assert (sub.starts_at, sub.ends_at) == (T0, T0 + timedelta(days=365))
+    assert (sub.starts_at, sub.ends_at) == (T0, T0.replace(year=2025))
     (grant,) = entries
     assert (grant.kind, grant.tokens, grant.tier) == (EntryKind.GRANT, 25, Tier.LOW)
     assert (grant.money_net, grant.money_vat, grant.cause) == (
@@ -100,16 +100,19 @@ def test_purchase_grants_the_allowance_for_365_days_and_records_the_money() -> N
     assert balance(entries, T0).remaining == 25
 
 
-def test_tokens_are_usable_on_day_364_and_expire_on_day_365() -> None:
+def test_tokens_are_usable_until_the_end_and_expire_at_it() -> None:
+    """Bought 2024-03-01: usable through 28 February 2025 (day 364), and on 1 March 2025 (day
+    365) no longer: 12 calendar months, which here are 365 days."""
     sub, entries = bought(Tier.LOW)
+    end = sub.ends_at
     spend(entries, sub, 3, at=T0 + 364 * DAY)
-    assert expire(entries, sub, T0 + 365 * DAY - timedelta(microseconds=1)) == []
-    refused = consume(entries, sub, OPERATOR, "R9:accept", "msg", T0 + 365 * DAY)
+    assert expire(entries, sub, end - timedelta(microseconds=1)) == []
+    refused = consume(entries, sub, OPERATOR, "R9:accept", "msg", end)
     assert isinstance(refused, Refusal) and refused.code == "not-enough-tokens"
-    (expiry,) = appended(expire(entries, sub, T0 + 365 * DAY))
+    (expiry,) = appended(expire(entries, sub, end))
     assert (expiry.kind, expiry.tokens) == (EntryKind.EXPIRE, 22)
     entries.append(expiry)
-    assert balance(entries, T0 + 365 * DAY).remaining == 0
+    assert balance(entries, end).remaining == 0
     assert expire(entries, sub, T0 + 400 * DAY) == []  # once only
 
 
@@ -179,7 +182,7 @@ def test_a_redelivered_upgrade_is_refused_even_with_the_old_subscription() -> No
 
 def test_an_upgrade_after_the_period_is_refused() -> None:
     sub, entries = bought(Tier.LOW)
-    result = upgrade(entries, sub, Tier.MEDIUM, "BE", T0 + 365 * DAY, "cmd:upgrade")
+    result = upgrade(entries, sub, Tier.MEDIUM, "BE", sub.ends_at, "cmd:upgrade")
     assert isinstance(result, Refusal) and result.code == "subscription-ended"
 
 
@@ -405,4 +408,5 @@ def test_consumptions_happen_only_within_a_period(ops: list[tuple[str, int]]) ->
     for e in run.entries:
         if e.kind is EntryKind.CONSUME:
             assert periods[e.subscription_id].is_active(e.at)
-    assert timedelta(days=365) == PERIOD
+    for sub in run.subs:
+        assert sub.ends_at == period_end(sub.starts_at)

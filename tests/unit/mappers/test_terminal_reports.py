@@ -141,6 +141,6 @@ def test_coarri_ignores_group_locs_of_other_ports_for_the_terminal() -> None:
 
 
 def test_coarri_unknown_report_is_rejected() -> None:
-    result = coarri("BGM+119+D1+9'EQD+CN+MSCU1234566'")
+    result = coarri("BGM+44X+D1+9'EQD+CN+MSCU1234566'")  # 119 is a discharge report (UN 1001)
     assert result.status is MapStatus.REJECTED
-    assert "44 (discharged), 46 (loaded)" in result.errors[0].message
+    assert "44 (discharged), 119 (discharged), 46 (loaded)" in result.errors[0].message

@@ -1,6 +1,6 @@
 """Tokens and subscriptions through the service layer on SQLite (issue 6): prices and VAT paid
-from the wallet, the Low → Medium upgrade, expiry at day 365, refund on revoke (once), the
-refused accept, statements and the audit trail naming each command."""
+from the wallet, the Low → Medium upgrade, expiry after 12 calendar months, refund on revoke
+(once), the refused accept, statements and the audit trail naming each command."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_a_belgian_operator_pays_21_percent_vat_and_the_minimum_wallet_is_enough
     )
     assert not bought.quote.reverse_charge
     assert wallet(the_hub, "TRUCKCO") == Decimal("0.00")
-    assert bought.subscription.ends_at == T0 + timedelta(days=365)
+    assert bought.subscription.ends_at == T0.replace(year=2027)
 
 
 def test_a_german_operator_is_reverse_charged(hub: tuple[Hub, InProcessTransport]) -> None:
@@ -141,7 +141,7 @@ def test_low_to_medium_costs_125_net_leaves_1990_after_10_used_and_keeps_the_end
         Decimal("26.25"),
         Decimal("151.25"),
     )
-    assert up.subscription.ends_at == T0 + timedelta(days=365)
+    assert up.subscription.ends_at == T0.replace(year=2027)
     assert remaining(the_hub, "TRUCKCO") == 1990
     assert wallet(the_hub, "TRUCKCO") == Decimal("0.00")
     with the_hub.uow() as uow:
@@ -149,11 +149,11 @@ def test_low_to_medium_costs_125_net_leaves_1990_after_10_used_and_keeps_the_end
 
 
 @pytest.mark.parametrize(("day", "accepted"), [(364, True), (365, False)])
-def test_tokens_are_usable_until_day_364_and_expire_at_day_365(
+def test_tokens_are_usable_to_the_end_of_12_months_and_expire_then(
     hub: tuple[Hub, InProcessTransport], clock: Clock, day: int, accepted: bool
 ) -> None:
     the_hub, _ = hub
-    fund(the_hub, "TRUCKCO", "151.25", "low")
+    fund(the_hub, "TRUCKCO", "151.25", "low")  # 2026-11-02 + 12 months: 2027-11-02, day 365
     clock.at = T0 + timedelta(days=day)
     accept = play(the_hub)[-1]
     assert (accept.status == "applied") is accepted
@@ -234,13 +234,13 @@ def test_the_token_statement_runs_the_balance_and_filters_a_month(
         uow.commit()
         every = accounts.token_statement(uow, "TRUCKCO")
         december = accounts.token_statement(uow, "TRUCKCO", "2026-12")
-    assert [(line.entry.kind.value, line.change, line.balance) for line in every] == [
+    assert [(line.entry.kind.value, line.change, line.remaining) for line in every] == [
         ("grant", 25, 25),
         ("consume", -1, 24),
         ("consume", -1, 23),
         ("upgrade", 1975, 1998),
     ]
-    assert [(line.entry.cause, line.balance) for line in december] == [
+    assert [(line.entry.cause, line.remaining) for line in december] == [
         ("hub tokens upgrade TRUCKCO medium", 1998)
     ]
 

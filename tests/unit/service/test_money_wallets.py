@@ -109,12 +109,19 @@ def test_the_reminder_goes_once_on_the_right_day(
 def test_no_reminder_after_a_renewal_or_after_the_end(
     hub: tuple[Hub, InProcessTransport], clock: Clock
 ) -> None:
+    """One subscription at a time (issue 19): a renewal is bought once the period is over; one
+    bought ahead of the end is refused, charged nothing, and the reminder still goes."""
     the_hub, _ = hub
     fund(the_hub, "TRUCKCO", "302.50", "low")
     clock.at = T0 + timedelta(days=340)
     with the_hub.uow() as uow:
+        early = accounts.buy(uow, "TRUCKCO", "low", clock(), "renewal")
+        assert isinstance(early, Refusal) and early.code == "subscription-active"
+    assert remind(the_hub) == ["TRUCKCO"]
+    clock.at = T0 + timedelta(days=366)
+    with the_hub.uow() as uow:
         ok(accounts.buy(uow, "TRUCKCO", "low", clock(), "renewal"))
         uow.commit()
     assert remind(the_hub) == []
-    clock.at = T0 + timedelta(days=365 * 2)
+    clock.at = T0 + timedelta(days=365 * 3)
     assert remind(the_hub, days=400) == []
