@@ -1,0 +1,45 @@
+"""Password hashing with argon2 (argon2-cffi) and authenticator codes (TOTP, pyotp).
+
+The only module that imports either library; it implements
+`hub.service_layer.identity_ports.Credentials`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ISSUER = "Release hub"
+
+
+class Argon2Credentials:
+    """argon2id with the library's defaults (memory-hard); TOTP per RFC 6238, 30 s steps,
+    one step of clock drift allowed either way."""
+
+    def __init__(self) -> None:
+        self._hasher = PasswordHasher()
+
+    def hash_password(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify_password(self, stored_hash: str, password: str) -> bool:
+        if not stored_hash:
+            return False
+        try:
+            return self._hasher.verify(stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def new_totp_secret(self) -> str:
+        return pyotp.random_base32()
+
+    def totp_uri(self, secret: str, account: str) -> str:
+        return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=ISSUER)
+
+    def verify_totp(self, secret: str, code: str, at: datetime) -> bool:
+        if not secret or not code.strip().isdigit():
+            return False
+        return pyotp.TOTP(secret).verify(code.strip(), for_time=at, valid_window=1)
