@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from hub.domain.partners import Status
 from hub.domain.refusals import Refusal
 from hub.domain.users import (
     CODE_TTL,
@@ -70,6 +71,7 @@ def lockout(
 
 
 def start_login(
+    uow: UnitOfWork,
     store: IdentityStore,
     credentials: Credentials,
     policy: LockoutPolicy,
@@ -88,6 +90,11 @@ def start_login(
     store.record_attempt(username, client, ok, at)
     if not ok or user is None:
         return WRONG
+    company = uow.partners.get(user.party_id)
+    if company is None or company.status is not Status.ACTIVE:
+        return Refusal(
+            "your company's access is not active; contact the hub team", "party-not-active"
+        )
     token = new_token()
     code = new_code() if user.second_factor is SecondFactor.EMAIL else ""
     code_hash = digest(token, code) if code else ""

@@ -81,7 +81,7 @@ class Mailbox:
 
     def link(self, to: str, after: int = 0) -> str:
         body = self.wait_for(to, "Activate", after)
-        found = re.search(r"http://\S+/activate\?token=\S+", body)
+        found = re.search(r"https?://\S+/activate\?token=\S+", body)
         assert found, body
         return found[0]
 
@@ -142,8 +142,9 @@ def site(tmp_path: Path, mailbox: Mailbox) -> Iterator[Site]:
     hub.close()
 
 
-@pytest.fixture()
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One Chromium for the session; each test gets its own context (`browser`)."""
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is required under CI=true (scripts/browser.sh)", pytrace=False)
@@ -151,9 +152,17 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def browser(chromium: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies shared with other tests)."""
+    context = chromium.new_context()
+    yield context
+    context.close()
 
 
 def shot(page: Any, name: str) -> None:

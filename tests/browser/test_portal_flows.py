@@ -170,7 +170,7 @@ def test_an_admin_invites_and_removes_a_user_and_links_a_platform(site: Site, br
     seen = len(site.mailbox.mails)
     page.get_by_label("E-mail", exact=True).fill("driver.desk@kempen.example")
     page.click("form[action='/account/users'] button")
-    colleague = browser.new_context().new_page()
+    colleague = browser.browser.new_context().new_page()
     _activate(colleague, site.mailbox.link("driver.desk@kempen.example", seen), "desk", PASSWORD)
     assert "Your account is active" in colleague.inner_text("main")
     page.reload()

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.entrypoints.web import pages_auth, pages_company
+from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import SESSION, redirect, render
 from hub.service_layer import login
 from hub.service_layer.portal import Portal
@@ -36,13 +37,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
     """The portal on `portal`'s services; cookies Secure unless `secure_cookies` is off."""
+    offloop = OffLoop(portal)
 
     async def signed_in(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         token = request.cookies.get(SESSION, "")
         request.state.user = (
-            portal.read(lambda _u, store, now: login.session_user(store, token, now))
+            await offloop.read(lambda _u, store, now: login.session_user(store, token, now))
             if token
             else None
         )
@@ -55,6 +57,6 @@ def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=signed_in)],
         exception_handlers={HTTPException: _http_error},
     )
-    app.state.portal = portal
+    app.state.portal = offloop
     app.state.secure_cookies = secure_cookies
     return app

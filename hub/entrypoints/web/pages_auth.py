@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from hub.domain.refusals import Refusal
 from hub.domain.users import CODE_TTL, SESSION_TTL
+from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import (
     CHALLENGE,
     SESSION,
@@ -24,10 +25,9 @@ from hub.entrypoints.web.security import (
     text,
 )
 from hub.service_layer import identity, login
-from hub.service_layer.portal import Portal
 
 
-def _portal(request: Request) -> Portal:
+def _portal(request: Request) -> OffLoop:
     return request.app.state.portal  # type: ignore[no-any-return]
 
 
@@ -41,9 +41,9 @@ async def login_submit(request: Request) -> Response:
     form = await checked_form(request)
     username, password, client = text(form, "username"), text(form, "password"), client_of(request)
     portal = _portal(request)
-    result = portal.run(
-        lambda _u, store, now: login.start_login(
-            store, portal.credentials, portal.policy, username, password, client, now
+    result = await portal.run(
+        lambda uow, store, now: login.start_login(
+            uow, store, portal.credentials, portal.policy, username, password, client, now
         ),
         keep_refused=True,
     )
@@ -64,7 +64,7 @@ async def code_submit(request: Request) -> Response:
     form = await checked_form(request)
     token, code, client = request.cookies.get(CHALLENGE, ""), text(form, "code"), client_of(request)
     portal = _portal(request)
-    result = portal.run(
+    result = await portal.run(
         lambda uow, store, now: login.finish_login(
             uow, store, portal.credentials, portal.policy, token, code, client, now
         ),
@@ -83,7 +83,7 @@ async def logout_submit(request: Request) -> Response:
     """End the session and forget its cookie."""
     await checked_form(request)
     token = request.cookies.get(SESSION, "")
-    _portal(request).do(lambda _u, store, now: login.logout(store, token, now))
+    await _portal(request).do(lambda _u, store, now: login.logout(store, token, now))
     response = redirect("/login")
     response.delete_cookie(SESSION, path="/")
     return response
@@ -92,7 +92,9 @@ async def logout_submit(request: Request) -> Response:
 async def activate_page(request: Request) -> Response:
     """The form behind a mailed link: choose a user name and password."""
     token = request.query_params.get("token", "")
-    found = _portal(request).read(lambda _u, store, now: identity.link_user(store, token, now))
+    found = await _portal(request).read(
+        lambda _u, store, now: identity.link_user(store, token, now)
+    )
     if isinstance(found, Refusal):
         return render(request, "activate.html", 400, error=found.reason, token="")
     return render(request, "activate.html", token=token, email=found.email)
@@ -107,7 +109,7 @@ async def activate_submit(request: Request) -> Response:
         error = Refusal("the two passwords differ", "password-mismatch")
         return render(request, "activate.html", 400, error=error.reason, token=token)
     portal = _portal(request)
-    result = portal.run(
+    result = await portal.run(
         lambda uow, store, now: identity.activate_user(
             uow, store, portal.credentials, token, username, password, now
         )

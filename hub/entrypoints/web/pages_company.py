@@ -11,12 +11,12 @@ from starlette.routing import Route
 from hub.domain.refusals import Refusal
 from hub.domain.users import SecondFactor, User
 from hub.entrypoints.web.i18n import language_of
+from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import checked_form, language, redirect, render, text
 from hub.service_layer import identity, login, registry
-from hub.service_layer.portal import Portal
 
 
-def _portal(request: Request) -> Portal:
+def _portal(request: Request) -> OffLoop:
     return request.app.state.portal  # type: ignore[no-any-return]
 
 
@@ -46,7 +46,7 @@ async def register_submit(request: Request) -> Response:
     form = await checked_form(request)
     registration, email = _registration(form), text(form, "admin_email")
     lang = language_of(text(form, "language") or language(request))
-    result = _portal(request).run(
+    result = await _portal(request).run(
         lambda uow, store, now: identity.register_company(
             uow, store, registration, email, lang, now
         )
@@ -60,9 +60,11 @@ async def register_submit(request: Request) -> Response:
     return render(request, "registered.html", registered=result)
 
 
-def _company_view(request: Request, user: User) -> dict[str, object]:
+async def _company_view(request: Request, user: User) -> dict[str, object]:
     party = user.party_id
-    view = _portal(request).read(lambda uow, store, _: identity.company_view(uow, store, party))
+    view = await _portal(request).read(
+        lambda uow, store, _: identity.company_view(uow, store, party)
+    )
     return dict(view.__dict__)
 
 
@@ -71,12 +73,12 @@ async def account_page(request: Request) -> Response:
     user = _user(request)
     if user is None:
         return redirect("/login")
-    return render(request, "account.html", 200, **_company_view(request, user))
+    return render(request, "account.html", 200, **await _company_view(request, user))
 
 
 async def _account_answer(request: Request, user: User, result: object) -> Response:
     if isinstance(result, Refusal):
-        view = _company_view(request, user)
+        view = await _company_view(request, user)
         return render(request, "account.html", 400, error=result.reason, **view)
     return redirect("/account")
 
@@ -89,7 +91,7 @@ async def invite_submit(request: Request) -> Response:
     email, role = text(form, "email"), text(form, "role") or "member"
     lang = language_of(text(form, "language"))
     portal = _portal(request)
-    result = portal.run(
+    result = await portal.run(
         lambda uow, store, now: identity.invite_user(
             uow, store, user, email, role, lang, now, portal.base_url
         )
@@ -103,7 +105,7 @@ async def remove_submit(request: Request) -> Response:
     if user is None:
         return redirect("/login")
     target = text(form, "user_id")
-    result = _portal(request).run(
+    result = await _portal(request).run(
         lambda uow, store, now: identity.remove_user(uow, store, user, target, now)
     )
     return await _account_answer(request, user, result)
@@ -115,7 +117,7 @@ async def platform_submit(request: Request) -> Response:
     if user is None:
         return redirect("/login")
     platform, linked = text(form, "platform"), text(form, "action") == "link"
-    result = _portal(request).run(
+    result = await _portal(request).run(
         lambda uow, _s, now: identity.set_platform_link(uow, user, platform, linked, now)
     )
     return await _account_answer(request, user, result)
@@ -129,7 +131,7 @@ async def totp_page(request: Request) -> Response:
     if user.second_factor is SecondFactor.TOTP:
         return render(request, "totp.html", on=True, secret="", uri="")
     portal = _portal(request)
-    secret, uri = portal.do(
+    secret, uri = await portal.do(
         lambda _u, store, _now: login.start_totp(store, portal.credentials, user)
     )
     return render(request, "totp.html", secret=secret, uri=uri)
@@ -141,7 +143,7 @@ async def totp_submit(request: Request) -> Response:
     if user is None:
         return redirect("/login")
     code, portal = text(form, "code"), _portal(request)
-    result = portal.run(
+    result = await portal.run(
         lambda uow, store, now: login.confirm_totp(uow, store, portal.credentials, user, code, now)
     )
     if isinstance(result, Refusal):
