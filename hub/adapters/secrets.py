@@ -21,15 +21,15 @@ class Argon2Credentials:
 
     def __init__(self) -> None:
         self._hasher = PasswordHasher()
+        self._dummy = self._hasher.hash("no user has this password")
 
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)
 
     def verify_password(self, stored_hash: str, password: str) -> bool:
-        if not stored_hash:
-            return False
         try:
-            return self._hasher.verify(stored_hash, password)
+            # an unknown user costs the same time as a known one: nothing to learn from timing
+            return self._hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
         except (VerificationError, InvalidHashError):
             return False
 

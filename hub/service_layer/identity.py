@@ -30,6 +30,7 @@ from hub.domain.users import (
 from hub.service_layer import registry
 from hub.service_layer.accounts import audit
 from hub.service_layer.identity_ports import Credentials, IdentityStore, Mail, OneTimeSecret
+from hub.service_layer.mail_texts import compose
 from hub.service_layer.ports import AuditEntry, UnitOfWork
 from hub.service_layer.secrets_util import digest, new_token
 
@@ -109,10 +110,11 @@ def deny_company(
     partner = registry.deny(uow, party, reason, at, cause)
     if isinstance(partner, Refusal):
         return partner
-    body = f"The registration of {partner.name} was denied: {reason}\n"
-    return Done(
-        partner, tuple(Mail(u.email, "Registration denied", body) for u in _admins(store, party))
+    mails = tuple(
+        compose("denied", u.language, u.email, company=partner.name, reason=reason)
+        for u in _admins(store, party)
     )
+    return Done(partner, mails)
 
 
 def _admins(store: IdentityStore, party: str) -> list[User]:
@@ -126,12 +128,10 @@ def invitation(
     token = new_token()
     store.add_secret(OneTimeSecret(digest(token), ACTIVATE, user.id, at, at + LINK_TTL))
     link = f"{base_url.rstrip('/')}/activate?token={token}"
-    body = (
-        f"You are invited to the release hub portal for {partner.name}.\n"
-        f"Choose your user name and password here (valid {LINK_TTL.days * 24} hours, once):\n"
-        f"{link}\n"
+    hours = int(LINK_TTL.total_seconds() // 3600)
+    return compose(
+        "invitation", user.language, user.email, company=partner.name, hours=hours, link=link
     )
-    return Mail(user.email, "Activate your release hub account", body)
 
 
 def activate_user(
@@ -148,11 +148,12 @@ def activate_user(
     if isinstance(found, Refusal):
         return found
     username = username.strip().lower()
-    problem = username_problem(username) or password_problem(password, username)
-    if problem:
-        return Refusal(problem, "invalid-credentials")
+    if problem := username_problem(username):
+        return Refusal(problem, "invalid-username")
+    if problem := password_problem(password, username):
+        return Refusal(problem, "invalid-password")
     if store.user_by_username(username) is not None:
-        return Refusal(f"the user name {username} is taken", "username-taken")
+        return Refusal(f"the user name {username} is taken", "invalid-username")
     company = _activate_company(uow, found.party_id, at)
     if isinstance(company, Refusal):
         return company

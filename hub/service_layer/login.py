@@ -34,6 +34,7 @@ from hub.service_layer.identity_ports import (
     OneTimeSecret,
     WebSession,
 )
+from hub.service_layer.mail_texts import compose
 from hub.service_layer.ports import UnitOfWork
 from hub.service_layer.secrets_util import digest, new_code, new_token, same
 
@@ -85,8 +86,8 @@ def start_login(
     if (locked := lockout(store, policy, username, client, at)) is not None:
         return locked
     user = store.user_by_username(username) if username else None
-    active = user is not None and user.state is UserState.ACTIVE
-    ok = active and credentials.verify_password(user.password_hash if user else "", password)
+    matches = credentials.verify_password(user.password_hash if user else "", password)
+    ok = matches and user is not None and user.state is UserState.ACTIVE
     store.record_attempt(username, client, ok, at)
     if not ok or user is None:
         return WRONG
@@ -105,8 +106,7 @@ def start_login(
 
 def _code_mail(user: User, code: str) -> Mail:
     minutes = int(CODE_TTL.total_seconds() // 60)
-    body = f"Your release hub login code is {code}\nIt is valid for {minutes} minutes, once.\n"
-    return Mail(user.email, "Your login code", body)
+    return compose("code", user.language, user.email, code=code, minutes=minutes)
 
 
 def finish_login(

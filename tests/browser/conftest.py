@@ -67,26 +67,27 @@ class Mailbox:
         self.mails.append(message_from_bytes(envelope.content))
         return "250 OK"
 
-    def wait_for(self, to: str, subject: str, after: int = 0, timeout: float = 10.0) -> str:
-        """The body of the first mail to `to` with `subject` among those after index `after`."""
+    def wait_for(self, to: str, pattern: str, after: int = 0, timeout: float = 10.0) -> str:
+        """The body of the first mail to `to` whose body matches `pattern` (a regular
+        expression), among those after index `after`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for mail in self.mails[after:]:
-                if mail["To"] == to and subject in mail["Subject"]:
-                    return str(mail.get_payload(decode=True).decode())  # type: ignore[union-attr]
+                body = str(mail.get_payload(decode=True).decode())  # type: ignore[union-attr]
+                if mail["To"] == to and re.search(pattern, body):
+                    return body
             time.sleep(0.05)
-        raise AssertionError(
-            f"no mail {subject!r} to {to}; got {[m['Subject'] for m in self.mails]}"
-        )
+        raise AssertionError(f"no mail like {pattern!r} to {to}: {len(self.mails)} mails")
 
     def link(self, to: str, after: int = 0) -> str:
-        body = self.wait_for(to, "Activate", after)
-        found = re.search(r"https?://\S+/activate\?token=\S+", body)
-        assert found, body
+        link = r"https?://\S+/activate\?token=\S+"
+        found = re.search(link, self.wait_for(to, link, after))
+        assert found
         return found[0]
 
     def code(self, to: str, after: int = 0) -> str:
-        found = re.search(r"\b(\d{6})\b", self.wait_for(to, "login code", after))
+        code = r"\s(\d{6})\r?\n"  # "Your login code is 123456" ends its line
+        found = re.search(code, self.wait_for(to, code, after))
         assert found
         return found[1]
 

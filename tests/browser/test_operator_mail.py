@@ -40,7 +40,9 @@ def test_approve_and_deny_on_the_command_line_mail_the_admin(
     runner = CliRunner()
     ok = runner.invoke(cli, ["partners", "approve", approved], env=env)
     assert ok.exit_code == 0, ok.output
-    assert mailbox.link("a@kempen.example").startswith("https://portal.example/activate?token=")
+    link = mailbox.link("a@kempen.example")
+    assert link.startswith("https://portal.example/activate?token=")
+    assert "Vous êtes invité" in mailbox.wait_for("a@kempen.example", "token=")  # its language
     no = runner.invoke(cli, ["partners", "deny", denied, "--reason", "unknown in VIES"], env=env)
     assert no.exit_code == 0, no.output
-    assert "unknown in VIES" in mailbox.wait_for("b@other.example", "denied")
+    assert "unknown in VIES" in mailbox.wait_for("b@other.example", "VIES")

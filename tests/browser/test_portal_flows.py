@@ -107,7 +107,15 @@ def test_approve_activate_log_in_with_code_expire_and_lock_out(site: Site, brows
     _register(page, site, "Kempen Transport", "BE0123456749", ADMIN)
     shot(page, "registered")
     _operator(site, "approve", "KEMPENTRANSP")
-    _activate(page, site.mailbox.link(ADMIN), "kempen.admin", PASSWORD)
+    link = site.mailbox.link(ADMIN)
+    _activate(page, link, "kempen.admin", "too short")
+    assert "at least 12 characters" in page.inner_text("#form-error")
+    password = page.locator("#password")
+    assert password.get_attribute("aria-invalid") == "true"
+    assert "form-error" in (password.get_attribute("aria-describedby") or "")
+    assert page.locator("#username").get_attribute("aria-invalid") is None
+    shot(page, "activate-error")
+    _activate(page, link, "kempen.admin", PASSWORD)
     assert "Your account is active" in page.inner_text("main")
     assert not _ready(site, "KEMPENTRANSP")  # activated, but never logged in yet
     shot(page, "login")

@@ -26,6 +26,12 @@ _WORDS: dict[str, tuple[str, str, str, str]] = {
         "Passwort (wiederholen)",
     ),
     "code": ("Code", "Code", "Code", "Code"),
+    "password_rule": (
+        "Minstens 12 tekens, zonder uw gebruikersnaam.",
+        "At least 12 characters, without your user name.",
+        "Au moins 12 caractères, sans votre nom d'utilisateur.",
+        "Mindestens 12 Zeichen, ohne Ihren Benutzernamen.",
+    ),
     "code_mailed": (
         "We hebben u een code gemaild (5 minuten geldig).",
         "We mailed you a code (valid for 5 minutes).",

@@ -106,8 +106,16 @@ async def activate_submit(request: Request) -> Response:
     token, username = text(form, "token"), text(form, "username")
     password = text(form, "password")
     if password != text(form, "password_again"):
-        error = Refusal("the two passwords differ", "password-mismatch")
-        return render(request, "activate.html", 400, error=error.reason, token=token)
+        error = Refusal("the two passwords differ", "invalid-password")
+        return render(
+            request,
+            "activate.html",
+            400,
+            error=error.reason,
+            field="password",
+            token=token,
+            username=username,
+        )
     portal = _portal(request)
     result = await portal.run(
         lambda uow, store, now: identity.activate_user(
@@ -115,7 +123,16 @@ async def activate_submit(request: Request) -> Response:
         )
     )
     if isinstance(result, Refusal):
-        return render(request, "activate.html", 400, error=result.reason, token=token)
+        field = result.code.removeprefix("invalid-")
+        return render(
+            request,
+            "activate.html",
+            400,
+            error=result.reason,
+            field=field,
+            token=token,
+            username=username,
+        )
     return redirect("/login?done=activated")
 
 
