@@ -87,6 +87,9 @@ def test_the_registration_page_labels_roles_in_the_chosen_language(
         assert page.get_by_label(label, exact=True).count() == 1
     assert page.locator("html").get_attribute("lang") == lang
     shot(page, f"register-{lang}")
+    page.set_viewport_size({"width": 360, "height": 740})  # a phone: nothing scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, f"register-{lang}-narrow")
 
 
 def test_denied_then_recognised_with_the_reason(site: Site, browser: Any) -> None:

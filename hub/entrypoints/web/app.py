@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -10,7 +11,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from hub.entrypoints.web import pages_auth, pages_company
 from hub.entrypoints.web.offloop import OffLoop
@@ -18,6 +20,7 @@ from hub.entrypoints.web.security import SESSION, redirect, render
 from hub.service_layer import login
 from hub.service_layer.portal import Portal
 
+STATIC = Path(__file__).parent / "static"
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
@@ -53,7 +56,12 @@ def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
         return response
 
     app = Starlette(
-        routes=[Route("/", home), *pages_auth.ROUTES, *pages_company.ROUTES],
+        routes=[
+            Route("/", home),
+            *pages_auth.ROUTES,
+            *pages_company.ROUTES,
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=signed_in)],
         exception_handlers={HTTPException: _http_error},
     )
