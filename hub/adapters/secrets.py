@@ -6,6 +6,7 @@ The only module that imports either library; it implements
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 
 import pyotp
@@ -39,7 +40,13 @@ class Argon2Credentials:
     def totp_uri(self, secret: str, account: str) -> str:
         return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=ISSUER)
 
-    def verify_totp(self, secret: str, code: str, at: datetime) -> bool:
-        if not secret or not code.strip().isdigit():
-            return False
-        return pyotp.TOTP(secret).verify(code.strip(), for_time=at, valid_window=1)
+    def totp_step(self, secret: str, code: str, at: datetime) -> int:
+        code = code.strip()
+        if not secret or not code.isdigit():
+            return 0
+        totp = pyotp.TOTP(secret)
+        now = totp.timecode(at)
+        for step in (now - 1, now, now + 1):
+            if hmac.compare_digest(totp.generate_otp(step), code):
+                return step
+        return 0

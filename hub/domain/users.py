@@ -54,7 +54,8 @@ class SecondFactor(enum.StrEnum):
 
 @dataclass(frozen=True)
 class User:
-    """A person acting for a company. `username` is '' until the user is activated."""
+    """A person acting for a company. `username` is '' until the user is activated;
+    `totp_last_step` is the time step of the last authenticator code accepted (never again)."""
 
     id: str
     party_id: str
@@ -66,6 +67,7 @@ class User:
     language: str = "en"
     second_factor: SecondFactor = SecondFactor.EMAIL
     totp_secret: str = ""
+    totp_last_step: int = 0
     created_at: datetime | None = None
     first_login_at: datetime | None = None
 

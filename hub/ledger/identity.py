@@ -48,6 +48,7 @@ class SqlIdentity:
             "language": user.language,
             "second_factor": user.second_factor.value,
             "totp_secret": user.totp_secret,
+            "totp_last_step": user.totp_last_step,
             "created_at": user.created_at,
             "first_login_at": user.first_login_at,
         }
@@ -111,6 +112,7 @@ def _user(row: Any) -> User:
         language=row["language"],
         second_factor=row["second_factor"],
         totp_secret=row["totp_secret"],
+        totp_last_step=row["totp_last_step"],
         created_at=row["created_at"],
         first_login_at=row["first_login_at"],
     )

@@ -238,6 +238,7 @@ users = Table(
     Column("language", String(2), nullable=False),
     Column("second_factor", String(8), nullable=False),
     Column("totp_secret", String(64), nullable=False, default=""),
+    Column("totp_last_step", BigInteger, nullable=False, default=0),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("first_login_at", UtcDateTime()),
 )

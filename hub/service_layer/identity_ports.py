@@ -93,4 +93,5 @@ class Credentials(Protocol):
 
     def totp_uri(self, secret: str, account: str) -> str: ...
 
-    def verify_totp(self, secret: str, code: str, at: datetime) -> bool: ...
+    def totp_step(self, secret: str, code: str, at: datetime) -> int:
+        """The time step (at, or one either side) whose code `code` is; 0 when none."""

@@ -127,20 +127,25 @@ def finish_login(
     if (locked := lockout(store, policy, user.username, client, at)) is not None:
         return locked
     stale = still_valid(secret.expires_at, secret.used_at, at)
-    ok = stale is None and _code_ok(credentials, user, secret, token, code.strip(), at)
-    store.record_attempt(user.username, client, ok, at)
-    if not ok:
+    passed = _passed(credentials, user, secret, token, code.strip(), at) if not stale else None
+    store.record_attempt(user.username, client, passed is not None, at)
+    if passed is None:
         return stale or Refusal("this code is not right", "wrong-code")
     store.use_secret(secret.token_hash, at)
-    return Done(_start_session(uow, store, user, at))
+    if passed != user:
+        store.save_user(passed)
+    return Done(_start_session(uow, store, passed, at))
 
 
-def _code_ok(
+def _passed(
     credentials: Credentials, user: User, secret: OneTimeSecret, token: str, code: str, at: datetime
-) -> bool:
+) -> User | None:
+    """The user after a right code, None after a wrong one. An authenticator code is accepted
+    once: its time step is recorded, and a code of that step or an earlier one is wrong."""
     if user.second_factor is SecondFactor.TOTP:
-        return credentials.verify_totp(user.totp_secret, code, at)
-    return bool(code) and same(secret.code_hash, digest(token, code))
+        step = credentials.totp_step(user.totp_secret, code, at)
+        return replace(user, totp_last_step=step) if step > user.totp_last_step else None
+    return user if code and same(secret.code_hash, digest(token, code)) else None
 
 
 def _start_session(
@@ -190,9 +195,10 @@ def confirm_totp(
     at: datetime,
 ) -> Done[User] | Refusal:
     """Switch to the authenticator once the user shows it produces the right code."""
-    if not credentials.verify_totp(user.totp_secret, code, at):
+    step = credentials.totp_step(user.totp_secret, code, at)
+    if step == 0:
         return Refusal("this code is not right; check the app's time and try again", "wrong-code")
-    enrolled = replace(user, second_factor=SecondFactor.TOTP)
+    enrolled = replace(user, second_factor=SecondFactor.TOTP, totp_last_step=step)
     store.save_user(enrolled)
     user_audit(uow, user, at, "AuthenticatorEnrolled", user_id=user.id)
     return Done(enrolled)

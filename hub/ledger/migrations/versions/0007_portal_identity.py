@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("second_factor", sa.String(length=8), nullable=False),
         sa.Column("totp_secret", sa.String(length=64), nullable=False),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=False),
         _when("created_at"),
         _when("first_login_at", nullable=True),
         sa.PrimaryKeyConstraint("id"),
