@@ -35,7 +35,7 @@ from hub.service_layer.identity_ports import (
     WebSession,
 )
 from hub.service_layer.mail_texts import compose
-from hub.service_layer.ports import UnitOfWork
+from hub.service_layer.ports import AuditEntry, UnitOfWork
 from hub.service_layer.secrets_util import digest, new_code, new_token, same
 
 LOGIN = "login"
@@ -71,6 +71,21 @@ def lockout(
     return Refusal(f"too many failed attempts: try again after {until:%H:%M} UTC", "locked-out")
 
 
+def _audit_if_locked(
+    uow: UnitOfWork,
+    store: IdentityStore,
+    policy: LockoutPolicy,
+    username: str,
+    client: str,
+    at: datetime,
+) -> None:
+    """Audit the failure that locks a user name or client out (attempts while locked are
+    refused before they count, so this happens once per lock)."""
+    if lockout(store, policy, username, client, at) is not None:
+        details = {"username": username[:64], "client": client[:64]}
+        uow.audit.append(AuditEntry(at, "portal", "LoginLockedOut", "", "portal", details))
+
+
 def start_login(
     uow: UnitOfWork,
     store: IdentityStore,
@@ -90,6 +105,7 @@ def start_login(
     ok = matches and user is not None and user.state is UserState.ACTIVE
     store.record_attempt(username, client, ok, at)
     if not ok or user is None:
+        _audit_if_locked(uow, store, policy, username, client, at)
         return WRONG
     company = uow.partners.get(user.party_id)
     if company is None or company.status is not Status.ACTIVE:

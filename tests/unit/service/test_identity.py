@@ -3,6 +3,7 @@ rules the browser tests walk through, and the edges they do not (reuse, per-clie
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from hub.bootstrap import build, build_portal
 from hub.config import Settings
@@ -130,6 +132,20 @@ def test_wrong_codes_count_towards_the_lockout(portal: Portal) -> None:
         assert isinstance(_finish(portal, challenge.token, "000000"), Refusal)
     locked = _start(portal)
     assert isinstance(locked, Refusal) and locked.code == "locked-out"
+
+
+def test_the_failure_that_locks_a_user_out_is_audited(portal: Portal) -> None:
+    _activate(portal, _approved_company(portal))
+    for _ in range(LockoutPolicy().per_user):
+        assert isinstance(_start(portal, password="wrong password"), Refusal)
+    assert isinstance(_start(portal), Refusal)  # locked: refused before it counts
+    with portal.uow() as uow:
+        rows = uow.connection.execute(  # type: ignore[attr-defined]
+            text("SELECT details FROM audit WHERE action = 'LoginLockedOut'")
+        ).all()
+    assert [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows] == [
+        {"username": "kempen", "client": "10.0.0.1"}
+    ]
 
 
 def test_one_client_guessing_many_user_names_is_locked_out(portal: Portal) -> None:
