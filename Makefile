@@ -18,9 +18,11 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/hub demo
 
-## Quick start 2: the whole test suite, starting PostgreSQL and RabbitMQ when they are stopped.
+## Quick start 2: the whole test suite, starting PostgreSQL and RabbitMQ when they are stopped
+## and installing the Chromium the browser tests drive when it is missing.
 test: setup
 	scripts/services.sh
+	scripts/browser.sh
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -q
 
@@ -38,4 +40,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) hub.db hub.db-wal hub.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) test-output hub.db hub.db-wal hub.db-shm .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
+from hub.service_layer.portal import Portal
 from hub.service_layer.ports import Clock, Transport, UnitOfWork
 from hub.service_layer.relay import BackgroundRelay
 from hub.service_layer.tokens import charge_token
@@ -111,6 +112,23 @@ def build(
         relay=relay,
     )
     return Hub(settings, db, transport, worker, clock)
+
+
+def build_portal(hub: Hub) -> Portal:
+    """The portal's services on a wired hub: SMTP mail, argon2 passwords, the hub's clock."""
+    from hub.adapters.mail import SmtpMailer
+    from hub.adapters.secrets import Argon2Credentials
+    from hub.ledger.identity import identity_for
+
+    s = hub.settings
+    return Portal(
+        uow=hub.uow,
+        store_for=identity_for,
+        mailer=SmtpMailer(s.smtp_host, s.smtp_port, s.smtp_sender),
+        credentials=Argon2Credentials(),
+        clock=hub.clock,
+        base_url=s.web_base_url,
+    )
 
 
 def periodic_jobs(settings: Settings) -> list[Callable[[UnitOfWork, datetime], object]]:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@]+:)([^@]*)(@)")
 
 
@@ -36,6 +37,11 @@ class Settings:
     reminder_days: int = 30
     broker_credentials: str = "var/broker-credentials.json"
     log_level: str = "INFO"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "hub@localhost"
+    web_base_url: str = "http://127.0.0.1:8080"
+    web_secure_cookies: bool = True
 
     def __repr__(self) -> str:
         shown = []
@@ -60,7 +66,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             kind = type(getattr(cls(), f.name))
-            values[f.name] = kind(raw)
+            values[f.name] = raw.strip().lower() in _TRUE if kind is bool else kind(raw)
         return cls(**values)  # type: ignore[arg-type]
 
     def credentials_path(self) -> Path:

@@ -46,11 +46,12 @@ class Role(enum.StrEnum):
 
 
 _LABELS: Mapping[Role, str] = {
-    Role.SHIP_AGENT: "Scheepsagent|Ship agent|Agent maritime|Schiffsagent",
-    Role.RELEASE_PARTY: "Vrijgavepartij|Release party|Partie libératrice|Freigabepartei",
-    Role.TRANSPORT_OPERATOR: "Transportoperator|Transport operator|Opérateur de transport|"
+    Role.SHIP_AGENT: "Scheepsagent|Ship agent|Agent Maritime|Schiffsmakler",
+    Role.RELEASE_PARTY: "Rechthebbende partij (voor vrijgave)|Release Party|Partie émettrice|"
+    "Ausstellende Partei",
+    Role.TRANSPORT_OPERATOR: "Transport operator|Transport operator|Opérateur de transport|"
     "Transportunternehmen",
-    Role.TERMINAL_OPERATOR: "Terminaloperator|Terminal operator|Opérateur de terminal|"
+    Role.TERMINAL_OPERATOR: "Terminal Operator|Terminal Operator|Opérateur de terminal|"
     "Terminalbetreiber",
     Role.CUSTOMS: "Douane|Customs|Douane|Zoll",
     Role.AUTHORITY: "Overheid|Authority|Autorité|Behörde",

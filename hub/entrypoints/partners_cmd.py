@@ -14,7 +14,8 @@ from hub.config import Settings
 from hub.domain.partners import Role
 from hub.entrypoints.admin import partners
 from hub.entrypoints.money_cmd import command_cause, run_service
-from hub.service_layer import registry
+from hub.entrypoints.portal_cli import run_portal
+from hub.service_layer import identity, registry
 
 ROLES = click.Choice([r.value for r in Role])
 
@@ -79,9 +80,11 @@ def partners_register(settings: Settings, /, **given: str | tuple[str, ...]) -> 
 @click.argument("party")
 @click.pass_obj
 def partners_approve(settings: Settings, party: str) -> None:
-    """Approve PARTY's registration."""
-    cause = command_cause()
-    p = run_service(settings, cause, lambda u, now: registry.approve(u, party, now, cause))
+    """Approve PARTY's registration; its admin is mailed a one-time activation link."""
+    cause, url = command_cause(), settings.web_base_url
+    p = run_portal(
+        settings, lambda u, s, now: identity.approve_company(u, s, party, now, cause, url)
+    )
     click.echo(f"{p.party_id} is {p.status.value}")
 
 
@@ -90,9 +93,11 @@ def partners_approve(settings: Settings, party: str) -> None:
 @click.option("--reason", required=True, help="Why (told to the company).")
 @click.pass_obj
 def partners_deny(settings: Settings, party: str, reason: str) -> None:
-    """Deny PARTY's registration, with the reason."""
+    """Deny PARTY's registration, with the reason (mailed to its admin)."""
     cause = command_cause()
-    p = run_service(settings, cause, lambda u, now: registry.deny(u, party, reason, now, cause))
+    p = run_portal(
+        settings, lambda u, s, now: identity.deny_company(u, s, party, reason, now, cause)
+    )
     click.echo(f"{p.party_id} is {p.status.value}: {p.status_reason}")
 
 

@@ -222,3 +222,55 @@ processed_markers = Table(
     Column("key", String(300), primary_key=True),
     Column("at", UtcDateTime(), nullable=False),
 )
+
+# --- portal identity: users, sessions, login attempts, one-time secrets (migration 0007) -----
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("party_id", String(64), nullable=False, index=True),
+    Column("email", String(254), nullable=False),
+    Column("username", String(64), unique=True),
+    Column("password_hash", String(200), nullable=False, default=""),
+    Column("role", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("second_factor", String(8), nullable=False),
+    Column("totp_secret", String(64), nullable=False, default=""),
+    Column("totp_last_step", BigInteger, nullable=False, default=0),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("first_login_at", UtcDateTime()),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(32), nullable=False, index=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime()),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("client", String(64), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("ok", Integer, nullable=False),
+)
+
+one_time_secrets = Table(
+    "one_time_secrets",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("purpose", String(16), nullable=False),
+    Column("user_id", String(32), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False, default=""),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+)

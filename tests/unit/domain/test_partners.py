@@ -31,15 +31,53 @@ from hub.domain.refusals import Refusal
 @pytest.mark.parametrize(
     ("language", "label"),
     [
-        ("nl", "Transportoperator"),
+        ("nl", "Transport operator"),
         ("en", "Transport operator"),
         ("fr", "Opérateur de transport"),
         ("de", "Transportunternehmen"),
-        ("NL", "Transportoperator"),
+        ("NL", "Transport operator"),
     ],
 )
 def test_a_role_has_labels_in_four_languages(language: str, label: str) -> None:
     assert Role.TRANSPORT_OPERATOR.label(language) == label
+
+
+@pytest.mark.parametrize(
+    ("role", "labels"),
+    [
+        (Role.SHIP_AGENT, ("Scheepsagent", "Ship agent", "Agent Maritime", "Schiffsmakler")),
+        (
+            Role.TRANSPORT_OPERATOR,
+            (
+                "Transport operator",
+                "Transport operator",
+                "Opérateur de transport",
+                "Transportunternehmen",
+            ),
+        ),
+        (
+            Role.RELEASE_PARTY,
+            (
+                "Rechthebbende partij (voor vrijgave)",
+                "Release Party",
+                "Partie émettrice",
+                "Ausstellende Partei",
+            ),
+        ),
+        (
+            Role.TERMINAL_OPERATOR,
+            (
+                "Terminal Operator",
+                "Terminal Operator",
+                "Opérateur de terminal",
+                "Terminalbetreiber",
+            ),
+        ),
+    ],
+)
+def test_role_labels_are_those_of_the_design(role: Role, labels: tuple[str, ...]) -> None:
+    """DESIGN.md "Identity and registration": the labels the registration page shows."""
+    assert tuple(role.label(lang) for lang in ("nl", "en", "fr", "de")) == labels
 
 
 def test_every_role_has_four_distinct_labels_and_the_registry_strings() -> None:

@@ -79,7 +79,7 @@ def test_a_registration_is_checked_normalised_and_requested(
     assert audit_rows(the_hub, "PartnerRegistered")[0].details["party"] == "KEMPEN"
     with the_hub.uow() as uow:
         shown = registry.profile(uow.partners.get("KEMPEN"))  # type: ignore[arg-type]
-    assert shown["roles"][0]["nl"] == "Transportoperator"
+    assert shown["roles"][0]["nl"] == "Transport operator"
     assert shown["roles"][0]["de"] == "Transportunternehmen"
 
 
