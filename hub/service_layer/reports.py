@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from hub.domain.billing import BillingRow, ContainerRecord, monthly_report, parse_month
+from hub.domain.lights import value_code
 from hub.service_layer.ports import Partners
 
 UNKNOWN_TERMINAL = "unknown"
@@ -128,7 +129,8 @@ def _light_counts(records: list[AuditRecord]) -> tuple[LightCount, ...]:
 
 
 def _value(record: AuditRecord) -> str:
-    return str(record.details.get("value", "") or "")
+    """The light value's code only: its detail may name a B/L, and the report names nothing."""
+    return value_code(str(record.details.get("value", "") or ""))
 
 
 # --- the billing report ---------------------------------------------------------------------

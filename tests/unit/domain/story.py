@@ -181,8 +181,10 @@ class Story:
         self.ok(holder, transfer(to), to)
         return self.accepted_by(to)
 
-    def cleared(self) -> Story:
-        self.ok(CUSTOMS, customs(CustomsStatus.RELEASED))
+    def cleared(self, *bills: str) -> Story:
+        """Customs writes off the release's B/Ls (the container itself when it has none)."""
+        for bl in bills or self.file.bills_of_lading() or ("",):
+            self.ok(CUSTOMS, customs(CustomsStatus.RELEASED, bl))
         return self
 
     def discharged(self) -> Story:

@@ -143,7 +143,7 @@ def test_customs_and_discharge_before_the_release_then_assignment_before_the_las
 def test_a_barge_pickup_is_authorised_the_same_way() -> None:
     story = Story()
     _chain(story)
-    story.ok(CUSTOMS, customs(CustomsStatus.RELEASED))
+    story.cleared()
     story.ok(TERMINAL_OP, terminal(TerminalEvent.RELEASED))
 
     events = story.ok(HAULIER, assign(BARGE))
