@@ -24,6 +24,8 @@ def blockers(file: ContainerFile, now: datetime) -> list[str]:
     right = file.right
     if right is None:
         return ["no release"]
+    if right.status is RightStatus.PICKED_UP:
+        return ["picked up"]
     lights = file.lights()
     return [
         *_light_blockers(lights),

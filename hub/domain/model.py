@@ -123,8 +123,10 @@ class ContainerFile:
     version: int = 0
 
     def bills_of_lading(self) -> tuple[str, ...]:
-        """B/Ls that concern this container: the release's and those linked by manifest."""
-        own = self.right.bills_of_lading if self.right else ()
+        """B/Ls that concern this container's visit: the release's (unless it was picked up:
+        those were the previous visit's) and those linked by manifest."""
+        right = self.right
+        own = right.bills_of_lading if right and right.status is not RightStatus.PICKED_UP else ()
         return tuple(dict.fromkeys((*own, *self.linked_bls)))
 
     def lights(self) -> dict[LightName, Light]:
@@ -137,6 +139,15 @@ class ContainerFile:
             LightName.CUSTOMS: customs_light(self.customs_container, bl_status),
             LightName.TERMINAL: terminal_light(self.discharged, self.terminal_hold),
         }
+
+    def end_visit(self) -> None:
+        """The container left the terminal: what customs and the terminal said about this
+        visit (statuses, B/Ls linked by manifest, discharge, holds) does not carry into the
+        next one. The release right, the lights last seen and the gate state stay."""
+        self.customs_container = CustomsStatus.UNKNOWN
+        self.customs_bl = {}
+        self.linked_bls = ()
+        self.terminal, self.discharged, self.terminal_hold = "", False, ""
 
     def gate_terminal(self) -> str:
         """Where the container stands: the release's terminal, else the terminal's own report."""

@@ -1,7 +1,8 @@
 """What customs and terminals report about a container, and the manifest's B/L links.
 
 These change lights, not the chain. The terminal may always overrule the hub: its release or
-block stands whatever the agent said. A gate-out ends the release right (picked up).
+block stands whatever the agent said. A gate-out ends the release right (picked up) and the
+container's visit: customs statuses and terminal facts of this visit do not carry into the next.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def _release_terminal(file: ContainerFile) -> str:
 
 
 def _gate_out(file: ContainerFile) -> list[Event]:
+    """The visit ends (see `ContainerFile.end_visit`); an active right is picked up."""
     right = file.right
-    file.discharged, file.terminal_hold = False, ""
+    file.end_visit()
     if right is None or not right.is_active():
         return []
     holder = right.holder

@@ -149,7 +149,7 @@ WITHDRAWALS: list[tuple[str, Callable[[Story], list[Event]], GateWithdrawn]] = [
     (
         "the container leaves",
         lambda s: s.ok(TERMINAL_OP, terminal(TerminalEvent.GATE_OUT)),
-        withdrawn("commercial light GREY (picked_up); terminal light GREY (not_discharged)"),
+        withdrawn("picked up"),
     ),
 ]
 

@@ -85,7 +85,7 @@ def test_the_full_story_from_release_to_gate_out() -> None:
             TERMINAL,
             2,
             REF,
-            "commercial light GREY (picked_up); terminal light GREY (not_discharged)",
+            "picked up",
         )
     ]
     assert story.file.right is not None
