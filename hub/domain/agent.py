@@ -16,7 +16,7 @@ from hub.domain.events import (
     RightTransferred,
     TransferRevoked,
 )
-from hub.domain.lifecycle import Context, Handler, offer, refuse
+from hub.domain.lifecycle import Context, Handler, expired_on_arrival, offer, refuse
 from hub.domain.model import Actor, ContainerFile, LinkStatus, ReleaseRight
 from hub.domain.values import RightStatus
 
@@ -58,7 +58,8 @@ def update(file: ContainerFile, cmd: c.UpdateRelease, ctx: Context) -> list[Even
         right.status = RightStatus.RELEASED
     readdressed = _readdress(file, right, to, ctx) if to is not None and readdress else []
     changed += ["release_to"] if readdressed else []
-    return [ReleaseUpdated(file.container, right.release_ref, tuple(changed)), *readdressed]
+    late = expired_on_arrival(file, cmd, ctx.now) if "expires_at" in changed else []
+    return [ReleaseUpdated(file.container, right.release_ref, tuple(changed)), *readdressed, *late]
 
 
 def _first_party(right: ReleaseRight) -> str:

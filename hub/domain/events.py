@@ -133,6 +133,16 @@ class ActionRefused(Event):
 
 
 @dataclass(frozen=True)
+class ActionWarned(Event):
+    """A command the rules applied, with something the sender should know; `code` is the
+    APERAK ERC code of the warning."""
+
+    action: str
+    warning: str
+    code: str = "12"
+
+
+@dataclass(frozen=True)
 class GateAuthorised(Event):
     """The container may leave, collected by `pickup`; `sequence` rises per container."""
 

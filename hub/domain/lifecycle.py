@@ -15,6 +15,7 @@ from typing import Any
 from hub.domain import commands as c
 from hub.domain.events import (
     ActionRefused,
+    ActionWarned,
     Event,
     PickupAssigned,
     PickupRevoked,
@@ -68,7 +69,21 @@ def release(file: ContainerFile, cmd: c.ReleaseContainer, ctx: Context) -> list[
     return [
         Released(file.container, cmd.release_ref, ctx.actor.party_id, ctx.actor.party_id),
         RightTransferred(file.container, cmd.release_ref, link.from_party, link.to_party),
+        *expired_on_arrival(file, cmd, ctx.now),
     ]
+
+
+def expired_on_arrival(file: ContainerFile, cmd: object, now: datetime) -> list[Event]:
+    """A release (or update) whose expiry has already passed is applied and expires at once
+    (`expire`, run by `settle`); the sender is told so."""
+    right = file.right
+    if right is None or now < right.expires_at:
+        return []
+    text = (
+        f"release {right.release_ref} for container {file.container} is already expired "
+        f"(expiry {right.expires_at:%Y-%m-%d %H:%M} UTC): accepted and expired at once"
+    )
+    return [ActionWarned(file.container, type(cmd).__name__, text)]
 
 
 def offer(right: ReleaseRight, to: Actor, now: datetime) -> Link:

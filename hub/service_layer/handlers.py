@@ -13,7 +13,7 @@ from typing import Any
 
 from hub.domain import commands as c
 from hub.domain import rules
-from hub.domain.events import ActionRefused, Event
+from hub.domain.events import ActionRefused, ActionWarned, Event
 from hub.domain.lifecycle import Context
 from hub.domain.model import Actor, ContainerFile
 from hub.domain.observations import apply_bl_status
@@ -44,6 +44,11 @@ class Execution:
     @property
     def refused(self) -> ActionRefused | None:
         return next((e for e in self.events if isinstance(e, ActionRefused)), None)
+
+    @property
+    def warnings(self) -> tuple[ActionWarned, ...]:
+        """What the sender should know although the command was applied."""
+        return tuple(e for e in self.events if isinstance(e, ActionWarned))
 
 
 def actor_of(partner: Partner) -> Actor:
