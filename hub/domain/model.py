@@ -92,6 +92,17 @@ class ReleaseRight:
     def is_active(self) -> bool:
         return self.status in (RightStatus.RELEASED, RightStatus.BLOCKED)
 
+    def in_chain(self, party: str) -> bool:
+        """Whether `party` takes part in the right: the agent, a party that accepted it, or
+        the one a transfer waits for. A party that declined, or whose offer was revoked,
+        has left: it may see its own link as it stood, not what became of the container."""
+        pending = self.pending
+        return (
+            party == self.agent
+            or (pending is not None and pending.to_party == party)
+            or any(x.to_party == party and x.status is LinkStatus.ACCEPTED for x in self.chain)
+        )
+
 
 @dataclass(frozen=True)
 class Authorisation:

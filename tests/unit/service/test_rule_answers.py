@@ -1,10 +1,12 @@
-"""Answers the rules of issue 19 owe a sender: a release accepted although already expired."""
+"""What the rules of issue 19 owe a partner: a warning for a release accepted although already
+expired; after leaving the chain, only its own link as it stood."""
 
 from __future__ import annotations
 
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
-from tests.unit.service.conftest import SAMPLES
+from hub.service_layer.views import release_view
+from tests.unit.service.conftest import SAMPLES, STORY, send
 
 CONTAINER = "MSCU1234566"
 
@@ -38,3 +40,70 @@ def test_a_release_arriving_expired_is_accepted_with_a_warning_and_expires_at_on
         right = uow.files.get(CONTAINER).right
         assert right is not None and right.status.value == "expired"
         assert uow.quarantine.list("held") == []
+
+
+LIVE = ("status", "expires_at", "lights", "holder_is_you", "terminal")
+
+
+def _offered_to_trucker(hub: Hub, transport: InProcessTransport) -> None:
+    for name, user in STORY[:3]:  # release, forwarder accepts, forwarder offers to TRUCKCO
+        send(hub, transport, name, user)
+
+
+def _as(name: str, action: str, mid: str) -> bytes:
+    text = (SAMPLES / name).read_text()
+    return (
+        text.replace("<actionType>Accept</actionType>", action)
+        .replace("<messageId>", f"<messageId>{mid}", 1)
+        .encode()
+    )
+
+
+def _after_leaving(hub: Hub, transport: InProcessTransport) -> None:
+    """What happens to the container after TRUCKCO left the chain."""
+    send(hub, transport, "demo/05_customs.xml", "becustoms")
+    send(hub, transport, "demo/06_discharge.edi", "psat")
+
+
+def test_a_party_that_declined_sees_its_own_link_as_it_stood(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    _offered_to_trucker(hub, transport)
+    decline = _as("demo/04_accept.xml", "<actionType>Decline</actionType>", "D-")
+    _put(hub, transport, decline, "truckco", "decline")
+    _after_leaving(hub, transport)
+
+    with hub.uow() as uow:
+        view = release_view(uow, CONTAINER, "TRUCKCO")
+        forwarder = release_view(uow, CONTAINER, "FWDANT")
+
+    assert [(x["from"], x["to"], x["status"]) for x in view["chain"]] == [
+        ("FWDANT", "TRUCKCO", "declined")
+    ]
+    assert view["left_chain"] is True
+    assert [key for key in LIVE if key in view] == []
+    assert forwarder["lights"]["customs"]["colour"] == "GREEN"  # the holder still sees it all
+
+
+def test_a_party_whose_offer_was_revoked_sees_its_own_link_as_it_stood(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    _offered_to_trucker(hub, transport)
+    text = (SAMPLES / "demo/03_transfer.xml").read_text()
+    revoke = (
+        text.replace(
+            "<actionType>Transfer</actionType>", '<actionType scope="transfer">Revoke</actionType>'
+        )
+        .replace("<messageId>", "<messageId>R-", 1)
+        .encode()
+    )
+    _put(hub, transport, revoke, "fwdant", "revoke-transfer")
+    _after_leaving(hub, transport)
+
+    with hub.uow() as uow:
+        view = release_view(uow, CONTAINER, "TRUCKCO")
+
+    assert [(x["to"], x["status"]) for x in view["chain"]] == [("TRUCKCO", "revoked")]
+    assert [key for key in LIVE if key in view] == []
