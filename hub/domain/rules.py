@@ -35,9 +35,11 @@ def apply(file: ContainerFile, command: Any, ctx: Context) -> list[Event]:
     events = handler(file, command, ctx)
     if any(isinstance(e, ActionRefused) for e in events):
         return events
-    return [*events, *settle(file, ctx.now)]
+    return [*events, *settle(file, ctx.now, ctx.pin_terminals)]
 
 
-def settle(file: ContainerFile, now: datetime) -> list[Event]:
+def settle(
+    file: ContainerFile, now: datetime, pin_terminals: frozenset[str] = frozenset()
+) -> list[Event]:
     """Expire if due, then report changed lights and the changed gate decision."""
-    return [*expire(file, now), *light_changes(file), *reconcile(file, now)]
+    return [*expire(file, now), *light_changes(file), *reconcile(file, now, pin_terminals)]

@@ -3,6 +3,8 @@ expired; after leaving the chain, only its own link as it stood."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
 from hub.service_layer.views import release_view
@@ -107,3 +109,23 @@ def test_a_party_whose_offer_was_revoked_sees_its_own_link_as_it_stood(
 
     assert [(x["to"], x["status"]) for x in view["chain"]] == [("TRUCKCO", "revoked")]
     assert [key for key in LIVE if key in view] == []
+
+
+def test_a_pin_terminal_receives_no_alfapass_gate_authorisation(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    with hub.uow() as uow:
+        psat = uow.partners.get("PSAT")
+        assert psat is not None
+        uow.partners.save(replace(psat, terminal_access="pin"))
+        uow.commit()
+
+    for name, user in STORY:  # ends with the trucker naming its Alfapass driver
+        send(hub, transport, name, user)
+
+    assert transport.on("hub.gate", "PSAT") == []
+    with hub.uow() as uow:
+        file = uow.files.get(CONTAINER)
+        assert file.right is not None and file.right.pickup is not None
+        assert file.authorised is None
