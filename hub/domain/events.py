@@ -119,6 +119,24 @@ class LightChanged(Event):
 
 
 @dataclass(frozen=True)
+class LightsSubscribed(Event):
+    """`party` gets every light change of the container from now; `lights` as they stand
+    (light, colour, value)."""
+
+    party: str
+    lights: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class LightsUnsubscribed(Event):
+    """`party`'s light subscription ended: ``unsubscribed``, ``picked up``, ``release
+    revoked`` or ``release deleted``."""
+
+    party: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class BillOfLadingLinked(Event):
     bill_of_lading: str
 

@@ -116,6 +116,16 @@ class Authorisation:
     expires_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class LightSubscription:
+    """A transport operator following a PIN container's lights since `since`; `ended` says
+    why it stopped ('' while it runs)."""
+
+    party: str
+    since: datetime
+    ended: str = ""
+
+
 @dataclass
 class ContainerFile:
     """Aggregate root: one container's release right, lights and gate state."""
@@ -131,7 +141,13 @@ class ContainerFile:
     lights_seen: dict[str, Light] = field(default_factory=dict)
     authorised: Authorisation | None = None
     gate_sequence: int = 0
+    light_subscriptions: dict[str, LightSubscription] = field(default_factory=dict)
+    """By party: the running subscription, or the last one that ended (its token's key)."""
     version: int = 0
+
+    def subscribers(self) -> tuple[str, ...]:
+        """Parties whose light subscription runs, in party order."""
+        return tuple(sorted(p for p, s in self.light_subscriptions.items() if not s.ended))
 
     def bills_of_lading(self) -> tuple[str, ...]:
         """B/Ls that concern this container's visit: the release's (unless it was picked up:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hub.domain import commands as c
 from hub.domain.events import BillOfLadingLinked, Event, PickedUp
 from hub.domain.lifecycle import Context, refuse
+from hub.domain.light_subscriptions import PICKED_UP, end_subscriptions
 from hub.domain.model import ContainerFile
 from hub.domain.roles import CUSTOMS, SHIP_AGENT, TERMINAL_OPERATOR
 from hub.domain.values import CustomsStatus, RightStatus, TerminalEvent
@@ -71,11 +72,12 @@ def _gate_out(file: ContainerFile) -> list[Event]:
     """The visit ends (see `ContainerFile.end_visit`); an active right is picked up."""
     right = file.right
     file.end_visit()
+    ended = end_subscriptions(file, PICKED_UP)
     if right is None or not right.is_active():
-        return []
+        return ended
     holder = right.holder
     right.status = RightStatus.PICKED_UP
-    return [PickedUp(file.container, right.release_ref, holder)]
+    return [PickedUp(file.container, right.release_ref, holder), *ended]
 
 
 def link_bill(file: ContainerFile, cmd: c.LinkBillsOfLading, ctx: Context) -> list[Event]:

@@ -15,6 +15,7 @@ from hub.domain.agent import AGENT_HANDLERS
 from hub.domain.events import ActionRefused, Event
 from hub.domain.gate import light_changes, reconcile
 from hub.domain.lifecycle import PARTY_HANDLERS, Context, Handler, expire
+from hub.domain.light_subscriptions import subscribe, unsubscribe
 from hub.domain.model import ContainerFile
 from hub.domain.observations import link_bill, record_customs, record_terminal
 
@@ -24,6 +25,8 @@ HANDLERS: dict[type, Handler] = {
     c.RecordCustomsStatus: record_customs,
     c.RecordTerminalEvent: record_terminal,
     c.LinkBillsOfLading: link_bill,
+    c.SubscribeLights: subscribe,
+    c.UnsubscribeLights: unsubscribe,
 }
 
 

@@ -137,7 +137,8 @@ def _holders(
     if file is None:
         file = uow.files.get(event.container)
     right = file.right
-    return (right.holder,) if right is not None and right.is_active() else ()
+    holder = (right.holder,) if right is not None and right.is_active() else ()
+    return tuple(dict.fromkeys((*holder, *file.subscribers())))
 
 
 def _gate(
