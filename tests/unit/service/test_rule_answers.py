@@ -3,10 +3,14 @@ expired; after leaving the chain, only its own link as it stood."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+
+from click.testing import CliRunner
 
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
+from hub.entrypoints.cli import cli
 from hub.service_layer.views import release_view
 from tests.unit.service.conftest import SAMPLES, STORY, send
 
@@ -86,6 +90,11 @@ def test_a_party_that_declined_sees_its_own_link_as_it_stood(
     assert view["left_chain"] is True
     assert [key for key in LIVE if key in view] == []
     assert forwarder["lights"]["customs"]["colour"] == "GREEN"  # the holder still sees it all
+    shown = CliRunner(env={"HUB_DATABASE_URL": str(hub.db.engine.url)}).invoke(
+        cli, ["release", "show", CONTAINER, "--as", "TRUCKCO"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output) == view
 
 
 def test_a_party_whose_offer_was_revoked_sees_its_own_link_as_it_stood(
@@ -125,6 +134,12 @@ def test_a_pin_terminal_receives_no_alfapass_gate_authorisation(
         send(hub, transport, name, user)
 
     assert transport.on("hub.gate", "PSAT") == []
+    assign_ack = [m for m in transport.on("hub.partner", "TRUCKCO") if m.message_type == "ack"][-1]
+    assert b"<status>accepted</status>" in assign_ack.body
+    assert (
+        b'severity="warning"' in assign_ack.body
+        and b"lets containers out by PIN" in assign_ack.body
+    )
     with hub.uow() as uow:
         file = uow.files.get(CONTAINER)
         assert file.right is not None and file.right.pickup is not None
