@@ -16,7 +16,8 @@ from hub.domain.events import (
     RightTransferred,
     TransferRevoked,
 )
-from hub.domain.lifecycle import Context, Handler, offer, refuse
+from hub.domain.lifecycle import Context, Handler, expired_on_arrival, offer, refuse
+from hub.domain.light_subscriptions import RELEASE_DELETED, RELEASE_REVOKED, end_subscriptions
 from hub.domain.model import Actor, ContainerFile, LinkStatus, ReleaseRight
 from hub.domain.values import RightStatus
 
@@ -58,7 +59,8 @@ def update(file: ContainerFile, cmd: c.UpdateRelease, ctx: Context) -> list[Even
         right.status = RightStatus.RELEASED
     readdressed = _readdress(file, right, to, ctx) if to is not None and readdress else []
     changed += ["release_to"] if readdressed else []
-    return [ReleaseUpdated(file.container, right.release_ref, tuple(changed)), *readdressed]
+    late = expired_on_arrival(file, cmd, ctx.now) if "expires_at" in changed else []
+    return [ReleaseUpdated(file.container, right.release_ref, tuple(changed)), *readdressed, *late]
 
 
 def _first_party(right: ReleaseRight) -> str:
@@ -105,7 +107,8 @@ def unblock(file: ContainerFile, cmd: c.UnblockRelease, ctx: Context) -> list[Ev
 
 
 def revoke(file: ContainerFile, cmd: c.RevokeRelease, ctx: Context) -> list[Event]:
-    """The chain is reset: every party loses the right, the pickup is cancelled."""
+    """The chain is reset: every party loses the right, the pickup is cancelled, light
+    subscriptions end (their tokens are returned)."""
     right = _agents_right(file, cmd, cmd.release_ref, ctx)
     if isinstance(right, str):
         return refuse(file, cmd, right)
@@ -118,7 +121,10 @@ def revoke(file: ContainerFile, cmd: c.RevokeRelease, ctx: Context) -> list[Even
         [],
         None,
     )
-    return [ReleaseRevoked(file.container, right.release_ref, former, cmd.reason)]
+    return [
+        ReleaseRevoked(file.container, right.release_ref, former, cmd.reason),
+        *end_subscriptions(file, RELEASE_REVOKED),
+    ]
 
 
 def delete(file: ContainerFile, cmd: c.DeleteRelease, ctx: Context) -> list[Event]:
@@ -132,7 +138,10 @@ def delete(file: ContainerFile, cmd: c.DeleteRelease, ctx: Context) -> list[Even
         [],
         None,
     )
-    return [ReleaseDeleted(file.container, right.release_ref, former)]
+    return [
+        ReleaseDeleted(file.container, right.release_ref, former),
+        *end_subscriptions(file, RELEASE_DELETED),
+    ]
 
 
 AGENT_HANDLERS: dict[type, Handler] = {

@@ -132,6 +132,11 @@ class SubscribeLights(Command):
     """A transport operator subscribes to the lights of a container that still needs a PIN."""
 
 
+@dataclass(frozen=True)
+class UnsubscribeLights(Command):
+    """A transport operator ends its subscription to a container's lights."""
+
+
 # --- customs and terminals ------------------------------------------------------------------
 
 

@@ -119,6 +119,24 @@ class LightChanged(Event):
 
 
 @dataclass(frozen=True)
+class LightsSubscribed(Event):
+    """`party` gets every light change of the container from now; `lights` as they stand
+    (light, colour, value)."""
+
+    party: str
+    lights: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class LightsUnsubscribed(Event):
+    """`party`'s light subscription ended: ``unsubscribed``, ``picked up``, ``release
+    revoked`` or ``release deleted``."""
+
+    party: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class BillOfLadingLinked(Event):
     bill_of_lading: str
 
@@ -129,6 +147,16 @@ class ActionRefused(Event):
 
     action: str
     reason: str
+    code: str = "12"
+
+
+@dataclass(frozen=True)
+class ActionWarned(Event):
+    """A command the rules applied, with something the sender should know; `code` is the
+    APERAK ERC code of the warning."""
+
+    action: str
+    warning: str
     code: str = "12"
 
 

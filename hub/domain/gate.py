@@ -14,23 +14,40 @@ from datetime import datetime
 from hub.domain.events import Event, GateAuthorised, GateWithdrawn, LightChanged
 from hub.domain.lights import Light
 from hub.domain.model import Authorisation, ContainerFile
-from hub.domain.values import Colour, LightName, RightStatus
+from hub.domain.values import Colour, LightName, PickupMode, RightStatus
 
 _CUSTOMS_OK = (Colour.GREEN, Colour.ORANGE)
 
 
-def blockers(file: ContainerFile, now: datetime) -> list[str]:
-    """Why the container may not leave now; empty when it may."""
+def blockers(
+    file: ContainerFile, now: datetime, pin_terminals: frozenset[str] = frozenset()
+) -> list[str]:
+    """Why the container may not leave now on an identity authorisation; empty when it may.
+
+    At a terminal of `pin_terminals` a truck leaves by PIN: a driver's Alfapass number
+    authorises nothing there (a barge or rail identity still does)."""
     right = file.right
     if right is None:
         return ["no release"]
+    if right.status is RightStatus.PICKED_UP:
+        return ["picked up"]
     lights = file.lights()
     return [
         *_light_blockers(lights),
         *(["expired"] if right.status is RightStatus.RELEASED and now >= right.expires_at else []),
         *([] if right.held_by_transport_operator else ["not accepted by a transport operator"]),
         *([] if right.pickup else ["no pickup assigned"]),
+        *_pin_blockers(file, pin_terminals),
     ]
+
+
+def _pin_blockers(file: ContainerFile, pin_terminals: frozenset[str]) -> list[str]:
+    right, terminal = file.right, file.gate_terminal()
+    if right is None or right.pickup is None or terminal not in pin_terminals:
+        return []
+    if right.pickup.mode is not PickupMode.TRUCK:
+        return []
+    return [f"terminal {terminal} lets containers out by PIN: no Alfapass authorisation"]
 
 
 def _light_blockers(lights: dict[LightName, Light]) -> list[str]:
@@ -46,10 +63,12 @@ def _light_blockers(lights: dict[LightName, Light]) -> list[str]:
     return found
 
 
-def decide(file: ContainerFile, now: datetime) -> Authorisation | None:
+def decide(
+    file: ContainerFile, now: datetime, pin_terminals: frozenset[str] = frozenset()
+) -> Authorisation | None:
     """The authorisation the terminal should hold now, or None."""
     right = file.right
-    if right is None or right.pickup is None or blockers(file, now):
+    if right is None or right.pickup is None or blockers(file, now, pin_terminals):
         return None
     return Authorisation(
         terminal=file.gate_terminal(),
@@ -61,15 +80,17 @@ def decide(file: ContainerFile, now: datetime) -> Authorisation | None:
     )
 
 
-def reconcile(file: ContainerFile, now: datetime) -> list[Event]:
+def reconcile(
+    file: ContainerFile, now: datetime, pin_terminals: frozenset[str] = frozenset()
+) -> list[Event]:
     """Compare the decision with what the terminal holds; emit withdrawal / authorisation."""
-    wanted = decide(file, now)
+    wanted = decide(file, now, pin_terminals)
     held = file.authorised
     if wanted == held:
         return []
     events: list[Event] = []
     if held is not None:
-        reason = "; ".join(blockers(file, now)) or "authorisation changed"
+        reason = "; ".join(blockers(file, now, pin_terminals)) or "authorisation changed"
         events.append(_withdraw(file, held, reason))
     if wanted is not None:
         events.append(_authorise(file, wanted))

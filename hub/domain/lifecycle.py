@@ -15,6 +15,7 @@ from typing import Any
 from hub.domain import commands as c
 from hub.domain.events import (
     ActionRefused,
+    ActionWarned,
     Event,
     PickupAssigned,
     PickupRevoked,
@@ -27,16 +28,19 @@ from hub.domain.events import (
 )
 from hub.domain.model import DEFAULT_VALIDITY, Actor, ContainerFile, Link, LinkStatus, ReleaseRight
 from hub.domain.roles import SHIP_AGENT, TRANSPORT_OPERATOR
-from hub.domain.values import RightStatus
+from hub.domain.values import PickupMode, RightStatus
 
 
 @dataclass(frozen=True)
 class Context:
-    """Who acts and when; `recipient` is the party a release or transfer goes to."""
+    """Who acts and when; `recipient` is the party a release or transfer goes to;
+    `pin_terminals` the terminals concerned that let containers out by PIN (the partner
+    profile's terminal access), not by Alfapass identity."""
 
     actor: Actor
     now: datetime
     recipient: Actor | None = None
+    pin_terminals: frozenset[str] = frozenset()
 
 
 def refuse(file: ContainerFile, command: object, reason: str, code: str = "12") -> list[Event]:
@@ -68,7 +72,21 @@ def release(file: ContainerFile, cmd: c.ReleaseContainer, ctx: Context) -> list[
     return [
         Released(file.container, cmd.release_ref, ctx.actor.party_id, ctx.actor.party_id),
         RightTransferred(file.container, cmd.release_ref, link.from_party, link.to_party),
+        *expired_on_arrival(file, cmd, ctx.now),
     ]
+
+
+def expired_on_arrival(file: ContainerFile, cmd: object, now: datetime) -> list[Event]:
+    """A release (or update) whose expiry has already passed is applied and expires at once
+    (`expire`, run by `settle`); the sender is told so."""
+    right = file.right
+    if right is None or now < right.expires_at:
+        return []
+    text = (
+        f"release {right.release_ref} for container {file.container} is already expired "
+        f"(expiry {right.expires_at:%Y-%m-%d %H:%M} UTC): accepted and expired at once"
+    )
+    return [ActionWarned(file.container, type(cmd).__name__, text)]
 
 
 def offer(right: ReleaseRight, to: Actor, now: datetime) -> Link:
@@ -170,7 +188,12 @@ def assign_pickup(file: ContainerFile, cmd: c.AssignPickup, ctx: Context) -> lis
     if not cmd.pickup.identity:
         return refuse(file, cmd, "a pickup needs a driver Alfapass number or a transport id")
     right.pickup = cmd.pickup
-    return [PickupAssigned(file.container, right.release_ref, ctx.actor.party_id, cmd.pickup)]
+    terminal = file.gate_terminal()
+    assigned = PickupAssigned(file.container, right.release_ref, ctx.actor.party_id, cmd.pickup)
+    if cmd.pickup.mode is not PickupMode.TRUCK or terminal not in ctx.pin_terminals:
+        return [assigned]
+    text = f"terminal {terminal} lets containers out by PIN: no Alfapass authorisation is sent"
+    return [assigned, ActionWarned(file.container, type(cmd).__name__, text)]
 
 
 def revoke_pickup(file: ContainerFile, cmd: c.RevokePickup, ctx: Context) -> list[Event]:

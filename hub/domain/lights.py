@@ -6,7 +6,7 @@ why: ``blocked``, ``documentary_control``...). Pure functions, no state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hub.domain.values import Colour, CustomsStatus, RightStatus
@@ -47,6 +47,14 @@ class Light:
 GREY_UNKNOWN = Light(Colour.GREY, "unknown")
 
 
+def value_code(value: str) -> str:
+    """A light value's code without its detail: ``unknown: B/L X not written off`` → ``unknown``.
+
+    A value is a code (``blocked``, ``documentary_control``...), optionally followed by ``: ``
+    and a detail that may name documents; aggregates count codes only."""
+    return value.split(":", 1)[0]
+
+
 def commercial_light(status: RightStatus | None) -> Light:
     """Agent side: ok → green; blocked, expired, revoked, deleted → red; no release → grey."""
     if status is None:
@@ -65,31 +73,36 @@ def customs_light(
 ) -> Light:
     """Combine the container's own status with those of its bills of lading.
 
-    Red wins over orange (a partially cleared B/L is red). Green or orange needs customs to
-    have passed either the container itself, or every B/L of the container: an orange B/L
-    beside one customs has not reported on is not passable. Anything else is grey.
+    Customs clears per B/L: with B/Ls known, the light is at best what every B/L allows
+    (green only when each is written off, grey while one has no status yet, its value naming
+    the open B/Ls). The container's own status can make that worse, never greener: red beats
+    grey beats orange beats green, and a container status of ``unknown`` says nothing. With no
+    B/L known, the container's own status is all there is.
     """
-    known = [container_status, *bl_statuses.values()]
-    red = _first_of_colour(known, Colour.RED)
-    if red is not None:
-        return Light(Colour.RED, red.value)
-    passed = _passable(container_status) or (
-        bool(bl_statuses) and all(_passable(s) for s in bl_statuses.values())
-    )
-    if not passed:
-        return GREY_UNKNOWN
-    orange = _first_of_colour(known, Colour.ORANGE)
-    if orange is not None:
-        return Light(Colour.ORANGE, orange.value)
-    return Light(Colour.GREEN, CustomsStatus.RELEASED.value)
+    if not bl_statuses:
+        return _light_of(container_status)
+    bills = _bills_light(bl_statuses)
+    if container_status is CustomsStatus.UNKNOWN:
+        return bills
+    own = _light_of(container_status)
+    return own if _RANK[own.colour] < _RANK[bills.colour] else bills
 
 
-def _passable(status: CustomsStatus) -> bool:
-    return _CUSTOMS_COLOUR[status] in (Colour.GREEN, Colour.ORANGE)
+_RANK = {Colour.RED: 0, Colour.GREY: 1, Colour.ORANGE: 2, Colour.GREEN: 3}
+"""How far a customs colour lets a container go: red stops it, grey waits, orange and green pass."""
 
 
-def _first_of_colour(statuses: Iterable[CustomsStatus], colour: Colour) -> CustomsStatus | None:
-    return next((s for s in statuses if _CUSTOMS_COLOUR[s] is colour), None)
+def _light_of(status: CustomsStatus) -> Light:
+    return Light(_CUSTOMS_COLOUR[status], status.value)
+
+
+def _bills_light(bl_statuses: Mapping[str, CustomsStatus]) -> Light:
+    """The worst light among the B/Ls; grey names every B/L customs has not reported on."""
+    worst = min(bl_statuses.values(), key=lambda s: _RANK[_CUSTOMS_COLOUR[s]])
+    if _CUSTOMS_COLOUR[worst] is not Colour.GREY:
+        return _light_of(worst)
+    open_bills = [bl for bl, s in bl_statuses.items() if _CUSTOMS_COLOUR[s] is Colour.GREY]
+    return Light(Colour.GREY, f"unknown: B/L {', '.join(open_bills)} not written off")
 
 
 def terminal_light(discharged: bool, hold: str) -> Light:

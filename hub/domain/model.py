@@ -92,6 +92,17 @@ class ReleaseRight:
     def is_active(self) -> bool:
         return self.status in (RightStatus.RELEASED, RightStatus.BLOCKED)
 
+    def in_chain(self, party: str) -> bool:
+        """Whether `party` takes part in the right: the agent, a party that accepted it, or
+        the one a transfer waits for. A party that declined, or whose offer was revoked,
+        has left: it may see its own link as it stood, not what became of the container."""
+        pending = self.pending
+        return (
+            party == self.agent
+            or (pending is not None and pending.to_party == party)
+            or any(x.to_party == party and x.status is LinkStatus.ACCEPTED for x in self.chain)
+        )
+
 
 @dataclass(frozen=True)
 class Authorisation:
@@ -103,6 +114,16 @@ class Authorisation:
     port: str = ""
     bills_of_lading: tuple[str, ...] = ()
     expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LightSubscription:
+    """A transport operator following a PIN container's lights since `since`; `ended` says
+    why it stopped ('' while it runs)."""
+
+    party: str
+    since: datetime
+    ended: str = ""
 
 
 @dataclass
@@ -120,11 +141,19 @@ class ContainerFile:
     lights_seen: dict[str, Light] = field(default_factory=dict)
     authorised: Authorisation | None = None
     gate_sequence: int = 0
+    light_subscriptions: dict[str, LightSubscription] = field(default_factory=dict)
+    """By party: the running subscription, or the last one that ended (its token's key)."""
     version: int = 0
 
+    def subscribers(self) -> tuple[str, ...]:
+        """Parties whose light subscription runs, in party order."""
+        return tuple(sorted(p for p, s in self.light_subscriptions.items() if not s.ended))
+
     def bills_of_lading(self) -> tuple[str, ...]:
-        """B/Ls that concern this container: the release's and those linked by manifest."""
-        own = self.right.bills_of_lading if self.right else ()
+        """B/Ls that concern this container's visit: the release's (unless it was picked up:
+        those were the previous visit's) and those linked by manifest."""
+        right = self.right
+        own = right.bills_of_lading if right and right.status is not RightStatus.PICKED_UP else ()
         return tuple(dict.fromkeys((*own, *self.linked_bls)))
 
     def lights(self) -> dict[LightName, Light]:
@@ -137,6 +166,15 @@ class ContainerFile:
             LightName.CUSTOMS: customs_light(self.customs_container, bl_status),
             LightName.TERMINAL: terminal_light(self.discharged, self.terminal_hold),
         }
+
+    def end_visit(self) -> None:
+        """The container left the terminal: what customs and the terminal said about this
+        visit (statuses, B/Ls linked by manifest, discharge, holds) does not carry into the
+        next one. The release right, the lights last seen and the gate state stay."""
+        self.customs_container = CustomsStatus.UNKNOWN
+        self.customs_bl = {}
+        self.linked_bls = ()
+        self.terminal, self.discharged, self.terminal_hold = "", False, ""
 
     def gate_terminal(self) -> str:
         """Where the container stands: the release's terminal, else the terminal's own report."""

@@ -1,7 +1,8 @@
 """What customs and terminals report about a container, and the manifest's B/L links.
 
 These change lights, not the chain. The terminal may always overrule the hub: its release or
-block stands whatever the agent said. A gate-out ends the release right (picked up).
+block stands whatever the agent said. A gate-out ends the release right (picked up) and the
+container's visit: customs statuses and terminal facts of this visit do not carry into the next.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from hub.domain import commands as c
 from hub.domain.events import BillOfLadingLinked, Event, PickedUp
 from hub.domain.lifecycle import Context, refuse
+from hub.domain.light_subscriptions import PICKED_UP, end_subscriptions
 from hub.domain.model import ContainerFile
 from hub.domain.roles import CUSTOMS, SHIP_AGENT, TERMINAL_OPERATOR
 from hub.domain.values import CustomsStatus, RightStatus, TerminalEvent
@@ -67,13 +69,15 @@ def _release_terminal(file: ContainerFile) -> str:
 
 
 def _gate_out(file: ContainerFile) -> list[Event]:
+    """The visit ends (see `ContainerFile.end_visit`); an active right is picked up."""
     right = file.right
-    file.discharged, file.terminal_hold = False, ""
+    file.end_visit()
+    ended = end_subscriptions(file, PICKED_UP)
     if right is None or not right.is_active():
-        return []
+        return ended
     holder = right.holder
     right.status = RightStatus.PICKED_UP
-    return [PickedUp(file.container, right.release_ref, holder)]
+    return [PickedUp(file.container, right.release_ref, holder), *ended]
 
 
 def link_bill(file: ContainerFile, cmd: c.LinkBillsOfLading, ctx: Context) -> list[Event]:

@@ -15,6 +15,7 @@ from hub.domain.agent import AGENT_HANDLERS
 from hub.domain.events import ActionRefused, Event
 from hub.domain.gate import light_changes, reconcile
 from hub.domain.lifecycle import PARTY_HANDLERS, Context, Handler, expire
+from hub.domain.light_subscriptions import subscribe, unsubscribe
 from hub.domain.model import ContainerFile
 from hub.domain.observations import link_bill, record_customs, record_terminal
 
@@ -24,6 +25,8 @@ HANDLERS: dict[type, Handler] = {
     c.RecordCustomsStatus: record_customs,
     c.RecordTerminalEvent: record_terminal,
     c.LinkBillsOfLading: link_bill,
+    c.SubscribeLights: subscribe,
+    c.UnsubscribeLights: unsubscribe,
 }
 
 
@@ -35,9 +38,11 @@ def apply(file: ContainerFile, command: Any, ctx: Context) -> list[Event]:
     events = handler(file, command, ctx)
     if any(isinstance(e, ActionRefused) for e in events):
         return events
-    return [*events, *settle(file, ctx.now)]
+    return [*events, *settle(file, ctx.now, ctx.pin_terminals)]
 
 
-def settle(file: ContainerFile, now: datetime) -> list[Event]:
+def settle(
+    file: ContainerFile, now: datetime, pin_terminals: frozenset[str] = frozenset()
+) -> list[Event]:
     """Expire if due, then report changed lights and the changed gate decision."""
-    return [*expire(file, now), *light_changes(file), *reconcile(file, now)]
+    return [*expire(file, now), *light_changes(file), *reconcile(file, now, pin_terminals)]

@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain.lights import Light
-from hub.domain.model import Authorisation, ContainerFile, Link, LinkStatus, ReleaseRight
+from hub.domain.model import (
+    Authorisation,
+    ContainerFile,
+    LightSubscription,
+    Link,
+    LinkStatus,
+    ReleaseRight,
+)
 from hub.domain.values import Colour, CustomsStatus, Pickup, PickupMode, RightStatus
 
 
@@ -108,6 +115,16 @@ def _load_auth(d: dict[str, Any] | None) -> Authorisation | None:
     )
 
 
+def _load_subscriptions(d: dict[str, dict[str, Any]]) -> dict[str, LightSubscription]:
+    """Light subscriptions by party (documents saved before they existed have none)."""
+    found = {}
+    for party, s in d.items():
+        since = _parse_dt(s["since"])
+        assert since is not None
+        found[party] = LightSubscription(party, since, s.get("ended", ""))
+    return found
+
+
 def dump(file: ContainerFile) -> dict[str, Any]:
     """The file as a JSON-ready dict."""
     return {
@@ -121,6 +138,10 @@ def dump(file: ContainerFile) -> dict[str, Any]:
         "lights_seen": {k: v.as_dict() for k, v in file.lights_seen.items()},
         "authorised": _auth(file.authorised),
         "gate_sequence": file.gate_sequence,
+        "light_subscriptions": {
+            p: {"since": _dt(s.since), "ended": s.ended}
+            for p, s in file.light_subscriptions.items()
+        },
     }
 
 
@@ -140,5 +161,6 @@ def load(container: str, doc: dict[str, Any], version: int) -> ContainerFile:
         },
         authorised=_load_auth(doc["authorised"]),
         gate_sequence=doc["gate_sequence"],
+        light_subscriptions=_load_subscriptions(doc.get("light_subscriptions") or {}),
         version=version,
     )

@@ -20,7 +20,8 @@ What is read:
   clears. A NAD inside an EQD group (D00B and later) overrides the message-level one for that
   container. An original without any release party is an error on that EQD (code 13).
 - ``DTM+36`` (expiry, C507 via `edifact_dates`): the EQD group's own (D08B) first, else the
-  message level one. A bad expiry is an error where it stands.
+  message level one. A bad expiry is an error where it stands. A date without a time (101,
+  102) means the end of that day in the port (`hub.domain.port_time.end_of_port_day`).
 - ``LOC+11`` (place of discharge), message level: port = element 2 (C517 3225), terminal =
   element 3 (C519 3223); e.g. ``LOC+11+ITSAL:139:6+ITSALSC:ZZZ`` → ITSAL / ITSALSC. Without
   LOC+11, LOC+7 and LOC+8 are tried, then any LOC carrying a C519 terminal (never LOC+147,
@@ -41,10 +42,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hub.domain.commands import AnyCommand, ReleaseContainer, RevokeRelease, UpdateRelease
+from hub.domain.port_time import end_of_port_day
 from hub.domain.values import PartyRef
 from hub.errors import Problem
 from hub.mappers.base import MappedMessage
-from hub.mappers.edifact_dates import read_dtm
+from hub.mappers.edifact_dates import is_date_only, read_dtm
 from hub.mappers.edifact_segments import (
     INVALID,
     MISSING,
@@ -180,6 +182,8 @@ def _expiry(message: Message, segments: Group, problems: list[Problem]) -> datet
         return None
     when, found = read_dtm(message, dtm)
     problems.extend(found)
+    if when is not None and is_date_only(dtm):
+        return end_of_port_day(when.date())
     return when
 
 

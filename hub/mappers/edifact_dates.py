@@ -7,7 +7,8 @@ C507: 2005 qualifier (element 1 component 1), 2380 value (component 2), 2379 for
     201  YYMMDDHHMM        203  CCYYMMDDHHMM        204  CCYYMMDDHHMMSS
 
 EDIFACT carries no time zone in these formats: values are read as UTC (a per-partner zone is
-not configured yet). A date without a time is midnight UTC of that day.
+not configured yet). A date without a time is midnight UTC of that day; `is_date_only` tells
+such a value apart, for rules that give a date its own meaning (a COREOR expiry).
 
 Leniency, each reported as a warning: a missing format is inferred from the value's length
 (6 → 101, 8 → 102, 10 → 201, 12 → 203, 14 → 204); a 203/204 value of only 8 digits (a date
@@ -68,6 +69,13 @@ def _fields(value: str, year_digits: int) -> datetime:
     fields = [int(value[i : i + 2]) for i in range(year_digits, len(value), 2)]
     month, day, hour, minute, second = (*fields, 0, 0, 0)[:5]
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+def is_date_only(dtm: Segment) -> bool:
+    """True when the DTM's value is a date without a time (6 or 8 digits: 101, 102, or a 203
+    / 204 value read as 102): what such a date means is the caller's rule."""
+    value = dtm.get(0, 1).strip()
+    return value.isdigit() and len(value) in (6, 8)
 
 
 def read_dtm(message: Message, dtm: Segment) -> tuple[datetime | None, list[Problem]]:

@@ -2,6 +2,7 @@
 
     urn:hub:release:1   ReleaseRightAction    → xml_release.map_release_right_action
     urn:hub:release:1   PickupRightAction     → xml_release.map_pickup_right_action
+    urn:hub:release:1   LightSubscriptionAction → xml_release.map_light_subscription_action
     urn:hub:customs:1   CustomsStatusReport   → xml_customs.map_customs_status_report
     urn:hub:terminal:1  TerminalEventReport   → xml_terminal.map_terminal_event_report
 
@@ -15,7 +16,11 @@ from collections.abc import Callable
 
 from hub.mappers.base import MappedMessage
 from hub.mappers.xml_customs import map_customs_status_report
-from hub.mappers.xml_release import map_pickup_right_action, map_release_right_action
+from hub.mappers.xml_release import (
+    map_light_subscription_action,
+    map_pickup_right_action,
+    map_release_right_action,
+)
 from hub.mappers.xml_support import unsupported
 from hub.mappers.xml_terminal import map_terminal_event_report
 from hub.parsing.xml.document import XmlDocument
@@ -25,6 +30,7 @@ Mapper = Callable[[XmlDocument], MappedMessage]
 MAPPERS: dict[tuple[str, str], Mapper] = {
     ("urn:hub:release:1", "ReleaseRightAction"): map_release_right_action,
     ("urn:hub:release:1", "PickupRightAction"): map_pickup_right_action,
+    ("urn:hub:release:1", "LightSubscriptionAction"): map_light_subscription_action,
     ("urn:hub:customs:1", "CustomsStatusReport"): map_customs_status_report,
     ("urn:hub:terminal:1", "TerminalEventReport"): map_terminal_event_report,
 }

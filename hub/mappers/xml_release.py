@@ -15,6 +15,9 @@
 AssignPickup (needs pickupParty: partyType, identificationCode, optional
 truckAppointmentReference), Revoke → RevokePickup.
 
+``LightSubscriptionAction`` / ``actionType``: Subscribe → SubscribeLights, Unsubscribe →
+UnsubscribeLights (the container only: a light subscription needs no release right).
+
 Whether the sender may do this (agent, holder, named next party) is policy, decided later.
 """
 
@@ -148,3 +151,17 @@ def _assign(a: _Action, kind: str) -> c.Command | None:
         node.text_at("truckAppointmentReference"),
     )
     return c.AssignPickup(a.container, a.release_ref, pickup)
+
+
+_SUBSCRIPTIONS: dict[str, type[c.SubscribeLights] | type[c.UnsubscribeLights]] = {
+    "Subscribe": c.SubscribeLights,
+    "Unsubscribe": c.UnsubscribeLights,
+}
+
+
+def map_light_subscription_action(doc: XmlDocument) -> MappedMessage:
+    """``LightSubscriptionAction`` → SubscribeLights or UnsubscribeLights."""
+    found = Findings(doc)
+    container = found.container(doc.tree)
+    build = _SUBSCRIPTIONS.get(doc.tree.text_at("actionType"))
+    return found.result([build(container)] if build and container else [])

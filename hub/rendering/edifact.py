@@ -279,8 +279,12 @@ def render_aperak(
     control_ref: str,
     message_ref: str = "1",
 ) -> str:
-    """APERAK D96A for one business message: accepted (``ERC+1``) unless `problems` hold errors."""
+    """APERAK D96A for one business message: accepted (``ERC+1``) unless `problems` hold errors.
+
+    An accepted message's warnings follow its ``ERC+1``, one ``ERC`` + ``FTX+AAO`` group each,
+    the text starting with ``warning:``."""
     errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
     name, function = (APERAK_REJECTED, "27") if errors else (APERAK_ACCEPTED, "29")
     body = [seg("BGM", name, control_ref, function), _stamp(now)]
     body.append(seg("RFF", ("ACW", subject.message_ref)))
@@ -291,6 +295,8 @@ def render_aperak(
         body += [seg("ERC", p.code or "12"), _ftx("AAO", _describe(p))]
     if not errors:
         body += [seg("ERC", "1"), _ftx("AAO", "message accepted")]
+        for p in warnings:
+            body += [seg("ERC", p.code or "12"), _ftx("AAO", f"warning: {_describe(p)}")]
     message = _message(message_ref, ("APERAK", "D", "96A", "UN"), body)
     return _interchange(subject.reply_envelope(), now, control_ref, [message])
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from hub.domain import commands as c
 from hub.domain import rules
-from hub.domain.events import ActionRefused, Event
+from hub.domain.billing import TerminalAccess
+from hub.domain.events import ActionRefused, ActionWarned, Event
 from hub.domain.lifecycle import Context
 from hub.domain.model import Actor, ContainerFile
 from hub.domain.observations import apply_bl_status
@@ -44,6 +45,11 @@ class Execution:
     @property
     def refused(self) -> ActionRefused | None:
         return next((e for e in self.events if isinstance(e, ActionRefused)), None)
+
+    @property
+    def warnings(self) -> tuple[ActionWarned, ...]:
+        """What the sender should know although the command was applied."""
+        return tuple(e for e in self.events if isinstance(e, ActionWarned))
 
 
 def actor_of(partner: Partner) -> Actor:
@@ -89,7 +95,8 @@ def _one(
     if isinstance(recipient, str):
         return Execution(container, cmd, (ActionRefused(container, type(cmd).__name__, recipient),))
     _prepare(uow, file, cmd)
-    events = rules.apply(file, cmd, Context(actor_of(sender), now, recipient))
+    pin = pin_terminals(uow, file, getattr(cmd, "terminal", ""))
+    events = rules.apply(file, cmd, Context(actor_of(sender), now, recipient, pin))
     refusal = next((e for e in events if isinstance(e, ActionRefused)), None)
     if refusal is None:
         reason = charge(uow, file, cmd, sender, ref, now)
@@ -102,6 +109,17 @@ def _one(
         _link_side_tables(uow, file, cmd)
     uow.files.save(file)
     return Execution(container, cmd, tuple(events), file)
+
+
+def pin_terminals(uow: UnitOfWork, file: ContainerFile, *also: str) -> frozenset[str]:
+    """Which of the file's terminal (and `also`, a terminal a command names) let containers
+    out by PIN, by their operator's profile (``terminal_access``)."""
+    found = set()
+    for terminal in {file.gate_terminal(), *also} - {""}:
+        operator = uow.partners.operator_of(terminal)
+        if operator is not None and operator.terminal_access == TerminalAccess.PIN:
+            found.add(terminal)
+    return frozenset(found)
 
 
 def _recipient(uow: UnitOfWork, cmd: Any) -> Actor | str | None:
@@ -136,7 +154,7 @@ def settle_due(uow: UnitOfWork, now: datetime, limit: int = 500) -> list[Executi
     done: list[Execution] = []
     for container in uow.files.due_for_expiry(now, limit):
         file = uow.files.get(container)
-        events = rules.settle(file, now)
+        events = rules.settle(file, now, pin_terminals(uow, file))
         uow.files.save(file)
         done.append(Execution(container, None, tuple(events), file))
     return done

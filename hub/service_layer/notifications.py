@@ -50,7 +50,18 @@ def _picked_up(ev: e.PickedUp) -> list[Notification]:
     return _one(ev.holder, "PickedUpByParty", ev) if ev.holder else []
 
 
+def _subscribed(ev: e.LightsSubscribed) -> list[Notification]:
+    lights = {name: f"{colour} {value}".strip() for name, colour, value in ev.lights}
+    return _one(ev.party, "ReleaseLightRegistered", ev, **lights)
+
+
+def _unsubscribed(ev: e.LightsUnsubscribed) -> list[Notification]:
+    return _one(ev.party, "ReleaseLightUnregistered", ev, reason=ev.reason)
+
+
 NOTIFY: dict[type, Callable[[Any], list[Notification]]] = {
+    e.LightsSubscribed: _subscribed,
+    e.LightsUnsubscribed: _unsubscribed,
     e.RightTransferred: _transferred,
     e.RightAccepted: _accepted,
     e.RightDeclined: _declined,
@@ -63,7 +74,8 @@ NOTIFY: dict[type, Callable[[Any], list[Notification]]] = {
 
 
 def notifications_for(event: e.Event, holders: tuple[str, ...] = ()) -> list[Notification]:
-    """Notifications an event causes; light changes go to the current holders given."""
+    """Notifications an event causes; light changes go to the parties given (the current
+    holder and the light subscribers)."""
     if isinstance(event, e.LightChanged):
         return [
             Notification(

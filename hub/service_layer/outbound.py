@@ -65,8 +65,12 @@ def acknowledgement(
     if unit.interchange is None or mapped.type in ("CONTRL", "APERAK"):
         return []
     subject = _subject(unit, mapped, sender, hub_id)
-    errors = [] if accepted else (list(problems) or [Problem(f"message is {mapped.status}")])
-    text = edi.render_aperak(subject, errors, now=now, control_ref=control_ref())
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    if not accepted and not errors:
+        errors = [Problem(f"message is {mapped.status}")]
+    reported = [*errors, *warnings] if not accepted else warnings
+    text = edi.render_aperak(subject, reported, now=now, control_ref=control_ref())
     body = edi.encode_rendered(text, subject.syntax_id)
     return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, EDIFACT, "APERAK")]
 
@@ -133,7 +137,8 @@ def _holders(
     if file is None:
         file = uow.files.get(event.container)
     right = file.right
-    return (right.holder,) if right is not None and right.is_active() else ()
+    holder = (right.holder,) if right is not None and right.is_active() else ()
+    return tuple(dict.fromkeys((*holder, *file.subscribers())))
 
 
 def _gate(

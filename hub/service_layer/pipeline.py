@@ -88,6 +88,20 @@ class _MessageResult:
         return found
 
     @property
+    def warnings(self) -> list[Problem]:
+        """Warnings of the rules about commands they applied (an expiry already passed)."""
+        return [
+            Problem(
+                f"{w.action} for {ex.container}: {w.warning}",
+                code=w.code,
+                severity="warning",
+                message_ref=self.mapped.ref,
+            )
+            for ex in self.executions
+            for w in ex.warnings
+        ]
+
+    @property
     def accepted(self) -> bool:
         return self.mapped.status is MapStatus.MAPPED and not self.problems
 
@@ -279,7 +293,7 @@ def _apply_unit(
         _send(
             uow,
             outbound.acknowledgement(
-                unit, r.mapped, r.accepted, r.problems, sender, hub.hub_id, now
+                unit, r.mapped, r.accepted, [*r.problems, *r.warnings], sender, hub.hub_id, now
             ),
             now,
         )

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from hub.domain.billing import BillingRow, ContainerRecord, monthly_report, parse_month
 from hub.domain.fees import FeeInvoice, fees_due
+from hub.domain.lights import value_code
 from hub.service_layer.ports import Partners
 
 UNKNOWN_TERMINAL = "unknown"
@@ -136,7 +137,8 @@ def _light_counts(records: list[AuditRecord]) -> tuple[LightCount, ...]:
 
 
 def _value(record: AuditRecord) -> str:
-    return str(record.details.get("value", "") or "")
+    """The light value's code only: its detail may name a B/L, and the report names nothing."""
+    return value_code(str(record.details.get("value", "") or ""))
 
 
 # --- the billing report ---------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Token accounting around the rules: charge on accept, refund on revoke, buy and upgrade.
 
 One token is consumed when a transport operator accepts a release right at a terminal that
-grants access by Alfapass identity; it is returned when the agent revokes or deletes the
-release. Both are idempotent per (release right, action). API subscribers never pay.
+grants access by Alfapass identity, or subscribes to the lights of a container at a PIN
+terminal; it is returned when the agent revokes or deletes the release (which ends the light
+subscriptions). Both are idempotent per (release right, action) or per light subscription.
+API subscribers never pay.
 
 Cost per charge does not grow with the party's history: the ledger answers `charge_view` (the
 key's state and the subscription's sums) instead of handing over every entry.
@@ -25,6 +27,7 @@ from typing import Any
 from hub.domain import commands as c
 from hub.domain import tokens
 from hub.domain.billing import TIERS, needs_token
+from hub.domain.light_subscriptions import REFUNDED_ENDS
 from hub.domain.model import ContainerFile
 from hub.domain.partners import Partner
 from hub.domain.refusals import Refusal
@@ -33,6 +36,8 @@ from hub.domain.tokens import ChargeView, Subscription, TokenEntry
 from hub.service_layer.ports import Tokens, UnitOfWork
 
 DEFAULT_ACCESS = "alfapass"
+ACCEPT = "accept"
+SUBSCRIBE = "subscribe_lights"
 
 
 def _charge_view(
@@ -67,9 +72,36 @@ def charge_token(
     """The token gate the pipeline calls after the rules said yes; '' or a refusal reason."""
     if isinstance(cmd, c.AcceptRight):
         return _charge_accept(uow, file, cmd, partner, ref, at)
+    if isinstance(cmd, c.SubscribeLights):
+        return _charge_subscription(uow, file, partner, ref, at)
     if isinstance(cmd, (c.RevokeRelease, c.DeleteRelease)):
-        _refund(uow, release_key(file.container, cmd.release_ref), ref, at)
+        _refund(
+            uow,
+            tokens.consumption_key(release_key(file.container, cmd.release_ref), ACCEPT),
+            ref,
+            at,
+        )
+        for sub in file.light_subscriptions.values():
+            if sub.ended in REFUNDED_ENDS:
+                _refund(uow, subscription_key(file, sub.party), ref, at)
     return ""
+
+
+def subscription_key(file: ContainerFile, party: str) -> str:
+    """The token key of `party`'s (current or last) light subscription on `file`: one per
+    subscription, so subscribing twice charges once and a new subscription charges again."""
+    since = file.light_subscriptions[party].since.isoformat()
+    return tokens.consumption_key(f"{file.container}:lights:{party}:{since}", SUBSCRIBE)
+
+
+def _charge_subscription(
+    uow: UnitOfWork, file: ContainerFile, partner: Partner, ref: str, at: datetime
+) -> str:
+    """One token per light subscription of a container at a PIN terminal (not for API
+    subscribers); the rules already checked the terminal and the role."""
+    if not needs_token(_terminal_access(uow, file), SUBSCRIBE, partner.api_subscriber):
+        return ""
+    return _consume(uow, partner.party_id, subscription_key(file, partner.party_id), ref, at)
 
 
 def _terminal_access(uow: UnitOfWork, file: ContainerFile) -> str:
@@ -90,8 +122,12 @@ def _charge_accept(
         return ""
     if not needs_token(_terminal_access(uow, file), "accept", partner.api_subscriber):
         return ""
-    party = partner.party_id
-    key = tokens.consumption_key(release_key(file.container, cmd.release_ref), "accept")
+    key = tokens.consumption_key(release_key(file.container, cmd.release_ref), ACCEPT)
+    return _consume(uow, partner.party_id, key, ref, at)
+
+
+def _consume(uow: UnitOfWork, party: str, key: str, ref: str, at: datetime) -> str:
+    """Charge one token under `key` (at most once), or say why not."""
     sub = uow.tokens.active(party, at)
     if sub is not None and TIERS[sub.tier].allowance is None:
         view = _unlimited_view(uow.tokens, party, sub, key, at)
@@ -110,8 +146,7 @@ def _record(uow: UnitOfWork, result: list[TokenEntry] | Refusal) -> str:
     return ""
 
 
-def _refund(uow: UnitOfWork, rkey: str, ref: str, at: datetime) -> None:
-    key = tokens.consumption_key(rkey, "accept")
+def _refund(uow: UnitOfWork, key: str, ref: str, at: datetime) -> None:
     for party in sorted({e.party for e in uow.tokens.entries_for_key(key)}):
         uow.tokens.lock(party)
         result = tokens.refund(uow.tokens.refund_entries(party, key), key, ref, at)

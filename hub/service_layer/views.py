@@ -1,7 +1,9 @@
 """What a party may see of a release right: only its own link of the chain.
 
 A party sees who gave it the right and to whom it passed it; nothing further down. A party
-with the authority role sees the whole chain.
+that left the chain (declined, or its offer was revoked) sees only its own link as it stood:
+not the status, expiry or lights of the container's life after it. A party with the
+authority role sees the whole chain.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ def release_view(uow: UnitOfWork, container: str, party: str) -> dict[str, Any]:
     involved = right is not None and party in right.parties()
     if right is None or not (involved or AUTHORITY in partner.roles):
         return {"container": container, "error": "no release right visible to you"}
+    own = [_link(x) for x in right.chain if party in (x.from_party, x.to_party)]
+    if AUTHORITY not in partner.roles and not right.in_chain(party):
+        return {
+            "container": container,
+            "release_ref": right.release_ref,
+            "left_chain": True,
+            "chain": own,
+        }
     view: dict[str, Any] = {
         "container": container,
         "release_ref": right.release_ref,
@@ -49,5 +59,5 @@ def release_view(uow: UnitOfWork, container: str, party: str) -> dict[str, Any]:
         view["chain"] = [_link(x) for x in right.chain]
         view["agent"] = right.agent
     else:
-        view["chain"] = [_link(x) for x in right.chain if party in (x.from_party, x.to_party)]
+        view["chain"] = own
     return view

@@ -145,9 +145,12 @@ class Story:
     file: ContainerFile = field(default_factory=lambda: ContainerFile(CONTAINER))
     now: datetime = T0
     log: list[Event] = field(default_factory=list)
+    pin_terminals: frozenset[str] = frozenset()
+    """Terminals that let containers out by PIN, not by Alfapass identity."""
 
     def do(self, actor: Actor, command: Any, recipient: Actor | None = None) -> list[Event]:
-        events = rules.apply(self.file, command, Context(actor, self.now, recipient))
+        ctx = Context(actor, self.now, recipient, self.pin_terminals)
+        events = rules.apply(self.file, command, ctx)
         self.log.extend(events)
         return events
 
@@ -161,7 +164,7 @@ class Story:
     def wait(self, delta: timedelta) -> list[Event]:
         """Move the clock and run the periodic job."""
         self.now += delta
-        events = rules.settle(self.file, self.now)
+        events = rules.settle(self.file, self.now, self.pin_terminals)
         self.log.extend(events)
         return events
 
@@ -181,8 +184,10 @@ class Story:
         self.ok(holder, transfer(to), to)
         return self.accepted_by(to)
 
-    def cleared(self) -> Story:
-        self.ok(CUSTOMS, customs(CustomsStatus.RELEASED))
+    def cleared(self, *bills: str) -> Story:
+        """Customs writes off the release's B/Ls (the container itself when it has none)."""
+        for bl in bills or self.file.bills_of_lading() or ("",):
+            self.ok(CUSTOMS, customs(CustomsStatus.RELEASED, bl))
         return self
 
     def discharged(self) -> Story:

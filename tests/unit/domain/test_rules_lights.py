@@ -54,7 +54,8 @@ def test_each_customs_value_has_its_colour(status: CustomsStatus, colour: Colour
 
 @pytest.mark.parametrize(("status", "colour"), CUSTOMS_COLOURS.items(), ids=str)
 def test_a_customs_report_turns_the_container_light(status: CustomsStatus, colour: Colour) -> None:
-    story = Story().released()
+    """A release that names no B/L: the container's own status is all customs said."""
+    story = Story().released(bills=())
 
     story.ok(CUSTOMS, customs(status))
 
@@ -192,15 +193,65 @@ def test_a_bill_linked_by_the_manifest_must_be_cleared_too() -> None:
 
 def test_an_orange_bill_beside_one_not_yet_cleared_is_not_passable() -> None:
     """Orange lets a container leave; a B/L customs has said nothing about must not."""
-    assert customs_light(S.UNKNOWN, {BL1: S.FASFC, BL2: S.UNKNOWN}) == customs_light(S.UNKNOWN, {})
+    light = customs_light(S.UNKNOWN, {BL1: S.FASFC, BL2: S.UNKNOWN})
+    assert (light.colour, light.value) == (Colour.GREY, f"unknown: B/L {BL2} not written off")
     light = customs_light(S.UNKNOWN, {BL1: S.FASFC, BL2: S.RELEASED})
     assert (light.colour, light.value) == (Colour.ORANGE, "fasfc")
 
 
-def test_the_container_status_stands_for_all_its_bills() -> None:
-    assert customs_light(S.RELEASED, {BL1: S.UNKNOWN}).colour is Colour.GREEN
-    assert customs_light(S.SELECTED_FOR_SCAN, {BL1: S.UNKNOWN}).colour is Colour.ORANGE
+def test_a_released_container_is_not_green_while_its_bill_has_no_status() -> None:
+    """Customs clears per B/L: a container-level "released" cannot write off its B/L."""
+    light = customs_light(S.RELEASED, {BL1: S.UNKNOWN})
+    assert (light.colour, light.value) == (Colour.GREY, f"unknown: B/L {BL1} not written off")
+    assert customs_light(S.SELECTED_FOR_SCAN, {BL1: S.UNKNOWN}).colour is Colour.GREY
+
+
+def test_a_container_status_makes_the_light_worse_never_greener() -> None:
     assert customs_light(S.RELEASED, {BL1: S.TRANSHIPMENT}).colour is Colour.ORANGE
+    assert customs_light(S.SELECTED_FOR_SCAN, {BL1: S.RELEASED}) == customs_light(
+        S.SELECTED_FOR_SCAN, {}
+    )
+    assert customs_light(S.NOT_CLEARED, {BL1: S.UNKNOWN}).colour is Colour.RED
+    assert customs_light(S.RELEASED, {BL1: S.RELEASED}).colour is Colour.GREEN
+    assert customs_light(S.UNKNOWN, {BL1: S.RELEASED}).colour is Colour.GREEN
+
+
+@pytest.mark.parametrize(("container_status", "bl_status"), list(itertools.product(S, S)), ids=str)
+def test_the_container_status_never_makes_the_light_greener_than_its_bills(
+    container_status: CustomsStatus, bl_status: CustomsStatus
+) -> None:
+    passable = {Colour.RED: 0, Colour.GREY: 1, Colour.ORANGE: 2, Colour.GREEN: 3}
+    bills = {BL1: bl_status, BL2: S.RELEASED}
+
+    light = customs_light(container_status, bills)
+
+    assert passable[light.colour] <= passable[customs_light(S.UNKNOWN, bills).colour]
+    assert passable[light.colour] <= passable[customs_colour(container_status)] or (
+        container_status is S.UNKNOWN
+    )
+
+
+def test_a_container_released_by_customs_with_its_bill_open_stays_grey() -> None:
+    story = Story().released(bills=(BL1,))
+
+    events = story.ok(CUSTOMS, customs(S.RELEASED))
+
+    assert story.file.lights()[LightName.CUSTOMS].colour is Colour.GREY
+    assert of_type(events, LightChanged) == []
+
+
+def test_a_grey_light_names_the_bill_still_open() -> None:
+    story = Story().released(bills=(BL1, BL2))
+
+    story.ok(CUSTOMS, customs(S.RELEASED, BL1))
+
+    light = story.file.lights()[LightName.CUSTOMS]
+    assert (light.colour, light.value) == (Colour.GREY, f"unknown: B/L {BL2} not written off")
+
+
+def test_a_grey_light_names_every_bill_still_open() -> None:
+    light = customs_light(S.UNKNOWN, {BL1: S.UNKNOWN, BL2: S.UNKNOWN})
+    assert light.value == f"unknown: B/L {BL1}, {BL2} not written off"
 
 
 def test_bill_statuses_that_arrive_before_the_release_apply_when_it_arrives() -> None:
@@ -221,12 +272,14 @@ def test_bill_statuses_that_arrive_before_the_release_apply_when_it_arrives() ->
 
 def test_a_container_status_before_the_release_is_kept() -> None:
     story = Story()
-    story.ok(CUSTOMS, customs(S.RELEASED))
-    assert story.file.lights()[LightName.CUSTOMS].colour is Colour.GREEN
+    story.ok(CUSTOMS, customs(S.SELECTED_FOR_SCAN))
+    assert story.file.lights()[LightName.CUSTOMS].colour is Colour.ORANGE
+    story.ok(CUSTOMS, customs(S.RELEASED, BL1))
 
-    story.released()
+    story.released(bills=(BL1,))
 
-    assert story.file.lights()[LightName.CUSTOMS].colour is Colour.GREEN
+    light = story.file.lights()[LightName.CUSTOMS]
+    assert (light.colour, light.value) == (Colour.ORANGE, "selected_for_scan")
 
 
 def test_an_unchanged_light_is_not_published_again() -> None:
@@ -237,7 +290,7 @@ def test_an_unchanged_light_is_not_published_again() -> None:
 
 
 def test_a_new_value_of_the_same_colour_is_published() -> None:
-    story = Story().released()
+    story = Story().released(bills=())
     story.ok(CUSTOMS, customs(S.SELECTED_FOR_SCAN))
 
     changed = of_type(story.ok(CUSTOMS, customs(S.FASFC)), LightChanged)

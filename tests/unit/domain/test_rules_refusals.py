@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -245,13 +246,18 @@ def test_a_refusal_says_why_and_changes_nothing(
     assert story.file == before
 
 
+@dataclass(frozen=True)
+class _Unknown(c.Command):
+    """A command no rule handles."""
+
+
 def test_an_unsupported_command_is_refused_with_code_13() -> None:
     story = STATES["with_haulier"]()
     before = copy.deepcopy(story.file)
 
-    events = story.do(HAULIER, c.SubscribeLights(CONTAINER))
+    events = story.do(HAULIER, _Unknown(CONTAINER))
 
-    assert events == [ActionRefused(CONTAINER, "SubscribeLights", "not supported", "13")]
+    assert events == [ActionRefused(CONTAINER, "_Unknown", "not supported", "13")]
     assert story.file == before
 
 

@@ -15,7 +15,8 @@ from tests.unit.mappers.edifact_text import message, messages
 
 AGENT = PartyRef("MSCBE", "ZZZ")
 FORWARDER = PartyRef("FWDANT", "ZZZ")
-MAY_1 = datetime(2026, 5, 1, tzinfo=UTC)
+MAY_1 = datetime(2026, 5, 1, 22, tzinfo=UTC)
+"""``DTM+36:20260501:102``: the end of 1 May in Antwerp (CEST, UTC+2), not its first moment."""
 
 HEADER = (
     "BGM+129+DOC1+9'DTM+36:20260501:102'RFF+RE:REL-9'RFF+BM:BL1'"
@@ -115,7 +116,7 @@ def test_salerno_shape_with_valid_numbers_reads_terminal_party_and_eqd_expiry() 
         "ITSALSC",
         "ITSAL",
         PartyRef("MSC", "172"),
-        datetime(2018, 11, 30, tzinfo=UTC),
+        datetime(2018, 11, 30, 23, tzinfo=UTC),  # end of 30 November in Brussels (CET)
     )
 
 
@@ -236,3 +237,23 @@ def test_an_original_without_terminal_is_warned_about() -> None:
     result = coreor(HEADER.replace("LOC+11+BEANR:139:6+K913:TER:ZZZ'", "") + GOOD)
     assert result.status is MapStatus.MAPPED and not result.errors
     assert "terminal" in result.warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("dtm", "expires_at"),
+    [
+        ("DTM+36:20260501:102'", datetime(2026, 5, 1, 22, tzinfo=UTC)),
+        ("DTM+36:20261130:102'", datetime(2026, 11, 30, 23, tzinfo=UTC)),
+        ("DTM+36:261130:101'", datetime(2026, 11, 30, 23, tzinfo=UTC)),
+        ("DTM+36:20261130:203'", datetime(2026, 11, 30, 23, tzinfo=UTC)),
+        ("DTM+36:20261130'", datetime(2026, 11, 30, 23, tzinfo=UTC)),
+        ("DTM+36:202611301200:203'", datetime(2026, 11, 30, 12, tzinfo=UTC)),
+    ],
+    ids=str,
+)
+def test_a_date_only_expiry_lasts_to_the_end_of_that_day_in_the_port(
+    dtm: str, expires_at: datetime
+) -> None:
+    [command] = coreor(HEADER.replace("DTM+36:20260501:102'", dtm) + GOOD).commands
+    assert isinstance(command, ReleaseContainer)
+    assert command.expires_at == expires_at
