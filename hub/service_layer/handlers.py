@@ -11,13 +11,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from hub.domain import authority, rules
 from hub.domain import commands as c
-from hub.domain import rules
 from hub.domain.events import ActionRefused, Event
 from hub.domain.lifecycle import Context
 from hub.domain.model import Actor, ContainerFile
 from hub.domain.observations import apply_bl_status
-from hub.domain.partners import Partner
+from hub.domain.partners import Partner, may_receive_release
 from hub.service_layer.ports import UnitOfWork
 
 TokenGate = Callable[[UnitOfWork, ContainerFile, Any, Partner, str, datetime], str]
@@ -47,7 +47,13 @@ class Execution:
 
 
 def actor_of(partner: Partner) -> Actor:
-    return Actor(partner.party_id, frozenset(partner.roles), tuple(partner.terminals))
+    """The partner as the rules see it: who, in which roles and terminals, with what status."""
+    return Actor(
+        partner.party_id,
+        frozenset(partner.roles),
+        tuple(partner.terminals),
+        str(partner.status),
+    )
 
 
 def execute(
@@ -58,7 +64,14 @@ def execute(
     message_ref: str,
     charge: TokenGate = no_tokens,
 ) -> list[Execution]:
-    """Apply `cmd` to every container it concerns."""
+    """Apply `cmd` to every container it concerns.
+
+    May the sender give it at all (status, role)? is asked first, so that a refused command
+    leaves nothing behind, not even a B/L status whose containers the hub does not know yet."""
+    reason = authority.refusal(actor_of(sender), cmd)
+    if reason:
+        label = _container_of(cmd)
+        return [Execution(label, cmd, (ActionRefused("", type(cmd).__name__, reason),))]
     if isinstance(cmd, c.RecordCustomsStatus) and cmd.bill_of_lading:
         uow.files.set_bl_status(cmd.bill_of_lading, cmd.status, now)
         targets = uow.files.containers_for_bl(cmd.bill_of_lading)
@@ -74,9 +87,10 @@ def execute(
 
 
 def _container_of(cmd: Any) -> str:
+    """The container a command is about (a B/L status: the B/L, when it names no container)."""
     if isinstance(cmd, c.LinkBillsOfLading):
-        return cmd.containers[0]
-    return str(cmd.container)
+        return cmd.containers[0] if cmd.containers else cmd.bill_of_lading
+    return str(cmd.container or getattr(cmd, "bill_of_lading", ""))
 
 
 def _one(
@@ -85,7 +99,7 @@ def _one(
     container = _container_of(cmd)
     file = uow.files.get(container)
     bills_before = file.bills_of_lading()
-    recipient = _recipient(uow, cmd)
+    recipient = _recipient(uow, cmd, _releasing_agent(file, cmd, sender))
     if isinstance(recipient, str):
         return Execution(container, cmd, (ActionRefused(container, type(cmd).__name__, recipient),))
     _prepare(uow, file, cmd)
@@ -104,17 +118,25 @@ def _one(
     return Execution(container, cmd, tuple(events), file)
 
 
-def _recipient(uow: UnitOfWork, cmd: Any) -> Actor | str | None:
-    """The party a release / transfer goes to, resolved; a reason string when refused."""
+def _recipient(uow: UnitOfWork, cmd: Any, agent: str) -> Actor | str | None:
+    """The party a release / transfer goes to, resolved; a reason string when refused:
+    unknown, not active, or in no role that may hold a right (`agent` may, for its own)."""
     ref = getattr(cmd, "release_to", None) or getattr(cmd, "transfer_to", None)
     if ref is None:
         return None
     partner = uow.partners.resolve(ref)
     if partner is None:
         return f"party {ref} is not registered"
-    if partner.status != "active":
-        return f"party {ref} is not active (status {partner.status})"
-    return actor_of(partner)
+    refused = may_receive_release(partner, releasing_agent=agent)
+    return str(refused) if refused is not None else actor_of(partner)
+
+
+def _releasing_agent(file: ContainerFile, cmd: Any, sender: Partner) -> str:
+    """The agent whose release `cmd` concerns: the sender of a release or update, else the
+    agent of the file's release."""
+    if isinstance(cmd, c.ReleaseContainer | c.UpdateRelease):
+        return sender.party_id
+    return file.right.agent if file.right else ""
 
 
 def _prepare(uow: UnitOfWork, file: ContainerFile, cmd: Any) -> None:
