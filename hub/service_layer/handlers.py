@@ -70,8 +70,7 @@ def execute(
     leaves nothing behind, not even a B/L status whose containers the hub does not know yet."""
     reason = authority.refusal(actor_of(sender), cmd)
     if reason:
-        label = _container_of(cmd)
-        return [Execution(label, cmd, (ActionRefused("", type(cmd).__name__, reason),))]
+        return _refused(cmd, reason)
     if isinstance(cmd, c.RecordCustomsStatus) and cmd.bill_of_lading:
         uow.files.set_bl_status(cmd.bill_of_lading, cmd.status, now)
         targets = uow.files.containers_for_bl(cmd.bill_of_lading)
@@ -86,11 +85,23 @@ def execute(
     return [_one(uow, cmd, sender, now, message_ref, charge)]
 
 
+def _refused(cmd: Any, reason: str) -> list[Execution]:
+    """One refusal per container the command names (a B/L status naming none: one, under
+    the B/L's number, so that the answer says what was refused)."""
+    named = cmd.containers if isinstance(cmd, c.LinkBillsOfLading) else (cmd.container,)
+    action = type(cmd).__name__
+    return [
+        Execution(
+            box or getattr(cmd, "bill_of_lading", ""), cmd, (ActionRefused(box, action, reason),)
+        )
+        for box in named or ("",)
+    ]
+
+
 def _container_of(cmd: Any) -> str:
-    """The container a command is about (a B/L status: the B/L, when it names no container)."""
     if isinstance(cmd, c.LinkBillsOfLading):
-        return cmd.containers[0] if cmd.containers else cmd.bill_of_lading
-    return str(cmd.container or getattr(cmd, "bill_of_lading", ""))
+        return cmd.containers[0]
+    return str(cmd.container)
 
 
 def _one(

@@ -159,6 +159,22 @@ def test_a_transport_operators_customs_release_is_refused_and_never_counts(
     assert light(the_hub, LightName.CUSTOMS) is Colour.GREY
 
 
+def test_a_forged_clearance_of_a_released_containers_bl_changes_nothing(
+    hub: tuple[Hub, InProcessTransport],
+) -> None:
+    the_hub, transport = hub
+    play(the_hub, (("demo/01_release.edi", "mscbe"),))
+
+    forged = deliver(the_hub, customs_xml("BE0876543270", "TRK-CUS-2"), "truckco", "t2")
+
+    assert_refused(forged, "only customs may report a customs status")
+    assert bl_status(the_hub, "MEDUAN123456") is None
+    assert file_of(the_hub).customs_bl == {}
+    assert light(the_hub, LightName.CUSTOMS) is Colour.GREY
+    said = answer(transport, "TRUCKCO")
+    assert "MEDUAN123456" in said and "FCIU9908030" not in said  # no B/L's containers leak
+
+
 def test_a_cusres_from_the_agent_is_refused_and_leaves_no_status(
     hub: tuple[Hub, InProcessTransport],
 ) -> None:
@@ -316,6 +332,54 @@ def test_another_terminals_discharge_after_the_release_is_refused(
     assert reason in answer(transport, "MPET")
     assert light(the_hub, LightName.TERMINAL) is Colour.GREY
     assert reason in refused_for(the_hub, "MPET")
+
+
+def terminal_xml(sender_eori: str, message_id: str, terminal: str, event: str) -> bytes:
+    """A TerminalEventReport with one event for MSCU1234566 at `terminal`."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<TerminalEventReport xmlns="urn:hub:terminal:1">
+  <header>
+    <messageId>{message_id}</messageId>
+    <sender>
+      <identificationType>Eori</identificationType>
+      <identificationCode>{sender_eori}</identificationCode>
+    </sender>
+    <timestamp>2026-11-02T08:00:00Z</timestamp>
+  </header>
+  <terminalCode>{terminal}</terminalCode>
+  <portLoCode>BEANR</portLoCode>
+  <event>
+    <eventType>{event}</eventType>
+    <equipmentNumber>{BOX}</equipmentNumber>
+  </event>
+</TerminalEventReport>
+""".encode()
+
+
+@pytest.mark.parametrize("event", ["discharge", "terminalRelease", "gateOut"])
+def test_another_terminals_xml_report_naming_the_release_terminal_is_refused(
+    hub: tuple[Hub, InProcessTransport], event: str
+) -> None:
+    the_hub, transport = hub
+    play(the_hub, (("demo/01_release.edi", "mscbe"),))
+    before = file_of(the_hub)
+
+    outcome = deliver(the_hub, terminal_xml("BE0567890161", "MPET-X1", "PSAT", event), "mpet")
+
+    reason = "terminal PSAT is not operated by the sender"
+    assert_refused(outcome, reason)
+    assert reason in answer(transport, "MPET")
+    after = file_of(the_hub)
+    assert (after.terminal_facts, after.right) == (before.terminal_facts, before.right)
+    assert reason in refused_for(the_hub, "MPET")
+
+
+def test_the_release_terminals_xml_report_counts(hub: tuple[Hub, InProcessTransport]) -> None:
+    the_hub, _ = hub
+    play(the_hub, (("demo/01_release.edi", "mscbe"),))
+    report = terminal_xml("BE0345678997", "PSAT-X1", "PSAT", "discharge")
+    assert deliver(the_hub, report, "psat").status == "applied"
+    assert light(the_hub, LightName.TERMINAL) is Colour.GREEN
 
 
 # --- B/L links only from the agent that released the container, or customs --------------------
