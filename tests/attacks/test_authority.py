@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 
 from hub.adapters.inprocess import InProcessTransport
-from hub.bootstrap import Hub
+from hub.bootstrap import Hub, build
+from hub.config import Settings
 from hub.domain.model import ContainerFile
 from hub.domain.partners import Partner, Status
 from hub.domain.values import Colour, CustomsStatus, LightName
+from hub.entrypoints.partners_file import load_partners_file
 from hub.service_layer.pipeline import Outcome
 from tests.unit.service.test_money_support import (
+    SAMPLES,
     Clock,
     audit_rows,
     coreor,
@@ -46,9 +49,19 @@ OTHER_AGENT = Partner(
 OTHER_BL = "CMAU00112233"
 
 
-@pytest.fixture()
-def hub(tmp_path: Path) -> Iterator[tuple[Hub, InProcessTransport]]:
-    the_hub, transport = make_hub(tmp_path, Clock())
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Hub, InProcessTransport]]:
+    """The sample partners and CMACGM (another ship agent), on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        the_hub, transport = make_hub(tmp_path, Clock())
+    else:
+        transport = InProcessTransport()
+        url = request.getfixturevalue("own_pg_url")
+        the_hub = build(Settings(database_url=url), transport=transport, clock=Clock())
+        with the_hub.uow() as uow:
+            for partner in load_partners_file(SAMPLES / "partners.yaml"):
+                uow.partners.save(partner)
+            uow.commit()
     with the_hub.uow() as uow:
         uow.partners.save(OTHER_AGENT)
         uow.commit()
