@@ -8,8 +8,9 @@ grants anything. Three questions, in order, before any rule runs:
 2. **Role**: each command needs one of the roles in `REQUIRED_ROLES` (customs statuses only
    from customs, terminal facts only from terminal operators, releases only from ship agents).
 3. **Relationship** with the container: terminal facts only from the operator of the terminal
-   where the container is (the release's terminal); once a container is released, B/L links
-   only from the agent that released it, or from customs.
+   where the container is (the release's terminal; for a release that names none, the
+   terminal that reported the container); once a container is released, B/L links only from
+   the agent that released it, or from customs.
 
 The relationships that need the chain (the agent only for its own release, the holder, the
 offeree) are checked by the lifecycle rules themselves; who may *receive* a right is
@@ -87,24 +88,28 @@ def refusal(actor: Actor, command: object, file: ContainerFile | None = None) ->
 
 def release_terminal(file: ContainerFile) -> str:
     """The terminal a current (not yet picked-up or deleted) release names, else ''."""
-    right = file.right
-    if right is None or right.status in (RightStatus.PICKED_UP, RightStatus.DELETED):
-        return ""
-    return right.terminal
+    return file.right.terminal if _current(file) and file.right else ""
+
+
+def container_terminal(file: ContainerFile) -> str:
+    """Where a released container is: the terminal its current release names; for a release
+    that names none, the terminal that reported it. '' when not released."""
+    return release_terminal(file) or (file.terminal if _current(file) else "")
 
 
 def reporting_terminal(actor: Actor, cmd: c.RecordTerminalEvent, file: ContainerFile) -> str:
-    """The terminal a terminal fact is about: the one it names, else the release's, else the
-    sender's own when it operates exactly one; '' when none of these says."""
+    """The terminal a terminal fact is about: the one it names, else where the released
+    container is, else the sender's own when it operates exactly one; '' when none says."""
     sole = actor.terminals[0] if len(actor.terminals) == 1 else ""
-    return cmd.terminal or release_terminal(file) or sole
+    return cmd.terminal or container_terminal(file) or sole
 
 
 def _terminal_refusal(actor: Actor, cmd: c.RecordTerminalEvent, file: ContainerFile) -> str:
     """Terminal facts count only from the operator of the terminal where the container is."""
-    released_at = release_terminal(file)
-    if released_at and cmd.terminal and cmd.terminal != released_at:
-        return f"container {file.container} is released at terminal {released_at}"
+    where = container_terminal(file)
+    if where and cmd.terminal and cmd.terminal != where:
+        verb = "is released" if release_terminal(file) else "was reported"
+        return f"container {file.container} {verb} at terminal {where}"
     terminal = reporting_terminal(actor, cmd, file)
     if not actor.terminals:
         return f"{actor.party_id} operates no terminal registered with the hub"
@@ -115,11 +120,16 @@ def _terminal_refusal(actor: Actor, cmd: c.RecordTerminalEvent, file: ContainerF
     return ""
 
 
+def _current(file: ContainerFile) -> bool:
+    """True while the container's release has not ended (picked up or deleted)."""
+    right = file.right
+    return right is not None and right.status not in (RightStatus.PICKED_UP, RightStatus.DELETED)
+
+
 def _link_refusal(actor: Actor, file: ContainerFile) -> str:
     """Once released, only the releasing agent (or customs) links B/Ls to the container."""
     right = file.right
-    current = right is not None and right.status not in (RightStatus.PICKED_UP, RightStatus.DELETED)
-    if not current or actor.has(CUSTOMS) or (right and right.agent == actor.party_id):
+    if not _current(file) or actor.has(CUSTOMS) or (right and right.agent == actor.party_id):
         return ""
     return (
         f"only the agent that released container {file.container}, or customs, may link B/Ls to it"

@@ -234,3 +234,30 @@ def _partner(party_id: str, *held: Role, status: Status = Status.ACTIVE) -> Part
 def test_only_receiving_roles_hold_a_right(partner: Partner, agent: str, code: str | None) -> None:
     refused = may_receive_release(partner, releasing_agent=agent)
     assert (refused.code if refused else None) == code
+
+
+def _released_without_terminal() -> Story:
+    story = Story()
+    story.ok(AGENT, replace(release(), terminal=""), FORWARDER)
+    return story
+
+
+@pytest.mark.parametrize(
+    ("named", "reason"),
+    [
+        (OTHER_TERMINAL, f"container {CONTAINER} was reported at terminal {TERMINAL}"),
+        ("", f"terminal {TERMINAL} is not operated by the sender"),
+    ],
+)
+def test_a_release_naming_no_terminal_stays_with_the_terminal_that_reported_it(
+    named: str, reason: str
+) -> None:
+    story = _released_without_terminal()
+    story.ok(TERMINAL_OP, terminal(TerminalEvent.DISCHARGED, ""))
+    before = copy.deepcopy(story.file)
+
+    events = story.do(OTHER_TERMINAL_OP, terminal(TerminalEvent.DISCHARGED, named))
+
+    assert events == [ActionRefused(CONTAINER, "RecordTerminalEvent", reason, "12")]
+    assert story.file == before
+    assert story.file.gate_terminal() == TERMINAL
