@@ -32,6 +32,8 @@ class Actor:
     party_id: str
     roles: frozenset[str] = frozenset()
     terminals: tuple[str, ...] = ()
+    status: str = "active"
+    """The partner's registration status; only an ``active`` partner may act."""
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -105,6 +107,29 @@ class ReleaseRight:
 
 
 @dataclass(frozen=True)
+class BillLink:
+    """A manifest says the container travels under `bill_of_lading`; `by` said so.
+
+    A link counts for the container's B/Ls (and so for its customs light) when customs made
+    it, or when it comes from the agent that released the container (or no release exists
+    yet). A link kept from before a release by another agent does not count. `by` is '' for
+    links stored before their author was recorded; those count.
+    """
+
+    bill_of_lading: str
+    by: str = ""
+    by_customs: bool = False
+
+
+@dataclass(frozen=True)
+class TerminalFacts:
+    """What one terminal reported about the container: discharged, and its own hold."""
+
+    discharged: bool = False
+    hold: str = ""
+
+
+@dataclass(frozen=True)
 class Authorisation:
     """What a terminal needs to let the container out: who, under which release."""
 
@@ -134,10 +159,11 @@ class ContainerFile:
     right: ReleaseRight | None = None
     customs_container: CustomsStatus = CustomsStatus.UNKNOWN
     customs_bl: dict[str, CustomsStatus] = field(default_factory=dict)
-    linked_bls: tuple[str, ...] = ()
+    bl_links: tuple[BillLink, ...] = ()
     terminal: str = ""
-    discharged: bool = False
-    terminal_hold: str = ""
+    """The terminal that reported last (where the container is when no release names one)."""
+    terminal_facts: dict[str, TerminalFacts] = field(default_factory=dict)
+    """Each terminal's own facts; only those of `gate_terminal()` count."""
     lights_seen: dict[str, Light] = field(default_factory=dict)
     authorised: Authorisation | None = None
     gate_sequence: int = 0
@@ -154,7 +180,30 @@ class ContainerFile:
         those were the previous visit's) and those linked by manifest."""
         right = self.right
         own = right.bills_of_lading if right and right.status is not RightStatus.PICKED_UP else ()
-        return tuple(dict.fromkeys((*own, *self.linked_bls)))
+        return tuple(dict.fromkeys((*own, *self.linked_bills())))
+
+    def linked_bills(self) -> tuple[str, ...]:
+        """B/Ls linked by a manifest whose link counts (see `BillLink`), without repeats."""
+        return tuple(dict.fromkeys(x.bill_of_lading for x in self.bl_links if self._counts(x)))
+
+    def _counts(self, link: BillLink) -> bool:
+        """Customs' links count; an agent's only for its own release (or before any)."""
+        agent = self.right.agent if self.right else ""
+        return link.by_customs or not link.by or not agent or link.by == agent
+
+    @property
+    def discharged(self) -> bool:
+        """Discharged, as the terminal where the container is (`gate_terminal`) reported."""
+        return self.facts().discharged
+
+    @property
+    def terminal_hold(self) -> str:
+        """The hold of the terminal where the container is: released, blocked, scanning, ''."""
+        return self.facts().hold
+
+    def facts(self) -> TerminalFacts:
+        """The facts that count: those of the terminal where the container is."""
+        return self.terminal_facts.get(self.gate_terminal(), TerminalFacts())
 
     def lights(self) -> dict[LightName, Light]:
         """The three lights as they stand now."""
@@ -173,8 +222,8 @@ class ContainerFile:
         next one. The release right, the lights last seen and the gate state stay."""
         self.customs_container = CustomsStatus.UNKNOWN
         self.customs_bl = {}
-        self.linked_bls = ()
-        self.terminal, self.discharged, self.terminal_hold = "", False, ""
+        self.bl_links = ()
+        self.terminal, self.terminal_facts = "", {}
 
     def gate_terminal(self) -> str:
         """Where the container stands: the release's terminal, else the terminal's own report."""

@@ -7,12 +7,15 @@ container's visit: customs statuses and terminal facts of this visit do not carr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hub.domain import commands as c
+from hub.domain.authority import reporting_terminal
 from hub.domain.events import BillOfLadingLinked, Event, PickedUp
-from hub.domain.lifecycle import Context, refuse
+from hub.domain.lifecycle import Context
 from hub.domain.light_subscriptions import PICKED_UP, end_subscriptions
-from hub.domain.model import ContainerFile
-from hub.domain.roles import CUSTOMS, SHIP_AGENT, TERMINAL_OPERATOR
+from hub.domain.model import BillLink, ContainerFile, TerminalFacts
+from hub.domain.roles import CUSTOMS
 from hub.domain.values import CustomsStatus, RightStatus, TerminalEvent
 
 _HOLDS = {
@@ -23,9 +26,9 @@ _HOLDS = {
 
 
 def record_customs(file: ContainerFile, cmd: c.RecordCustomsStatus, ctx: Context) -> list[Event]:
-    """Customs clears a container, or a whole B/L (then every container on it)."""
-    if not ctx.actor.has(CUSTOMS):
-        return refuse(file, cmd, "only customs may report a customs status")
+    """Customs clears a container, or a whole B/L (then every container on it).
+
+    Who may: `hub.domain.authority` (customs only), checked before this runs."""
     if cmd.bill_of_lading:
         file.customs_bl[cmd.bill_of_lading] = cmd.status
     else:
@@ -39,33 +42,21 @@ def apply_bl_status(file: ContainerFile, bill_of_lading: str, status: CustomsSta
 
 
 def record_terminal(file: ContainerFile, cmd: c.RecordTerminalEvent, ctx: Context) -> list[Event]:
-    """Discharge, terminal release / block / scan, gate-out. Loads and gate-ins change nothing."""
-    if not ctx.actor.has(TERMINAL_OPERATOR):
-        return refuse(file, cmd, "only a terminal operator may report terminal events")
-    released_at = _release_terminal(file)
-    if released_at and cmd.terminal and cmd.terminal != released_at:
-        return refuse(
-            file, cmd, f"container {file.container} is released at terminal {released_at}"
-        )
-    terminal = cmd.terminal or file.gate_terminal()
-    if ctx.actor.terminals and terminal and terminal not in ctx.actor.terminals:
-        return refuse(file, cmd, f"terminal {terminal} is not operated by the sender")
-    file.terminal = terminal or file.terminal
+    """Discharge, terminal release / block / scan, gate-out. Loads and gate-ins change nothing.
+
+    Each terminal's facts are kept under that terminal and count only where the container is
+    (`ContainerFile.facts`); who may report them: `hub.domain.authority`."""
+    terminal = reporting_terminal(ctx.actor, cmd, file)
+    file.terminal = terminal
+    facts = file.terminal_facts.get(terminal, TerminalFacts())
     if cmd.event is TerminalEvent.DISCHARGED:
-        file.discharged = True
+        file.terminal_facts[terminal] = replace(facts, discharged=True)
     elif cmd.event in _HOLDS:
-        file.terminal_hold = _HOLDS[cmd.event]
+        file.terminal_facts[terminal] = replace(facts, hold=_HOLDS[cmd.event])
     elif cmd.event is TerminalEvent.GATE_OUT:
+        file.terminal_facts.pop(terminal, None)
         return _gate_out(file)
     return []
-
-
-def _release_terminal(file: ContainerFile) -> str:
-    """The terminal a current (not yet picked-up or deleted) release names, else ''."""
-    right = file.right
-    if right is None or right.status in (RightStatus.PICKED_UP, RightStatus.DELETED):
-        return ""
-    return right.terminal
 
 
 def _gate_out(file: ContainerFile) -> list[Event]:
@@ -81,10 +72,13 @@ def _gate_out(file: ContainerFile) -> list[Event]:
 
 
 def link_bill(file: ContainerFile, cmd: c.LinkBillsOfLading, ctx: Context) -> list[Event]:
-    """A manifest (CUSCAR) says this container travels under that B/L."""
-    if not (ctx.actor.has(SHIP_AGENT) or ctx.actor.has(CUSTOMS)):
-        return refuse(file, cmd, "only a ship agent or customs may link B/Ls to containers")
-    if cmd.bill_of_lading in file.linked_bls:
+    """A manifest (CUSCAR) says this container travels under that B/L; the link is kept with
+    its author and counts only as `ContainerFile.bills_of_lading` allows."""
+    link = BillLink(cmd.bill_of_lading, ctx.actor.party_id, ctx.actor.has(CUSTOMS))
+    if link in file.bl_links:
         return []
-    file.linked_bls = (*file.linked_bls, cmd.bill_of_lading)
+    known = cmd.bill_of_lading in file.linked_bills()
+    file.bl_links = (*file.bl_links, link)
+    if known or cmd.bill_of_lading not in file.linked_bills():
+        return []
     return [BillOfLadingLinked(file.container, cmd.bill_of_lading)]

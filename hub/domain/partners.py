@@ -253,14 +253,21 @@ def may_act_in_role(partner: Partner, role: str) -> bool:
     return partner.status is Status.ACTIVE and role in partner.roles
 
 
-def may_receive_release(partner: Partner | None, party_id: str = "") -> Refusal | None:
-    """None when a release right may be released or transferred to `partner`, else why not."""
+def may_receive_release(
+    partner: Partner | None, party_id: str = "", releasing_agent: str = ""
+) -> Refusal | None:
+    """None when a release right may be released or transferred to `partner`, else why not.
+
+    Only an active release party or transport operator holds a right — and the agent of the
+    release (`releasing_agent`) for its own release; a terminal, customs or an authority never.
+    """
     name = partner.party_id if partner else party_id
     if partner is None:
         return Refusal(f"party {name} is not known", "party-unknown")
     if partner.status is not Status.ACTIVE:
         return Refusal(f"party {name} is not active (status {partner.status})", "party-not-active")
-    if not partner.roles & RECEIVING_ROLES:
+    own = bool(releasing_agent) and partner.party_id == releasing_agent
+    if not (own or partner.roles & RECEIVING_ROLES):
         return Refusal(f"party {name} is no release party or transport operator", "role-not-held")
     return None
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hub.domain import authority
 from hub.domain import commands as c
 from hub.domain.agent import AGENT_HANDLERS
 from hub.domain.events import ActionRefused, Event
 from hub.domain.gate import light_changes, reconcile
-from hub.domain.lifecycle import PARTY_HANDLERS, Context, Handler, expire
+from hub.domain.lifecycle import PARTY_HANDLERS, Context, Handler, expire, refuse
 from hub.domain.light_subscriptions import subscribe, unsubscribe
 from hub.domain.model import ContainerFile
 from hub.domain.observations import link_bill, record_customs, record_terminal
@@ -31,10 +32,15 @@ HANDLERS: dict[type, Handler] = {
 
 
 def apply(file: ContainerFile, command: Any, ctx: Context) -> list[Event]:
-    """Apply one command; refused commands change nothing and yield only the refusal."""
+    """Apply one command; refused commands change nothing and yield only the refusal.
+
+    Who may give it (`authority.refusal`) is asked first, whatever the command says."""
     handler = HANDLERS.get(type(command))
     if handler is None:
         return [ActionRefused(file.container, type(command).__name__, "not supported", "13")]
+    reason = authority.refusal(ctx.actor, command, file)
+    if reason:
+        return refuse(file, command, reason)
     events = handler(file, command, ctx)
     if any(isinstance(e, ActionRefused) for e in events):
         return events

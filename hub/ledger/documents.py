@@ -8,11 +8,13 @@ from typing import Any
 from hub.domain.lights import Light
 from hub.domain.model import (
     Authorisation,
+    BillLink,
     ContainerFile,
     LightSubscription,
     Link,
     LinkStatus,
     ReleaseRight,
+    TerminalFacts,
 )
 from hub.domain.values import Colour, CustomsStatus, Pickup, PickupMode, RightStatus
 
@@ -125,16 +127,36 @@ def _load_subscriptions(d: dict[str, dict[str, Any]]) -> dict[str, LightSubscrip
     return found
 
 
+def _load_bl_links(doc: dict[str, Any]) -> tuple[BillLink, ...]:
+    """B/L links with their author; a document of before authors has bare B/L numbers."""
+    if "bl_links" not in doc:
+        return tuple(BillLink(bl) for bl in doc.get("linked_bls", ()))
+    return tuple(BillLink(bl, by, bool(customs)) for bl, by, customs in doc["bl_links"])
+
+
+def _load_terminal_facts(doc: dict[str, Any]) -> dict[str, TerminalFacts]:
+    """Facts per terminal; a document of before that kept one terminal's facts flat."""
+    if "terminal_facts" in doc:
+        return {
+            t: TerminalFacts(bool(f["discharged"]), f["hold"])
+            for t, f in doc["terminal_facts"].items()
+        }
+    if not (doc.get("discharged") or doc.get("terminal_hold")):
+        return {}
+    return {doc["terminal"]: TerminalFacts(bool(doc["discharged"]), doc["terminal_hold"])}
+
+
 def dump(file: ContainerFile) -> dict[str, Any]:
     """The file as a JSON-ready dict."""
     return {
         "right": _right(file.right),
         "customs_container": file.customs_container.value,
         "customs_bl": {k: v.value for k, v in file.customs_bl.items()},
-        "linked_bls": list(file.linked_bls),
+        "bl_links": [[x.bill_of_lading, x.by, x.by_customs] for x in file.bl_links],
         "terminal": file.terminal,
-        "discharged": file.discharged,
-        "terminal_hold": file.terminal_hold,
+        "terminal_facts": {
+            t: {"discharged": f.discharged, "hold": f.hold} for t, f in file.terminal_facts.items()
+        },
         "lights_seen": {k: v.as_dict() for k, v in file.lights_seen.items()},
         "authorised": _auth(file.authorised),
         "gate_sequence": file.gate_sequence,
@@ -152,10 +174,9 @@ def load(container: str, doc: dict[str, Any], version: int) -> ContainerFile:
         right=_load_right(doc["right"]),
         customs_container=CustomsStatus(doc["customs_container"]),
         customs_bl={k: CustomsStatus(v) for k, v in doc["customs_bl"].items()},
-        linked_bls=tuple(doc["linked_bls"]),
+        bl_links=_load_bl_links(doc),
         terminal=doc["terminal"],
-        discharged=doc["discharged"],
-        terminal_hold=doc["terminal_hold"],
+        terminal_facts=_load_terminal_facts(doc),
         lights_seen={
             k: Light(Colour(v["colour"]), v["value"]) for k, v in doc["lights_seen"].items()
         },

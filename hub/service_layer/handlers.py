@@ -11,14 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from hub.domain import authority, rules
 from hub.domain import commands as c
-from hub.domain import rules
 from hub.domain.billing import TerminalAccess
 from hub.domain.events import ActionRefused, ActionWarned, Event
 from hub.domain.lifecycle import Context
 from hub.domain.model import Actor, ContainerFile
 from hub.domain.observations import apply_bl_status
-from hub.domain.partners import Partner
+from hub.domain.partners import Partner, may_receive_release
 from hub.service_layer.ports import UnitOfWork
 
 TokenGate = Callable[[UnitOfWork, ContainerFile, Any, Partner, str, datetime], str]
@@ -53,7 +53,13 @@ class Execution:
 
 
 def actor_of(partner: Partner) -> Actor:
-    return Actor(partner.party_id, frozenset(partner.roles), tuple(partner.terminals))
+    """The partner as the rules see it: who, in which roles and terminals, with what status."""
+    return Actor(
+        partner.party_id,
+        frozenset(partner.roles),
+        tuple(partner.terminals),
+        str(partner.status),
+    )
 
 
 def execute(
@@ -64,7 +70,13 @@ def execute(
     message_ref: str,
     charge: TokenGate = no_tokens,
 ) -> list[Execution]:
-    """Apply `cmd` to every container it concerns."""
+    """Apply `cmd` to every container it concerns.
+
+    May the sender give it at all (status, role)? is asked first, so that a refused command
+    leaves nothing behind, not even a B/L status whose containers the hub does not know yet."""
+    reason = authority.refusal(actor_of(sender), cmd)
+    if reason:
+        return _refused(cmd, reason)
     if isinstance(cmd, c.RecordCustomsStatus) and cmd.bill_of_lading:
         uow.files.set_bl_status(cmd.bill_of_lading, cmd.status, now)
         targets = uow.files.containers_for_bl(cmd.bill_of_lading)
@@ -79,6 +91,19 @@ def execute(
     return [_one(uow, cmd, sender, now, message_ref, charge)]
 
 
+def _refused(cmd: Any, reason: str) -> list[Execution]:
+    """One refusal per container the command names (a B/L status naming none: one, under
+    the B/L's number, so that the answer says what was refused)."""
+    named = cmd.containers if isinstance(cmd, c.LinkBillsOfLading) else (cmd.container,)
+    action = type(cmd).__name__
+    return [
+        Execution(
+            box or getattr(cmd, "bill_of_lading", ""), cmd, (ActionRefused(box, action, reason),)
+        )
+        for box in named or ("",)
+    ]
+
+
 def _container_of(cmd: Any) -> str:
     if isinstance(cmd, c.LinkBillsOfLading):
         return cmd.containers[0]
@@ -91,7 +116,7 @@ def _one(
     container = _container_of(cmd)
     file = uow.files.get(container)
     bills_before = file.bills_of_lading()
-    recipient = _recipient(uow, cmd)
+    recipient = _recipient(uow, cmd, _releasing_agent(file, cmd, sender))
     if isinstance(recipient, str):
         return Execution(container, cmd, (ActionRefused(container, type(cmd).__name__, recipient),))
     _prepare(uow, file, cmd)
@@ -122,17 +147,25 @@ def pin_terminals(uow: UnitOfWork, file: ContainerFile, *also: str) -> frozenset
     return frozenset(found)
 
 
-def _recipient(uow: UnitOfWork, cmd: Any) -> Actor | str | None:
-    """The party a release / transfer goes to, resolved; a reason string when refused."""
+def _recipient(uow: UnitOfWork, cmd: Any, agent: str) -> Actor | str | None:
+    """The party a release / transfer goes to, resolved; a reason string when refused:
+    unknown, not active, or in no role that may hold a right (`agent` may, for its own)."""
     ref = getattr(cmd, "release_to", None) or getattr(cmd, "transfer_to", None)
     if ref is None:
         return None
     partner = uow.partners.resolve(ref)
     if partner is None:
         return f"party {ref} is not registered"
-    if partner.status != "active":
-        return f"party {ref} is not active (status {partner.status})"
-    return actor_of(partner)
+    refused = may_receive_release(partner, releasing_agent=agent)
+    return str(refused) if refused is not None else actor_of(partner)
+
+
+def _releasing_agent(file: ContainerFile, cmd: Any, sender: Partner) -> str:
+    """The agent whose release `cmd` concerns: the sender of a release or update, else the
+    agent of the file's release."""
+    if isinstance(cmd, c.ReleaseContainer | c.UpdateRelease):
+        return sender.party_id
+    return file.right.agent if file.right else ""
 
 
 def _prepare(uow: UnitOfWork, file: ContainerFile, cmd: Any) -> None:

@@ -32,6 +32,7 @@ from .story import (
     HAULIER,
     HAULIER_2,
     OTHER_TERMINAL,
+    OTHER_TERMINAL_OP,
     PORT,
     REF,
     T0,
@@ -206,12 +207,16 @@ def test_an_agents_update_of_the_authorisation_re_issues_it() -> None:
 
 
 def test_a_move_to_another_terminal_withdraws_at_the_old_one() -> None:
+    """The old terminal's discharge does not count at the new one: the new terminal's own
+    report authorises there."""
     story = authorised()
 
-    events = story.ok(AGENT, update(terminal=OTHER_TERMINAL))
+    moved = story.ok(AGENT, update(terminal=OTHER_TERMINAL))
+    discharged = story.ok(OTHER_TERMINAL_OP, terminal(TerminalEvent.DISCHARGED, OTHER_TERMINAL))
 
     new = Authorisation(OTHER_TERMINAL, REF, DRIVER, PORT, (BL1,), DEFAULT_EXPIRY)
-    assert gate(events) == [withdrawn("authorisation changed", 2), authorised_as(new, 3)]
+    assert gate(moved) == [withdrawn("terminal light GREY (not_discharged)", 2)]
+    assert gate(discharged) == [authorised_as(new, 3)]
 
 
 @pytest.mark.parametrize(
