@@ -16,15 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from click.testing import CliRunner
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import with_retries
 from hub.bootstrap import Hub, build
 from hub.config import Settings
+from hub.entrypoints.cli import cli
 from hub.entrypoints.partners_file import load_partners_file
+from hub.errors import ConcurrencyConflict, DatabaseUnavailable, Unstorable
 from hub.ledger import audit as audit_trail
+from hub.ledger.db import make_engine
+from hub.ledger.repositories import SqlInbox
 from hub.ledger.tables import bl_links, inbox, quarantine, quarantine_payloads
+from hub.ledger.uow import classify
 from hub.service_layer import pipeline, worker
 from hub.service_layer.ports import Delivery, Outgoing
 
@@ -216,19 +223,123 @@ def _quarantine_bytes(world: World) -> int:
     return payloads + sum(len(r.reason) + len(json.dumps(r.problems)) for r in rows)
 
 
+def _database_bytes(world: World) -> int:
+    with world.hub.db.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            every = "SELECT sum(pg_total_relation_size(relid)) FROM pg_stat_user_tables"
+            return int(conn.scalar(text(every)) or 0)
+        pages = int(conn.scalar(text("PRAGMA page_count")) or 0)
+        return pages * int(conn.scalar(text("PRAGMA page_size")) or 0)
+
+
 def test_a_payload_is_quarantined_once_however_many_of_its_units_are_rejected(
     world: World,
 ) -> None:
     body = b"UNA:+.? '\n" + b"\n".join(_interchange(n) for n in range(300))
+    before = _database_bytes(world)
     world.deliver(body, "mscbe", "many-1")
     world.deliver(DISCHARGE, "psat", "good-1")
     world.run()
     assert world.discharged()
     assert world.count(quarantine_payloads) == 1
     assert _quarantine_bytes(world) <= 2 * len(body) + 64_000
+    # each rejected unit still costs its answers, audit entry and inbox row (~2 kB with the
+    # pages and indexes), never another copy of the payload (300 copies before: 33 MB)
+    assert _database_bytes(world) - before <= 10 * len(body) + 1_000_000
     assert len(world.answers("MSCBE")) >= 300, "every interchange is answered"
     for entry in world.held():
         assert len(entry.problems) <= 51 and len(entry.reason) <= 2000
     world.deliver(body, "fwdant", "many-2")  # the same bytes from another partner
     world.run()
     assert world.count(quarantine_payloads) == 1, "the same bytes are stored once"
+
+
+# -- the boundary's classification of what the database says ----------------------------------
+
+
+def test_the_boundary_tells_refused_values_from_faults(world: World) -> None:
+    """Real driver errors, classified: a refused value is permanent (`Unstorable`), only a
+    lost connection or a race is worth retrying."""
+    pg = world.hub.db.engine.dialect.name == "postgresql"
+    row = {"sender": "S", "outcome": "applied", "payload_sha256": "0" * 64}
+    at = datetime(2026, 11, 23, tzinfo=UTC)
+    cases: list[tuple[dict[str, Any], type[Exception] | None]] = [
+        ({"dedup_key": "k" * 400}, Unstorable if pg else None),
+        ({"dedup_key": "a\x00b"}, Unstorable if pg else None),
+        ({"dedup_key": "\udcff"}, Unstorable),
+        ({"dedup_key": "dup"}, None),
+        ({"dedup_key": "dup"}, ConcurrencyConflict if pg else Unstorable),
+        ({"dedup_key": "n", "id": 2**70}, Unstorable),
+    ]
+    for values, expected in cases:
+        with world.hub.db.engine.connect() as conn:
+            try:
+                conn.execute(inbox.insert().values(**row, received_at=at, **values))
+                conn.commit()
+                meaning = None
+            except Exception as exc:  # the point is what it means
+                meaning = classify(exc)
+                assert meaning is not None, f"{values}: {exc!r} left unclassified"
+        assert (type(meaning) if meaning else None) is expected, values
+    gone = make_engine(
+        "postgresql://postgres@127.0.0.1:1/none" if pg else "sqlite:////nonexistent/x.db"
+    )
+    with pytest.raises(OperationalError) as lost:
+        gone.connect()
+    assert isinstance(classify(lost.value), DatabaseUnavailable)
+
+
+def test_a_conflict_that_is_no_race_is_quarantined_after_bounded_rounds(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unique key that conflicts in every round is a defect, not another process: after
+    `max_conflict_rounds` the message is kept as internal and the rest of the batch goes on."""
+    if world.hub.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: a unique conflict there is never a race")
+    with world.hub.db.engine.begin() as conn:
+        conn.execute(
+            inbox.insert().values(
+                sender="MSCBE",
+                dedup_key="edifact:MSCBE:CPUHUB:MSC0000001",
+                outcome="applied",
+                payload_sha256="0" * 64,
+                received_at=datetime(2026, 11, 23, tzinfo=UTC),
+            )
+        )
+    monkeypatch.setattr(SqlInbox, "preload", lambda self, keys: None)
+    monkeypatch.setattr(SqlInbox, "seen", lambda self, sender, key: False)  # a defect: blind
+    world.deliver(RELEASE, "mscbe", "blind-1")
+    world.deliver(DISCHARGE, "psat", "good-1")
+    rounds = 0
+    while True:
+        rounds += 1
+        try:
+            world.hub.worker.run_once()
+            break
+        except ConcurrencyConflict:
+            assert rounds < world.hub.worker.max_conflict_rounds
+    assert rounds == world.hub.worker.max_conflict_rounds
+    assert world.discharged() and not world.transport.unacked
+    (held,) = world.held()
+    assert held.kind == "internal" and "unique key" in held.reason
+
+
+# -- what the operator sees ---------------------------------------------------------------------
+
+
+def test_quarantine_list_shows_the_kind_and_filters_by_it(world: World) -> None:
+    world.deliver(b"garbage", "fwdant", "g-1")
+    claims_another = RELEASE.replace(b"MSCBE:ZZZ+CPUHUB", b"FWDANT:ZZZ+CPUHUB")
+    world.deliver(claims_another, "mscbe", "r-1")  # a refusal: answered, no defect
+    world.run()
+    env = {"HUB_DATABASE_URL": world.hub.settings.database_url}
+    every = CliRunner().invoke(cli, ["quarantine", "list"], env=env)
+    assert every.exit_code == 0, every.output
+    lines = every.output.splitlines()
+    assert len(lines) == 2 and {line.split()[4] for line in lines} == {"unreadable", "refused"}
+    refused = CliRunner().invoke(cli, ["quarantine", "list", "--kind", "refused"], env=env)
+    (line,) = refused.output.splitlines()
+    assert "MSCBE" in line and "arrived from 'MSCBE'" in line, "the reason is not cut"
+    qid = line.split()[0]
+    shown = json.loads(CliRunner().invoke(cli, ["quarantine", "show", qid], env=env).output)
+    assert shown["kind"] == "refused" and "FWDANT:ZZZ" in shown["payload"]
