@@ -33,10 +33,10 @@ from hub.service_layer.ports import (
     Clock,
     Delivery,
     Outgoing,
-    QuarantineEntry,
     QuarantineKind,
     UnitOfWork,
 )
+from hub.service_layer.quarantine import Rejection, keep_rejections, kind_of
 
 log = logging.getLogger("hub.pipeline")
 
@@ -51,15 +51,6 @@ class HubContext:
     charge: TokenGate = no_tokens
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """Why (some of) a delivery was rejected, and what kind of problem that is."""
-
-    kind: QuarantineKind
-    reason: str
-    problems: tuple[Problem, ...] = ()
-
-
 @dataclass
 class Outcome:
     """What became of one delivery: counts per unit status, and where it was quarantined."""
@@ -70,8 +61,8 @@ class Outcome:
     quarantine_ids: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
-    """Kept in the quarantine by `keep_rejections`, one entry per kind, when the delivery is
-    done: a payload with many rejected units is one entry, not one per unit."""
+    """Kept in the quarantine when the delivery is done (`quarantine.keep_rejections`: one
+    entry per kind, however many units)."""
 
     @property
     def status(self) -> str:
@@ -230,7 +221,7 @@ def handle_inbound(
         assert sender is not None  # a delivery without a partner has a payload key
         for unit in prepared.units:
             _process_unit(unit, delivery, sender, uow, hub, outcome, replay_of)
-    keep_rejections(delivery, sender, outcome, uow, hub.clock())
+    _keep(delivery, sender, outcome, uow, hub.clock())
     return outcome
 
 
@@ -258,7 +249,7 @@ def handle_unstorable(
             key = _inbox_key(unit, replay_of)
             uow.inbox.record(sender.party_id, key, "rejected", sha256(delivery.body), now)
         outcome.merge(done)
-    keep_rejections(delivery, sender, outcome, uow, now)
+    _keep(delivery, sender, outcome, uow, now)
     return outcome
 
 
@@ -438,16 +429,8 @@ def _reject_unit(
     for m in unit.messages:
         _send(uow, outbound.acknowledgement(unit, m, False, problems, sender, hub.hub_id, now), now)
     outcome.reject(
-        Rejection(_kind_of(error), str(error), tuple(problems)), max(1, len(unit.messages))
+        Rejection(kind_of(error), str(error), tuple(problems)), max(1, len(unit.messages))
     )
-
-
-def _kind_of(error: PermanentError) -> QuarantineKind:
-    if isinstance(error, Unstorable):
-        return QuarantineKind.UNSTORABLE
-    if isinstance(error, (SenderMismatch, NotAllowed)):
-        return QuarantineKind.REFUSED
-    return QuarantineKind.UNREADABLE
 
 
 def _reject_whole(
@@ -511,7 +494,7 @@ def _reject_payload(
     problems = list(error.problems) or [Problem(error.reason)]
     _audit(uow, now, sender, "rejected", f"sha256:{sha256(delivery.body)}", {"reason": str(error)})
     _send(uow, outbound.payload_rejection(delivery, sender, error, hub.hub_id, now), now)
-    outcome.reject(Rejection(_kind_of(error), str(error), tuple(problems)))
+    outcome.reject(Rejection(kind_of(error), str(error), tuple(problems)))
 
 
 def _reject_unknown_user(
@@ -532,42 +515,11 @@ def _reject_unknown_user(
     outcome.reject(Rejection(QuarantineKind.UNKNOWN_SENDER, reason, (Problem(reason),)))
 
 
-def keep_rejections(
+def _keep(
     delivery: Delivery, sender: Partner | None, outcome: Outcome, uow: UnitOfWork, now: datetime
 ) -> None:
-    """Quarantine what `outcome` rejected: one entry per kind, however many units; the
-    ledger stores the payload once (by SHA-256) and bounds the rest."""
-    kinds: dict[QuarantineKind, list[Rejection]] = {}
-    for rejection in outcome.rejections:
-        kinds.setdefault(rejection.kind, []).append(rejection)
-    for kind, rejections in kinds.items():
-        first = rejections[0].reason
-        reason = first if len(rejections) == 1 else f"{len(rejections)} units rejected; {first}"
-        problems = [p for r in rejections for p in r.problems]
-        entry = quarantine_entry(delivery, kind, reason, problems, sender, now)
-        outcome.quarantine_ids.append(uow.quarantine.add(entry))
+    outcome.quarantine_ids += keep_rejections(delivery, sender, outcome.rejections, uow, now)
     outcome.rejections.clear()
-
-
-def quarantine_entry(
-    delivery: Delivery,
-    kind: QuarantineKind,
-    reason: str,
-    problems: Sequence[Problem],
-    sender: Partner | None,
-    now: datetime,
-) -> QuarantineEntry:
-    """The one place a quarantine entry is built (the worker's last resort uses it too)."""
-    return QuarantineEntry(
-        now,
-        delivery.body,
-        reason,
-        tuple(p.as_dict() for p in problems),
-        broker_user=delivery.user_id,
-        sender=sender.party_id if sender else "",
-        content_type=delivery.content_type,
-        kind=kind.value,
-    )
 
 
 def _audit(

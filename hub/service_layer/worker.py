@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from hub.errors import BrokerUnavailable, ConcurrencyConflict, TransientError, Unstorable
+from hub.errors import (
+    BrokerUnavailable,
+    ConcurrencyConflict,
+    Problem,
+    TransientError,
+    Unstorable,
+)
 from hub.service_layer.handlers import settle_due
 from hub.service_layer.pipeline import (
     HubContext,
@@ -30,11 +36,11 @@ from hub.service_layer.pipeline import (
     handle_batch,
     handle_inbound,
     handle_unstorable,
-    quarantine_entry,
     record_events,
     saved_files,
 )
 from hub.service_layer.ports import Delivery, QuarantineKind, Transport, UnitOfWork
+from hub.service_layer.quarantine import quarantine_entry
 from hub.service_layer.relay import BackgroundRelay, relay_all
 
 log = logging.getLogger("hub.worker")
@@ -232,7 +238,8 @@ class Worker:
         label = "internal error" if kind is QuarantineKind.INTERNAL else "not stored"
         reason = f"{label}: {type(exc).__name__}: {exc}"
         sender = uow.partners.by_broker_user(delivery.user_id)
-        entry = quarantine_entry(delivery, kind, reason, [], sender, self.hub.clock())
+        problems = list(getattr(exc, "problems", ())) or [Problem(reason)]
+        entry = quarantine_entry(delivery, kind, reason, problems, sender, self.hub.clock())
         return Outcome(rejected=1, quarantine_ids=[uow.quarantine.add(entry)])
 
     def _count(self, batch: Sequence[Delivery], outcomes: list[Outcome]) -> None:

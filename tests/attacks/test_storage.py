@@ -343,3 +343,17 @@ def test_quarantine_list_shows_the_kind_and_filters_by_it(world: World) -> None:
     qid = line.split()[0]
     shown = json.loads(CliRunner().invoke(cli, ["quarantine", "show", qid], env=env).output)
     assert shown["kind"] == "refused" and "FWDANT:ZZZ" in shown["payload"]
+
+
+def test_units_of_one_delivery_rejected_for_different_reasons_share_one_payload(
+    world: World,
+) -> None:
+    refused = _interchange(1)  # claims another sender: a policy refusal
+    unsupported = RELEASE.split(b"UNA:+.? '\n", 1)[1].replace(b"COREOR:D:95B", b"IFTMIN:D:95B")
+    body = b"UNA:+.? '\n" + refused + b"\n" + unsupported.replace(b"MSC0000001", b"MSC0000009")
+    world.deliver(body, "mscbe", "mixed-1")
+    world.run()
+    held = world.held()
+    assert sorted(q.kind for q in held) == ["refused", "unreadable"]
+    assert {q.payload for q in held} == {body}
+    assert world.count(quarantine_payloads) == 1
