@@ -8,7 +8,8 @@
     │   ├── SchemaRejected        well-formed, but not valid against its schema
     │   ├── UnsupportedMessage    a message type or version the hub does not handle
     │   ├── SenderMismatch        the claimed sender is not the authenticated partner
-    │   └── NotAllowed            the sender may not act for the party it names
+    │   ├── NotAllowed            the sender may not act for the party it names
+    │   └── Unstorable            the database cannot store what the message carries
     └── TransientError            retried with bounded backoff, the message is not acked
         ├── BrokerUnavailable
         └── DatabaseUnavailable
@@ -119,6 +120,11 @@ class SenderMismatch(PermanentError):
 
 class NotAllowed(PermanentError):
     """The sender may not act as the party it names (e.g. an unlinked organisation)."""
+
+
+class Unstorable(PermanentError):
+    """The database cannot store a value of this message (too long for its column, a NUL or
+    another character it refuses, out of range): a problem of that message, never retried."""
 
 
 class TransientError(HubError):

@@ -17,7 +17,7 @@ from hub.ledger import audit as audit_trail
 from hub.ledger import backup as backups
 from hub.service_layer import views
 from hub.service_layer.pipeline import handle_inbound
-from hub.service_layer.ports import Delivery
+from hub.service_layer.ports import Delivery, QuarantineKind
 
 
 @click.group()
@@ -60,22 +60,32 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include replayed entries.")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in QuarantineKind]),
+    help="Only entries of this kind (refused: answered business refusals, not defects).",
+)
 @click.pass_obj
-def quarantine_list(settings: Settings, show_all: bool) -> None:
+def quarantine_list(settings: Settings, show_all: bool, kind: str | None) -> None:
+    """One line per entry: id, time, status, kind, sender, and the whole reason."""
     hub = build(settings, consume=False)
     with hub.uow() as uow:
-        for q in uow.quarantine.list(None if show_all else "held"):
-            click.echo(
-                f"{q.id:6} {q.received_at:%Y-%m-%d %H:%M:%S} {q.status:8} "
-                f"{q.sender or q.broker_user:12} {q.reason[:90]}"
-            )
+        entries = uow.quarantine.list(None if show_all else "held", kind)
     hub.close()
+    width = max((len(q.sender or q.broker_user) for q in entries), default=0)
+    for q in entries:
+        reason = " / ".join(q.reason.splitlines())
+        click.echo(
+            f"{q.id:6} {q.received_at:%Y-%m-%d %H:%M:%S} {q.status:8} {q.kind:14} "
+            f"{q.sender or q.broker_user:{width}} {reason}"
+        )
 
 
 @quarantine.command("show")
 @click.argument("entry_id", type=int)
 @click.pass_obj
 def quarantine_show(settings: Settings, entry_id: int) -> None:
+    """An entry as JSON: kind, reason, problems and the payload."""
     hub = build(settings, consume=False)
     with hub.uow() as uow:
         q = uow.quarantine.get(entry_id)
@@ -87,6 +97,7 @@ def quarantine_show(settings: Settings, entry_id: int) -> None:
             {
                 "id": q.id,
                 "status": q.status,
+                "kind": q.kind,
                 "sender": q.sender,
                 "broker_user": q.broker_user,
                 "reason": q.reason,

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from hub.ledger import storable
 from hub.ledger.tables import audit, audit_head
 from hub.service_layer import ports
 
@@ -50,14 +51,16 @@ class SqlAudit(ports.Audit):
         self.pending: list[ports.AuditEntry] = []
 
     def append(self, entry: ports.AuditEntry) -> None:
+        """Queue `entry` as it will be stored (`storable`: what a message put in it cannot
+        make the chain's write fail), so that its hash is the hash of the stored row."""
         self.pending.append(
             ports.AuditEntry(
                 entry.at,
-                entry.actor[:64],
-                entry.action[:64],
-                entry.container,
-                entry.message_ref[:300],
-                normalise(entry.details),
+                storable.text(entry.actor, 64),
+                storable.text(entry.action, 64),
+                storable.text(entry.container, 11),
+                storable.key(entry.message_ref, 300),
+                storable.json_safe(normalise(entry.details)),
             )
         )
 

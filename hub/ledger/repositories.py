@@ -1,10 +1,14 @@
 """SQLAlchemy implementations of the container, inbox, outbox and quarantine repositories.
 
-All SQL is built with SQLAlchemy Core expressions: every value is a bound parameter.
+All SQL is built with SQLAlchemy Core expressions: every value is a bound parameter. Every
+value a message can influence goes through `hub.ledger.storable` on its way in: metadata is
+cleaned and bounded, keys are made to fit without colliding, and data the database could not
+hold exactly is refused as `Unstorable` (the same on SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -28,8 +32,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.domain.model import ContainerFile
 from hub.domain.values import CustomsStatus
-from hub.ledger import documents
-from hub.ledger.tables import bl_customs, bl_links, container_files, inbox, outbox, quarantine
+from hub.ledger import documents, storable
+from hub.ledger.tables import (
+    bl_customs,
+    bl_links,
+    container_files,
+    inbox,
+    outbox,
+    quarantine,
+    quarantine_payloads,
+)
 from hub.service_layer import ports
 
 
@@ -147,14 +159,14 @@ class SqlContainerFiles(ports.ContainerFiles):
 
     def save(self, file: ContainerFile) -> None:
         right = file.right
-        container = file.container
+        container = storable.require(file.container, 11, "container number")
         doc = documents.dump(file)
         version = file.version + 1
         values = {
             "doc": doc,
             "version": version,
             "status": right.status.value if right else "",
-            "terminal": file.gate_terminal(),
+            "terminal": storable.require(file.gate_terminal(), 35, "terminal code"),
             "expires_at": right.expires_at if right and right.is_active() else None,
         }
         if file.version == 0 or container in self._new:
@@ -190,17 +202,19 @@ class SqlContainerFiles(ports.ContainerFiles):
         self._changed.clear()
 
     def containers_for_bl(self, bill_of_lading: str) -> list[str]:
+        bill_of_lading = _bill(bill_of_lading)
         return sorted(self.conn.scalars(_BL_CONTAINERS, {"key_bl": bill_of_lading}))
 
     def link_bl(self, bill_of_lading: str, container: str) -> None:
         stmt = _insert_ignore(self.conn, bl_links)
-        self.conn.execute(stmt, {"bill_of_lading": bill_of_lading, "container": container})
+        self.conn.execute(stmt, {"bill_of_lading": _bill(bill_of_lading), "container": container})
 
     def bl_status(self, bill_of_lading: str) -> CustomsStatus | None:
-        value = self.conn.scalar(_BL_STATUS, {"key_bl": bill_of_lading})
+        value = self.conn.scalar(_BL_STATUS, {"key_bl": _bill(bill_of_lading)})
         return CustomsStatus(value) if value else None
 
     def set_bl_status(self, bill_of_lading: str, status: CustomsStatus, at: datetime) -> None:
+        bill_of_lading = _bill(bill_of_lading)
         done = self.conn.execute(
             _UPDATE_BL_STATUS, {"key_bl": bill_of_lading, "status": status.value, "updated_at": at}
         )
@@ -233,6 +247,16 @@ class SqlContainerFiles(ports.ContainerFiles):
         return [f for f in files if f.authorised is not None]
 
 
+def _bill(bill_of_lading: str) -> str:
+    return storable.require(bill_of_lading, 70, "bill of lading")
+
+
+def _inbox_key(sender: str, key: str) -> tuple[str, str]:
+    """The stored form of an inbox key (`storable.key`): every method uses it, so a key that
+    had to be hashed to fit is still found again."""
+    return storable.key(sender, 64), storable.key(key, 300)
+
+
 class SqlInbox(ports.Inbox):
     """Deduplication: one row per (sender, interchange / message id).
 
@@ -250,7 +274,7 @@ class SqlInbox(ports.Inbox):
     def preload(self, keys: Sequence[tuple[str, str]]) -> None:
         """One SELECT for a whole batch. What it found absent may still be inserted by another
         process before this one commits: the unique key refuses the second insert then."""
-        wanted = set(keys) - self._stored - self._absent
+        wanted = {_inbox_key(s, k) for s, k in keys} - self._stored - self._absent
         if not wanted:
             return
         pair = tuple_(inbox.c.sender, inbox.c.dedup_key)
@@ -260,6 +284,7 @@ class SqlInbox(ports.Inbox):
         self._absent |= wanted - found
 
     def seen(self, sender: str, key: str) -> bool:
+        sender, key = _inbox_key(sender, key)
         if (sender, key) in self._pending_keys or (sender, key) in self._stored:
             return True
         if (sender, key) in self._absent:
@@ -268,6 +293,7 @@ class SqlInbox(ports.Inbox):
         return found.first() is not None
 
     def record(self, sender: str, key: str, outcome: str, sha256: str, at: datetime) -> None:
+        sender, key = _inbox_key(sender, key)
         self.pending.append(
             {
                 "sender": sender,
@@ -323,10 +349,10 @@ class SqlOutbox(ports.Outbox):
                 "created_at": at,
                 "exchange": message.exchange,
                 "routing_key": message.routing_key,
-                "content_type": message.content_type,
-                "message_type": message.message_type,
-                "container": message.container,
-                "headers": message.headers,
+                "content_type": storable.text(message.content_type, 64),
+                "message_type": storable.text(message.message_type, 32),
+                "container": storable.text(message.container, 11),
+                "headers": storable.json_safe(message.headers, 1000),
                 "body": message.body,
             }
         )
@@ -377,29 +403,44 @@ class SqlOutbox(ports.Outbox):
 
 
 class SqlQuarantine(ports.Quarantine):
-    """Rejected payloads with their reasons."""
+    """Rejected deliveries: each entry names its payload by SHA-256, and the bytes are stored
+    once in `quarantine_payloads` however many entries (units of one delivery, redeliveries,
+    other senders, replays) name them. Every other field is cleaned and bounded by `storable`:
+    this write is the hub's last resort, it must not fail on what a message carries."""
+
+    REASON_WIDTH = 2000
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def add(self, entry: ports.QuarantineEntry) -> int:
+        digest = hashlib.sha256(entry.payload).hexdigest()
+        self._store_payload(digest, entry.payload, entry.received_at)
         result = self.conn.execute(
             insert(quarantine).values(
                 received_at=entry.received_at,
-                broker_user=entry.broker_user,
-                sender=entry.sender,
-                content_type=entry.content_type,
-                reason=entry.reason,
-                problems=list(entry.problems),
-                payload=entry.payload,
-                status=entry.status,
+                broker_user=storable.text(entry.broker_user, 64),
+                sender=storable.text(entry.sender, 64),
+                content_type=storable.text(entry.content_type, 64),
+                kind=storable.text(entry.kind, 16),
+                reason=storable.text(entry.reason, self.REASON_WIDTH, lines=True),
+                problems=storable.problems(entry.problems),
+                payload_sha256=digest,
+                status=storable.text(entry.status, 16),
             )
         )
         key = result.inserted_primary_key
         return int(key[0]) if key else 0
 
+    def _store_payload(self, digest: str, payload: bytes, at: datetime) -> None:
+        """The bytes, unless already there: looked up first so that they are sent once."""
+        if self.conn.scalar(_PAYLOAD_KNOWN, {"key_sha": digest}) is not None:
+            return
+        row = {"sha256": digest, "size": len(payload), "payload": payload, "stored_at": at}
+        self.conn.execute(_insert_ignore(self.conn, quarantine_payloads), row)
+
     def get(self, entry_id: int) -> ports.QuarantineEntry | None:
-        row = self.conn.execute(select(quarantine).where(quarantine.c.id == entry_id)).first()
+        row = self.conn.execute(_ENTRIES.where(quarantine.c.id == entry_id)).first()
         return _entry(row) if row else None
 
     def mark(self, entry_id: int, status: str, at: datetime) -> None:
@@ -409,11 +450,23 @@ class SqlQuarantine(ports.Quarantine):
             .values(status=status, resolved_at=at)
         )
 
-    def list(self, status: str | None = None) -> list[ports.QuarantineEntry]:
-        query = select(quarantine).order_by(quarantine.c.id)
+    def list(
+        self, status: str | None = None, kind: str | None = None
+    ) -> list[ports.QuarantineEntry]:
+        query = _ENTRIES.order_by(quarantine.c.id)
         if status:
             query = query.where(quarantine.c.status == status)
+        if kind:
+            query = query.where(quarantine.c.kind == kind)
         return [_entry(row) for row in self.conn.execute(query)]
+
+
+_PAYLOAD_KNOWN = select(quarantine_payloads.c.sha256).where(
+    quarantine_payloads.c.sha256 == bindparam("key_sha")
+)
+_ENTRIES = select(quarantine, quarantine_payloads.c.payload).join(
+    quarantine_payloads, quarantine_payloads.c.sha256 == quarantine.c.payload_sha256
+)
 
 
 def _entry(row: Any) -> ports.QuarantineEntry:
@@ -427,4 +480,5 @@ def _entry(row: Any) -> ports.QuarantineEntry:
         content_type=row.content_type,
         id=row.id,
         status=row.status,
+        kind=row.kind,
     )

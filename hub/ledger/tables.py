@@ -6,7 +6,8 @@
 - `inbox`: one row per processed interchange / XML message (deduplication).
 - `outbox`: outbound messages written in the same transaction as the state; a relay publishes.
 - `audit`: append-only, hash-chained; `audit_head` is the single row that orders appends.
-- `quarantine`: rejected payloads kept with their reason, for replay.
+- `quarantine`: rejected deliveries kept with their kind and reason, for replay; the payload
+  bytes are in `quarantine_payloads`, once per SHA-256 however many entries name them.
 - `partners`, token and wallet tables: registry and money.
 """
 
@@ -153,6 +154,15 @@ audit_head = Table(
     Column("last_hash", String(64), nullable=False),
 )
 
+quarantine_payloads = Table(
+    "quarantine_payloads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("stored_at", UtcDateTime(), nullable=False),
+)
+
 quarantine = Table(
     "quarantine",
     metadata,
@@ -161,11 +171,13 @@ quarantine = Table(
     Column("broker_user", String(64), nullable=False, default=""),
     Column("sender", String(64), nullable=False, default=""),
     Column("content_type", String(64), nullable=False, default=""),
+    Column("kind", String(16), nullable=False, default="unreadable"),
     Column("reason", Text, nullable=False),
     Column("problems", JSON, nullable=False),
-    Column("payload", LargeBinary, nullable=False),
+    Column("payload_sha256", String(64), nullable=False),
     Column("status", String(16), nullable=False, default="held"),
     Column("resolved_at", UtcDateTime()),
+    Index("ix_quarantine_status_kind", "status", "kind"),
 )
 
 token_entries = Table(

@@ -1,4 +1,16 @@
-"""The SQLAlchemy unit of work: one connection, one transaction, repositories bound to it."""
+"""The SQLAlchemy unit of work: one connection, one transaction, repositories bound to it.
+
+It is also the storage boundary's classifier (`classify`): every driver error leaves it as
+
+- `DatabaseUnavailable` (transient: the connection, the server's resources, an operator's
+  intervention) or `ConcurrencyConflict` (a deadlock, a serialisation failure, a unique key a
+  concurrent transaction took first): the caller retries, bounded;
+- `Unstorable` (permanent: SQLSTATE class 22, data the database cannot hold, and class 23
+  other than the unique-key race; the driver's own refusals of a NUL, a lone surrogate or an
+  integer out of range; SQLite's equivalents): a problem of the one message that carried it,
+  rejected and answered, never retried;
+- anything else as raised (a defect of the hub: the message is quarantined as internal).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
-from hub.errors import ConcurrencyConflict, DatabaseUnavailable
+from hub.errors import ConcurrencyConflict, DatabaseUnavailable, HubError, Unstorable
 from hub.ledger.audit import SqlAudit
 from hub.ledger.partners import SqlPartners
 from hub.ledger.repositories import SqlContainerFiles, SqlInbox, SqlOutbox, SqlQuarantine
@@ -55,18 +74,24 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
                 with suppress(SQLAlchemyError):
                     self.conn.close()
                 self.conn = None
-        if isinstance(exc, DBAPIError) and (transient := transient_fault(exc)) is not None:
-            raise transient from exc
+        if isinstance(exc, DBAPIError) and (meaning := classify(exc)) is not None:
+            raise meaning from exc
 
     def commit(self) -> None:
+        """Write what is pending and commit. A value the database refuses is `Unstorable`
+        (the caller finds the message under savepoints), never a fault to retry."""
         assert self.conn is not None
-        with _database_faults():
-            self.flush()
         try:
-            self._audit.flush()
-            self.conn.commit()
-        except (OperationalError, DBAPIError) as exc:
-            raise DatabaseUnavailable(f"commit failed: {short_error(exc)}") from exc
+            with _database_faults():
+                self.flush()
+                self._audit.flush()
+            try:
+                self.conn.commit()
+            except DBAPIError as exc:
+                meaning = classify(exc)
+                if meaning is not None:
+                    raise meaning from exc
+                raise DatabaseUnavailable(f"commit failed: {short_error(exc)}") from exc
         finally:
             self._files.forget()  # the locks ended with the transaction
 
@@ -82,10 +107,10 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
 
     def flush(self) -> None:
         """Write the pending container files, outbox and inbox rows now (the audit chain waits
-        for commit).
+        for commit, or for the end of a savepoint).
 
-        A database error comes out as raised by the driver; `commit` and `savepoint` turn
-        transient ones into `DatabaseUnavailable` / `ConcurrencyConflict`."""
+        A database error comes out as raised by the driver; `commit` and `savepoint` turn it
+        into what it means (`classify`)."""
         self._files.flush()
         self._outbox.flush()
         self._inbox.flush()
@@ -94,7 +119,10 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
     def savepoint(self) -> Iterator[None]:
         """A database fault inside comes out as `DatabaseUnavailable` (a lost connection) or
         `ConcurrencyConflict` (a deadlock, or a unique key another process took first), so the
-        caller retries instead of taking it for a defect of the message."""
+        caller retries instead of taking it for a defect of the message; a value the database
+        refuses comes out as `Unstorable`. Everything done inside is written when it ends,
+        the audit entries included, so that a refused row is refused here, for this message
+        alone, never at commit for the whole transaction."""
         assert self.conn is not None
         marks = (len(self._audit.pending), len(self._outbox.pending), len(self._inbox.pending))
         files = self._files.mark()
@@ -103,6 +131,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         try:
             yield
             self.flush()
+            self._audit.flush()
         except BaseException as exc:
             with suppress(SQLAlchemyError):
                 nested.rollback()
@@ -110,8 +139,8 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
             self._files.restore(files)
             self._outbox.truncate(marks[1])
             self._inbox.truncate(marks[2])
-            if isinstance(exc, DBAPIError) and (transient := transient_fault(exc)) is not None:
-                raise transient from exc
+            if (meaning := classify(exc)) is not None:
+                raise meaning from exc
             raise
         with _database_faults():
             nested.commit()
@@ -127,27 +156,68 @@ _CONFLICTS = {
     "40P01": "deadlock",
     "23505": "unique key taken by a concurrent transaction",
 }
+_UNAVAILABLE = ("08", "53", "57", "58")
+"""SQLSTATE classes that pass: connection exception, insufficient resources (disk full, out of
+memory, too many connections), operator intervention (shutdown, a cancelled statement),
+system error (I/O)."""
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", "") or "")
 
 
 def transient_fault(exc: DBAPIError) -> DatabaseUnavailable | None:
     """The retryable meaning of a driver error, or None when it is not a transient fault."""
-    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    state = _sqlstate(exc)
     if state in _CONFLICTS:
         return ConcurrencyConflict(f"{_CONFLICTS[state]}: {short_error(exc)}")
+    if state[:2] in _UNAVAILABLE or state == "55P03":  # 55P03: lock not available
+        return DatabaseUnavailable(f"database unavailable: {short_error(exc)}")
     if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
         return DatabaseUnavailable(f"database unavailable: {short_error(exc)}")
     return None
+
+
+def unstorable_fault(exc: BaseException) -> Unstorable | None:
+    """The database (or its driver) refused a value: class 22 (too long, NUL, encoding, out of
+    range), class 23 except the unique-key race, psycopg's and sqlite3's own refusals (no
+    SQLSTATE: a NUL in text, a lone surrogate, an integer SQLite cannot hold)."""
+    if isinstance(exc, (UnicodeEncodeError, OverflowError)):
+        return Unstorable(f"a value of this message cannot be stored: {str(exc)[:200]}")
+    if not isinstance(exc, DBAPIError):
+        return None
+    state = _sqlstate(exc)
+    if state[:2] == "22" or (state[:2] == "23" and state not in _CONFLICTS):
+        return _unstorable(short_error(exc))
+    if not state and isinstance(exc, (DataError, IntegrityError)):
+        return _unstorable(short_error(exc))
+    return None
+
+
+def _unstorable(detail: str) -> Unstorable:
+    reason = f"the database cannot store a value of this message: {detail}"
+    return Unstorable(reason)
+
+
+def classify(exc: BaseException) -> HubError | None:
+    """What a failure of a database call means to the hub (see the module docstring); None
+    for anything that is neither transient nor a refused value."""
+    if isinstance(exc, HubError):
+        return None
+    if isinstance(exc, DBAPIError) and (transient := transient_fault(exc)) is not None:
+        return transient
+    return unstorable_fault(exc)
 
 
 @contextmanager
 def _database_faults() -> Iterator[None]:
     try:
         yield
-    except DBAPIError as exc:
-        transient = transient_fault(exc)
-        if transient is None:
+    except (DBAPIError, UnicodeEncodeError, OverflowError) as exc:
+        meaning = classify(exc)
+        if meaning is None:
             raise
-        raise transient from exc
+        raise meaning from exc
 
 
 def short_error(exc: Exception) -> str:

@@ -22,7 +22,7 @@ from hub.domain.model import ContainerFile
 from hub.domain.partners import Partner, may_act_for
 from hub.domain.roles import RELEASE_PLATFORM
 from hub.domain.values import PartyRef
-from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch
+from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch, Unstorable
 from hub.mappers.base import MappedMessage, MapStatus
 from hub.service_layer import outbound
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
@@ -33,9 +33,10 @@ from hub.service_layer.ports import (
     Clock,
     Delivery,
     Outgoing,
-    QuarantineEntry,
+    QuarantineKind,
     UnitOfWork,
 )
+from hub.service_layer.quarantine import Rejection, keep_rejections, kind_of
 
 log = logging.getLogger("hub.pipeline")
 
@@ -59,12 +60,27 @@ class Outcome:
     duplicates: int = 0
     quarantine_ids: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    """Kept in the quarantine when the delivery is done (`quarantine.keep_rejections`: one
+    entry per kind, however many units)."""
 
     @property
     def status(self) -> str:
         if self.rejected:
             return "rejected" if not self.applied else "partial"
         return "duplicate" if self.duplicates and not self.applied else "applied"
+
+    def reject(self, rejection: Rejection, units: int = 1) -> None:
+        self.rejections.append(rejection)
+        self.rejected += units
+        self.problems.extend(rejection.problems)
+
+    def merge(self, other: Outcome) -> None:
+        self.applied += other.applied
+        self.rejected += other.rejected
+        self.duplicates += other.duplicates
+        self.problems.extend(other.problems)
+        self.rejections.extend(other.rejections)
 
 
 @dataclass
@@ -104,6 +120,13 @@ class _MessageResult:
     @property
     def accepted(self) -> bool:
         return self.mapped.status is MapStatus.MAPPED and not self.problems
+
+    @property
+    def kind(self) -> QuarantineKind:
+        """Unreadable when it could not be mapped, refused when a rule said no."""
+        if self.mapped.status is MapStatus.MAPPED and not self.mapped.errors:
+            return QuarantineKind.REFUSED
+        return QuarantineKind.UNREADABLE
 
 
 @dataclass(frozen=True)
@@ -208,10 +231,39 @@ def handle_inbound(
     sender = prepared.sender
     if prepared.payload_key is not None:
         _reject_whole(delivery, prepared, prepared.payload_key, uow, hub, outcome)
-        return outcome
-    assert sender is not None  # a delivery without a partner has a payload key
+    else:
+        assert sender is not None  # a delivery without a partner has a payload key
+        for unit in prepared.units:
+            _process_unit(unit, delivery, sender, uow, hub, outcome, replay_of)
+    _keep(delivery, sender, outcome, uow, hub.clock())
+    return outcome
+
+
+def handle_unstorable(
+    delivery: Delivery, uow: UnitOfWork, hub: HubContext, error: Unstorable, replay_of: int = 0
+) -> Outcome:
+    """`handle_inbound` once more, after it raised `Unstorable` (and was rolled back), with
+    each unit in its own savepoint: a unit carrying a value the database cannot store is
+    rejected with that reason, answered and kept; the other units are handled as usual.
+    A delivery rejected as a whole has no units to tell apart: `error` is raised again."""
+    prepared = prepare(delivery, uow, hub, replay_of)
+    sender = prepared.sender
+    if prepared.payload_key is not None or sender is None:
+        raise error
+    outcome = Outcome()
+    now = hub.clock()
     for unit in prepared.units:
-        _process_unit(unit, delivery, sender, uow, hub, outcome, replay_of)
+        done = Outcome()
+        try:
+            with uow.savepoint():
+                _process_unit(unit, delivery, sender, uow, hub, done, replay_of)
+        except Unstorable as refused:
+            done = Outcome()
+            _reject_unit(unit, delivery, sender, refused, uow, hub, done)
+            key = _inbox_key(unit, replay_of)
+            uow.inbox.record(sender.party_id, key, "rejected", sha256(delivery.body), now)
+        outcome.merge(done)
+    _keep(delivery, sender, outcome, uow, now)
     return outcome
 
 
@@ -298,21 +350,14 @@ def _apply_unit(
             now,
         )
     _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, []), now)
-    if rejected:
-        problems = [p for r in rejected for p in r.problems] or [
-            Problem(f"message {r.mapped.ref} is {r.mapped.status.value}") for r in rejected
-        ]
-        qid = _quarantine(
-            delivery,
-            sender,
-            "message(s) rejected: " + ", ".join(r.mapped.ref for r in rejected),
-            problems,
-            uow,
-            now,
-        )
-        outcome.quarantine_ids.append(qid)
-        outcome.problems.extend(problems)
-    outcome.rejected += len(rejected)
+    for kind in (QuarantineKind.UNREADABLE, QuarantineKind.REFUSED):
+        these = [r for r in rejected if r.kind is kind]
+        if these:
+            problems = [p for r in these for p in r.problems] or [
+                Problem(f"message {r.mapped.ref} is {r.mapped.status.value}") for r in these
+            ]
+            reason = "message(s) rejected: " + ", ".join(r.mapped.ref for r in these)
+            outcome.reject(Rejection(kind, reason, tuple(problems)), len(these))
     outcome.applied += len(results) - len(rejected)
 
 
@@ -397,9 +442,9 @@ def _reject_unit(
     _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, problems), now)
     for m in unit.messages:
         _send(uow, outbound.acknowledgement(unit, m, False, problems, sender, hub.hub_id, now), now)
-    outcome.quarantine_ids.append(_quarantine(delivery, sender, str(error), problems, uow, now))
-    outcome.rejected += max(1, len(unit.messages))
-    outcome.problems.extend(problems)
+    outcome.reject(
+        Rejection(kind_of(error), str(error), tuple(problems)), max(1, len(unit.messages))
+    )
 
 
 def _reject_whole(
@@ -447,18 +492,7 @@ def _reject_dead_letter(
     actor = sender.party_id if sender else delivery.user_id or "?"
     ref = f"sha256:{sha256(delivery.body)}"
     uow.audit.append(AuditEntry(now, actor, "rejected", message_ref=ref, details={"reason": why}))
-    entry = QuarantineEntry(
-        now,
-        delivery.body,
-        why,
-        ({"message": why},),
-        broker_user=delivery.user_id,
-        sender=sender.party_id if sender else "",
-        content_type=delivery.content_type,
-    )
-    outcome.quarantine_ids.append(uow.quarantine.add(entry))
-    outcome.rejected += 1
-    outcome.problems.append(Problem(why))
+    outcome.reject(Rejection(QuarantineKind.DEAD_LETTER, why, (Problem(why),)))
 
 
 def _reject_payload(
@@ -474,9 +508,7 @@ def _reject_payload(
     problems = list(error.problems) or [Problem(error.reason)]
     _audit(uow, now, sender, "rejected", f"sha256:{sha256(delivery.body)}", {"reason": str(error)})
     _send(uow, outbound.payload_rejection(delivery, sender, error, hub.hub_id, now), now)
-    outcome.quarantine_ids.append(_quarantine(delivery, sender, str(error), problems, uow, now))
-    outcome.rejected += 1
-    outcome.problems.extend(problems)
+    outcome.reject(Rejection(kind_of(error), str(error), tuple(problems)))
 
 
 def _reject_unknown_user(
@@ -494,37 +526,14 @@ def _reject_unknown_user(
             details={"reason": reason},
         )
     )
-    entry = QuarantineEntry(
-        now,
-        delivery.body,
-        reason,
-        ({"message": reason},),
-        broker_user=delivery.user_id,
-        content_type=delivery.content_type,
-    )
-    outcome.quarantine_ids.append(uow.quarantine.add(entry))
-    outcome.rejected += 1
-    outcome.problems.append(Problem(reason))
+    outcome.reject(Rejection(QuarantineKind.UNKNOWN_SENDER, reason, (Problem(reason),)))
 
 
-def _quarantine(
-    delivery: Delivery,
-    sender: Partner,
-    reason: str,
-    problems: list[Problem],
-    uow: UnitOfWork,
-    now: datetime,
-) -> int:
-    entry = QuarantineEntry(
-        now,
-        delivery.body,
-        reason,
-        tuple(p.as_dict() for p in problems),
-        broker_user=delivery.user_id,
-        sender=sender.party_id,
-        content_type=delivery.content_type,
-    )
-    return uow.quarantine.add(entry)
+def _keep(
+    delivery: Delivery, sender: Partner | None, outcome: Outcome, uow: UnitOfWork, now: datetime
+) -> None:
+    outcome.quarantine_ids += keep_rejections(delivery, sender, outcome.rejections, uow, now)
+    outcome.rejections.clear()
 
 
 def _audit(

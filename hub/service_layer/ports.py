@@ -8,6 +8,7 @@ interfaces for unit tests.
 from __future__ import annotations
 
 import abc
+import enum
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -68,9 +69,27 @@ class AuditEntry:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+class QuarantineKind(enum.StrEnum):
+    """What a quarantine entry needs from an operator, at a glance."""
+
+    UNREADABLE = "unreadable"
+    """Syntax, schema or a limit: the sender must fix its message."""
+    REFUSED = "refused"
+    """Read, but refused by policy or a business rule (answered and audited): no defect."""
+    UNKNOWN_SENDER = "unknown-sender"
+    """From a broker user that is no partner."""
+    DEAD_LETTER = "dead-letter"
+    """No consumer finished it within the broker's delivery limit: held unread, to replay."""
+    INTERNAL = "internal"
+    """A defect of the hub: look at the log, fix, replay."""
+    UNSTORABLE = "unstorable"
+    """It carries a value the database cannot hold (too long, NUL, unencodable)."""
+
+
 @dataclass(frozen=True)
 class QuarantineEntry:
-    """A rejected payload, kept with its reason for replay."""
+    """A rejected delivery, kept with its kind and reason for replay. The ledger stores each
+    distinct payload once, and bounds and cleans the other fields (`hub.ledger.storable`)."""
 
     received_at: datetime
     payload: bytes
@@ -81,6 +100,7 @@ class QuarantineEntry:
     content_type: str = ""
     id: int = 0
     status: str = "held"
+    kind: str = QuarantineKind.UNREADABLE.value
 
 
 class Transport(abc.ABC):
@@ -204,7 +224,8 @@ class Quarantine(abc.ABC):
     def mark(self, entry_id: int, status: str, at: datetime) -> None: ...
 
     @abc.abstractmethod
-    def list(self, status: str | None = None) -> list[QuarantineEntry]: ...
+    def list(self, status: str | None = None, kind: str | None = None) -> list[QuarantineEntry]:
+        """Entries, oldest first; only those with `status` and `kind` when given."""
 
 
 class Tokens(abc.ABC):

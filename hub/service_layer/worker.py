@@ -5,9 +5,12 @@ Batching many messages into one commit is what lets the hub go past ~1,000 messa
 commit that covers the whole batch. A batch first runs without savepoints (they cost two
 statements a message). If a message fails unexpectedly, the whole transaction is rolled back
 and the batch runs again with each message in its own savepoint, so that message is rolled
-back alone and quarantined, never redelivered in a loop. A transient fault (database or
-broker) rolls the whole batch back; it is retried with bounded backoff, and if it still fails
-the batch is handed back to the broker unacked.
+back alone and quarantined, never redelivered in a loop. A message carrying a value the
+database cannot store (`Unstorable`) is rejected there with that reason and answered
+(`handle_unstorable`). A transient fault (database or broker) rolls the whole batch back; it
+is retried with bounded backoff and the batch is held, unacked, until the database takes it.
+A concurrency conflict that outlasts `max_conflict_rounds` rounds of retries is no race: the
+messages that still conflict alone are quarantined as internal errors.
 """
 
 from __future__ import annotations
@@ -19,17 +22,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from hub.errors import BrokerUnavailable, TransientError
+from hub.errors import (
+    BrokerUnavailable,
+    ConcurrencyConflict,
+    Problem,
+    TransientError,
+    Unstorable,
+)
 from hub.service_layer.handlers import settle_due
 from hub.service_layer.pipeline import (
     HubContext,
     Outcome,
     handle_batch,
     handle_inbound,
+    handle_unstorable,
     record_events,
     saved_files,
 )
-from hub.service_layer.ports import Delivery, QuarantineEntry, Transport, UnitOfWork
+from hub.service_layer.ports import Delivery, QuarantineKind, Transport, UnitOfWork
+from hub.service_layer.quarantine import quarantine_entry
 from hub.service_layer.relay import BackgroundRelay, relay_all
 
 log = logging.getLogger("hub.worker")
@@ -74,7 +85,9 @@ class Worker:
     stats: Stats = field(default_factory=Stats)
     relay: BackgroundRelay | None = None
     """`run_forever` runs it beside the loop; without it (or in `drain`) the loop relays."""
+    max_conflict_rounds: int = 3
     _held: list[Delivery] = field(default_factory=list, init=False, repr=False)
+    _conflict_rounds: int = field(default=0, init=False, repr=False)
 
     def run_once(self) -> int:
         """One batch: fetch, process, commit, ack, relay. Returns the number of messages.
@@ -90,7 +103,7 @@ class Worker:
             batch = self.transport.fetch(self.batch_size, self.batch_wait)
         if batch:
             self._held = batch
-            self.retry(lambda: self._attempt(batch))
+            self._settle(batch)
             self._held = []
             self.transport.ack(batch)
         if self.relay is not None and self.relay.running:
@@ -101,6 +114,22 @@ class Worker:
                 lambda: relay_all(self.uow_factory, self.transport, self.hub.clock)
             )
         return len(batch)
+
+    def _settle(self, batch: Sequence[Delivery]) -> None:
+        """Process `batch` with retries; a conflict in every round is not a race (another
+        process's row would have been seen by now): each message is then tried alone, and
+        one that still conflicts is quarantined instead of holding everyone back."""
+        try:
+            self.retry(lambda: self._attempt(batch))
+        except ConcurrencyConflict:
+            self._conflict_rounds += 1
+            if self._conflict_rounds < self.max_conflict_rounds:
+                raise
+            log.error(
+                "batch of %d conflicts after %d rounds; alone", len(batch), self._conflict_rounds
+            )
+            self._count(batch, [self._alone(d, conflicts_are_defects=True) for d in batch])
+        self._conflict_rounds = 0
 
     def _attempt(self, batch: Sequence[Delivery]) -> None:
         try:
@@ -126,6 +155,30 @@ class Worker:
             outcomes = self._one_by_one(batch)
         self._count(batch, outcomes)
 
+    def _alone(self, delivery: Delivery, conflicts_are_defects: bool = False) -> Outcome:
+        """One message in its own transaction; if even that fails other than transiently, it
+        is kept in quarantine (internal) in a fresh one, so nothing loops on it."""
+        try:
+            with self.uow_factory() as uow:
+                outcome = self._one(uow, delivery, conflicts_are_defects)
+                uow.commit()
+            return outcome
+        except ConcurrencyConflict as exc:
+            if not conflicts_are_defects:
+                raise
+            return self._kept_alone(delivery, exc)
+        except TransientError:
+            raise
+        except Exception as exc:
+            return self._kept_alone(delivery, exc)
+
+    def _kept_alone(self, delivery: Delivery, exc: Exception) -> Outcome:
+        log.error("message %r could not be processed alone; quarantined", delivery.message_id)
+        with self.uow_factory() as uow:
+            outcome = self._last_resort(uow, delivery, exc, QuarantineKind.INTERNAL)
+            uow.commit()
+        return outcome
+
     def _together(self, batch: Sequence[Delivery]) -> list[Outcome]:
         """The normal case: every message in the same transaction, no savepoints."""
         with self.uow_factory() as uow:
@@ -134,30 +187,60 @@ class Worker:
         return outcomes
 
     def _one_by_one(self, batch: Sequence[Delivery]) -> list[Outcome]:
-        """Each message in its own savepoint: a failing one is undone alone and quarantined."""
-        with self.uow_factory() as uow:
-            outcomes = [self._one(uow, delivery) for delivery in batch]
-            uow.commit()
-        return outcomes
+        """Each message in its own savepoint: a failing one is undone alone and quarantined.
+        Should the transaction still fail (the savepoints did not isolate the fault), each
+        message is processed in a transaction of its own instead."""
+        try:
+            with self.uow_factory() as uow:
+                outcomes = [self._one(uow, delivery) for delivery in batch]
+                uow.commit()
+            return outcomes
+        except TransientError:
+            raise
+        except Exception:
+            log.exception("batch of %d failed message by message; each alone", len(batch))
+            return [self._alone(delivery) for delivery in batch]
 
-    def _one(self, uow: UnitOfWork, delivery: Delivery) -> Outcome:
+    def _one(
+        self, uow: UnitOfWork, delivery: Delivery, conflicts_are_defects: bool = False
+    ) -> Outcome:
         try:
             with uow.savepoint():
                 return handle_inbound(delivery, uow, self.hub)
+        except ConcurrencyConflict as exc:
+            if not conflicts_are_defects:
+                raise
+            return self._last_resort(uow, delivery, exc, QuarantineKind.INTERNAL)
         except TransientError:
             raise
+        except Unstorable as exc:
+            return self._unstorable(uow, delivery, exc)
         except Exception as exc:  # a defect must not become a redelivery loop
-            log.exception("internal error on message %s; quarantined", delivery.message_id)
-            reason = f"internal error: {type(exc).__name__}: {exc}"[:500]
-            entry = QuarantineEntry(
-                self.hub.clock(),
-                delivery.body,
-                reason,
-                ({"message": reason},),
-                broker_user=delivery.user_id,
-                content_type=delivery.content_type,
-            )
-            return Outcome(rejected=1, quarantine_ids=[uow.quarantine.add(entry)])
+            log.exception("internal error on message %r; quarantined", delivery.message_id)
+            return self._last_resort(uow, delivery, exc, QuarantineKind.INTERNAL)
+
+    def _unstorable(self, uow: UnitOfWork, delivery: Delivery, error: Unstorable) -> Outcome:
+        """Reject the units that carry what the database cannot store, with an answer."""
+        log.warning("message %r carries an unstorable value: %s", delivery.message_id, error)
+        try:
+            with uow.savepoint():
+                return handle_unstorable(delivery, uow, self.hub, error)
+        except TransientError:
+            raise
+        except Exception as exc:
+            return self._last_resort(uow, delivery, exc, QuarantineKind.UNSTORABLE)
+
+    def _last_resort(
+        self, uow: UnitOfWork, delivery: Delivery, exc: Exception, kind: QuarantineKind
+    ) -> Outcome:
+        """Keep the message, unanswered, with what went wrong. The ledger cleans and bounds
+        every field of the entry, so this write cannot fail on what the message carries."""
+        label = "internal error" if kind is QuarantineKind.INTERNAL else "not stored"
+        reason = f"{label}: {type(exc).__name__}: {exc}"
+        sender = uow.partners.by_broker_user(delivery.user_id)
+        problems = list(getattr(exc, "problems", ())) or [Problem(reason)]
+        entry = quarantine_entry(delivery, kind, reason, problems, sender, self.hub.clock())
+        return Outcome(rejected=1, quarantine_ids=[uow.quarantine.add(entry)])
 
     def _count(self, batch: Sequence[Delivery], outcomes: list[Outcome]) -> None:
         s = self.stats

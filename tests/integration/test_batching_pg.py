@@ -69,8 +69,8 @@ def _effects(hub: Hub, transport: InProcessTransport) -> tuple[int, int, list[tu
 def _too_long_for(key: str, real: Callable[..., list[Outgoing]]) -> Callable[..., object]:
     def acknowledgement(unit: Any, *args: Any) -> list[Outgoing]:
         messages = real(unit, *args)
-        if unit.dedup_key == key:  # message_type is VARCHAR(32): PostgreSQL refuses this row
-            return [replace(m, message_type="x" * 40) for m in messages]
+        if unit.dedup_key == key:  # routing_key is VARCHAR(128): PostgreSQL refuses this row
+            return [replace(m, routing_key="x" * 200) for m in messages]
         return messages
 
     return acknowledgement
@@ -99,7 +99,8 @@ def test_a_refused_row_quarantines_its_message_alone(
     hub.worker.drain()
     with hub.uow() as uow:
         held = uow.quarantine.list("held")
-    assert len(held) == 1 and "StringDataRightTruncation" in held[0].reason
+    assert len(held) == 1 and held[0].kind == "unstorable"
+    assert "value too long for type character varying(128)" in held[0].reason
     assert held[0].payload == (SAMPLES / "demo/05_customs.xml").read_bytes()
     assert hub.worker.stats.applied == len(STORY) - 1 and hub.worker.stats.rejected == 1
     assert _effects(hub, transport) == expected

@@ -18,6 +18,7 @@ from hub.ledger.tables import (
     inbox,
     outbox,
     quarantine,
+    quarantine_payloads,
     token_entries,
 )
 from tests.integration.faults.common import DEAD, INBOUND, TERMINAL, XML, wait_until
@@ -200,7 +201,11 @@ def _check_audit(conn: Any, f: Figures, valid: dict[str, Msg], replayed: set[str
 def _check_quarantine(conn: Any, f: Figures, poison: dict[bytes, Msg]) -> None:
     """Each poison payload quarantined exactly once (a redelivery of it is a duplicate), and
     nothing else quarantined."""
-    rows = list(conn.execute(select(quarantine.c.id, quarantine.c.reason, quarantine.c.payload)))
+    stored = quarantine_payloads.c
+    query = select(quarantine.c.id, quarantine.c.reason, stored.payload).join(
+        quarantine_payloads, stored.sha256 == quarantine.c.payload_sha256
+    )
+    rows = list(conn.execute(query))
     f.quarantined = len(rows)
     per_payload = Counter(bytes(r.payload) for r in rows)
     for r in rows:

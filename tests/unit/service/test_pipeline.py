@@ -121,3 +121,6 @@ def test_a_refused_action_changes_nothing_and_is_answered(
         assert file.right is not None and file.right.holder == "MSCBE"
         assert balance(uow.tokens.entries("TRUCKCO"), hub.clock()).remaining == 25
         assert len(uow.quarantine.list("held")) == 1
+        # a business refusal is answered and kept, but it is no defect (issue 19)
+        assert [q.kind for q in uow.quarantine.list("held", "refused")] == ["refused"]
+        assert uow.quarantine.list("held", "unreadable") == []
