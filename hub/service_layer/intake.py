@@ -78,8 +78,11 @@ def read_units(payload: bytes, *, strict: bool = False, limits: Limits = Limits(
 
 
 def _edifact_units(payload: bytes, strict: bool, limits: Limits) -> list[Unit]:
+    """One unit per interchange. Problems of the payload as a whole (its bytes not valid in
+    the character set, ...) belong to every interchange in it and to its answer: they are
+    never dropped."""
     parsed = parse_edifact(payload, strict=strict, max_segments=limits.max_segments)
-    units = [_edifact_unit(ic, payload) for ic in parsed.interchanges]
+    units = [_edifact_unit(ic, payload, parsed.problems) for ic in parsed.interchanges]
     if not units:
         raise SyntaxRejected("no interchange or message found", tuple(parsed.problems))
     return units
@@ -112,7 +115,7 @@ def _resume_gc() -> None:
             gc.enable()
 
 
-def _edifact_unit(ic: Interchange, payload: bytes) -> Unit:
+def _edifact_unit(ic: Interchange, payload: bytes, shared: tuple[Problem, ...] = ()) -> Unit:
     key = (
         f"edifact:{ic.sender}:{ic.recipient}:{ic.control_ref}"
         if ic.enveloped
@@ -124,8 +127,8 @@ def _edifact_unit(ic: Interchange, payload: bytes) -> Unit:
         dedup_key=key,
         claimed_sender=ic.sender,
         messages=messages,
-        errors=tuple(ic.errors),
-        warnings=tuple(ic.warnings),
+        errors=(*ic.errors, *(p for p in shared if p.severity == "error")),
+        warnings=(*ic.warnings, *(p for p in shared if p.severity != "error")),
         interchange=ic,
     )
 

@@ -36,6 +36,7 @@ from hub.service_layer.ports import (
     QuarantineEntry,
     UnitOfWork,
 )
+from hub.service_layer.screening import claims_match, screen
 
 log = logging.getLogger("hub.pipeline")
 
@@ -48,6 +49,12 @@ class HubContext:
     limits: Limits = field(default_factory=Limits)
     hub_id: str = "CPUHUB"
     charge: TokenGate = no_tokens
+    hub_aliases: tuple[str, ...] = ()
+    """Other identifiers the hub answers to as a UNB recipient, besides `hub_id`."""
+
+    @property
+    def hub_ids(self) -> tuple[str, ...]:
+        return (self.hub_id, *self.hub_aliases)
 
 
 @dataclass
@@ -139,7 +146,7 @@ def prepare(delivery: Delivery, uow: UnitOfWork, hub: HubContext, replay_of: int
         return Prepared(
             sender, error=error, payload_key=whole_payload_key(delivery, sender, replay_of)
         )
-    return Prepared(sender, tuple(units))
+    return Prepared(sender, tuple(screen(u, sender, hub.hub_ids) for u in units))
 
 
 def handle_batch(deliveries: Sequence[Delivery], uow: UnitOfWork, hub: HubContext) -> list[Outcome]:
@@ -237,12 +244,6 @@ def _process_unit(
     else:
         _apply_unit(unit, delivery, sender, acting, uow, hub, outcome)
     uow.inbox.record(sender.party_id, key, outcome.status, sha256(delivery.body), now)
-
-
-def claims_match(sender: Partner, claimed: str) -> bool:
-    """The UNB / XML sender must be one of the authenticated partner's own identifiers."""
-    own = {sender.party_id, sender.vat, sender.eori, *(i for i, _ in sender.edi_ids)}
-    return claimed.strip().upper() in {x.upper() for x in own if x}
 
 
 def acting_party(unit: Unit, sender: Partner, uow: UnitOfWork) -> Partner | PermanentError:
