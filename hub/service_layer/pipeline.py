@@ -383,7 +383,8 @@ def _reject_unit(
     _audit(uow, now, sender, "rejected", unit.dedup_key, {"reason": str(error)})
     _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, problems), now)
     for m in unit.messages:
-        _send(uow, outbound.acknowledgement(unit, m, False, problems, sender, hub.hub_id, now), now)
+        said = [*problems, *m.errors]  # what is wrong with the unit, then with the message
+        _send(uow, outbound.acknowledgement(unit, m, False, said, sender, hub.hub_id, now), now)
     outcome.quarantine_ids.append(_quarantine(delivery, sender, str(error), problems, uow, now))
     outcome.rejected += max(1, len(unit.messages))
     outcome.problems.extend(problems)

@@ -181,3 +181,13 @@ def test_a_broken_una_loses_nothing_silently(embedded: tuple[Hub, InProcessTrans
     _rejected_aperak(aperak)
     assert "UNA" in aperak
     assert any("UNA" in r for r in _held_reasons(hub))
+
+
+def test_a_test_interchange_is_answered_with_what_its_messages_hold(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    test = RELEASE.replace(b"+MSC0000001++COREOR'", b"+MSC0000001++COREOR++++1'")
+    _send(hub, transport, test.replace(b"EQD+CN+FCIU9908030", b"EQD+CN+FCIU9908031"))
+    aperak = _answer(transport, "APERAK").replace(":", "")  # FTX text comes in 70-char parts
+    assert "test interchange not applied" in aperak and "FCIU9908031" in aperak, aperak
