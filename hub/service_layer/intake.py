@@ -149,7 +149,10 @@ def _unsupported_xml(payload: bytes, error: UnsupportedMessage) -> Unit:
     problems = error.problems or (Problem(error.reason, code="2"),)
     root = problems[0].path.strip("/").split("/")[0] or "XML"
     message = MappedMessage(
-        ref="", type=root, status=MapStatus.UNSUPPORTED, problems=tuple(problems)
+        ref=problems[0].message_ref,  # the document's own messageId, when it has one
+        type=root,
+        status=MapStatus.UNSUPPORTED,
+        problems=tuple(problems),
     )
     return Unit(
         format="xml",

@@ -22,7 +22,7 @@ from hub.mappers.base import MappedMessage
 from hub.parsing.edifact.model import Interchange
 from hub.rendering import edifact as edi
 from hub.rendering import xml as xml_out
-from hub.service_layer.intake import Unit
+from hub.service_layer.intake import Unit, sha256
 from hub.service_layer.notifications import event_details, notifications_for
 from hub.service_layer.ports import Delivery, Outgoing, UnitOfWork
 
@@ -95,8 +95,11 @@ def payload_rejection(
     """A payload nothing could be read from: answered in the format it seems to be."""
     problems = list(error.problems) or [Problem(error.reason)]
     if delivery.body.lstrip()[:1] == b"<" or sender.outbound_format == "xml":
+        # the document's own messageId when the parser could read one, never the AMQP id
+        original = next((p.message_ref for p in problems if p.message_ref), "")
+        seed = f"{delivery.message_id}\n{sha256(delivery.body)}\n{now.isoformat()}"
         body = xml_out.render_xml_ack(
-            delivery.message_id or "unknown", sender.party_id, False, problems, now=now
+            original, sender.party_id, False, problems, now=now, message_id=_ack_id(seed)
         )
         return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, XML, "ack")]
     ic = Interchange(
@@ -107,6 +110,12 @@ def payload_rejection(
         syntax_version="3",
     )
     return [replace(_contrl(ic, problems, now), routing_key=sender.party_id)]
+
+
+def _ack_id(seed: str) -> str:
+    """A stable id for an acknowledgement of a document whose own messageId is unknown: two
+    unreadable documents answered in the same second must not share one."""
+    return "ack-" + sha256(seed.encode("utf-8", "surrogatepass"))[:32]
 
 
 def for_event(
