@@ -135,8 +135,9 @@ def _edifact_unit(ic: Interchange, payload: bytes, shared: tuple[Problem, ...] =
 
 def _map_message(message: Message) -> MappedMessage:
     """Map one message; the parser's own findings on it (counts, bad characters) come along,
-    and a syntax error in the message (e.g. a count mismatch for a strict partner) rejects it."""
-    mapped = map_edifact_message(message)
+    and a syntax error in the message (e.g. a count mismatch for a strict partner) rejects it.
+    Its document number and, when no command names them, its containers come along too."""
+    mapped = _with_subjects(map_edifact_message(message), message)
     if not message.problems:
         return mapped
     problems = (*message.problems, *mapped.problems)
@@ -145,11 +146,27 @@ def _map_message(message: Message) -> MappedMessage:
     return replace(mapped, problems=problems)
 
 
+def _with_subjects(mapped: MappedMessage, message: Message) -> MappedMessage:
+    """`mapped` with its BGM document number, and the EQD+CN numbers as written when its
+    commands name no container."""
+    bgm = next((s for s in message.segments if s.tag == "BGM"), None)
+    document = bgm.get(1).strip()[:70] if bgm is not None else ""
+    containers = mapped.containers or tuple(
+        dict.fromkeys(
+            s.get(1).strip()[:17]
+            for s in message.segments
+            if s.tag == "EQD" and s.get(0).strip() == "CN" and s.get(1).strip()
+        )
+    )
+    return replace(mapped, document=document, containers=containers)
+
+
 def _unsupported_xml(payload: bytes, error: UnsupportedMessage) -> Unit:
     problems = error.problems or (Problem(error.reason, code="2"),)
     root = problems[0].path.strip("/").split("/")[0] or "XML"
     message = MappedMessage(
         ref=problems[0].message_ref,  # the document's own messageId, when it has one
+        document=problems[0].message_ref,
         type=root,
         status=MapStatus.UNSUPPORTED,
         problems=tuple(problems),
@@ -163,7 +180,7 @@ def _unsupported_xml(payload: bytes, error: UnsupportedMessage) -> Unit:
 
 
 def _xml_unit(doc: XmlDocument) -> Unit:
-    mapped = map_xml_document(doc)
+    mapped = replace(map_xml_document(doc), document=doc.message_id)
     return Unit(
         format="xml",
         dedup_key=f"xml:{doc.message_id}",
