@@ -57,14 +57,16 @@ def acknowledgement(
     sender: Partner,
     hub_id: str,
     now: datetime,
+    lost: Sequence[str] = (),
 ) -> list[Outgoing]:
-    """APERAK (EDIFACT) or XML acknowledgement for one business message."""
+    """APERAK (EDIFACT) or XML acknowledgement for one business message; `lost`: its
+    containers that were not applied, named in a rejection."""
     if unit.format == "xml":
         body = xml_out.render_xml_ack(mapped.ref, sender.party_id, accepted, problems, now=now)
         return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, XML, "ack")]
     if unit.interchange is None or mapped.type in ("CONTRL", "APERAK"):
         return []
-    subject = _subject(unit, mapped, sender, hub_id)
+    subject = replace(_subject(unit, mapped, sender, hub_id), lost=tuple(lost))
     errors = [] if accepted else (list(problems) or [Problem(f"message is {mapped.status}")])
     text = edi.render_aperak(subject, errors, now=now, control_ref=control_ref())
     body = edi.encode_rendered(text, subject.syntax_id)

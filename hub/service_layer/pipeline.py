@@ -24,6 +24,7 @@ from hub.domain.roles import RELEASE_PLATFORM
 from hub.domain.values import PartyRef
 from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch
 from hub.mappers.base import MappedMessage, MapStatus
+from hub.rendering import edifact as edi_text
 from hub.service_layer import outbound
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
 from hub.service_layer.intake import Limits, Unit, read_units, sha256
@@ -97,6 +98,14 @@ class _MessageResult:
     @property
     def accepted(self) -> bool:
         return self.mapped.status is MapStatus.MAPPED and not self.problems
+
+    @property
+    def lost(self) -> tuple[str, ...]:
+        """Its containers that were not applied: all of them unless it was mapped, else
+        those whose action was refused."""
+        if self.mapped.status is not MapStatus.MAPPED:
+            return self.mapped.containers
+        return tuple(dict.fromkeys(ex.container for ex in self.executions if ex.refused))
 
 
 @dataclass(frozen=True)
@@ -280,7 +289,7 @@ def _apply_unit(
         _send(
             uow,
             outbound.acknowledgement(
-                unit, r.mapped, r.accepted, r.problems, sender, hub.hub_id, now
+                unit, r.mapped, r.accepted, r.problems, sender, hub.hub_id, now, r.lost
             ),
             now,
         )
@@ -289,13 +298,15 @@ def _apply_unit(
         problems = [p for r in rejected for p in r.problems] or [
             Problem(f"message {r.mapped.ref} is {r.mapped.status.value}") for r in rejected
         ]
+        lost = [(r.mapped, r.lost) for r in rejected]
         qid = _quarantine(
             delivery,
             sender,
-            "message(s) rejected: " + ", ".join(r.mapped.ref for r in rejected),
+            "message(s) rejected: " + "; ".join(_naming(m, c) for m, c in lost),
             problems,
             uow,
             now,
+            lost,
         )
         outcome.quarantine_ids.append(qid)
         outcome.problems.extend(problems)
@@ -384,8 +395,11 @@ def _reject_unit(
     _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, problems), now)
     for m in unit.messages:
         said = [*problems, *m.errors]  # what is wrong with the unit, then with the message
-        _send(uow, outbound.acknowledgement(unit, m, False, said, sender, hub.hub_id, now), now)
-    outcome.quarantine_ids.append(_quarantine(delivery, sender, str(error), problems, uow, now))
+        ack = outbound.acknowledgement(unit, m, False, said, sender, hub.hub_id, now, m.containers)
+        _send(uow, ack, now)
+    lost = [(m, m.containers) for m in unit.messages]
+    reason = "; ".join([str(error), *(f"not applied: {_naming(m, c)}" for m, c in lost)])
+    outcome.quarantine_ids.append(_quarantine(delivery, sender, reason, problems, uow, now, lost))
     outcome.rejected += max(1, len(unit.messages))
     outcome.problems.extend(problems)
 
@@ -495,6 +509,13 @@ def _reject_unknown_user(
     outcome.problems.append(Problem(reason))
 
 
+def _naming(mapped: MappedMessage, containers: Sequence[str]) -> str:
+    """A rejected message as its quarantine reason names it: reference, document, containers."""
+    said = [f"document {mapped.document}"] if mapped.document else []
+    said += [edi_text.listed("containers ", containers, 200)] if containers else []
+    return f"{mapped.ref} ({'; '.join(said)})" if said else mapped.ref
+
+
 def _quarantine(
     delivery: Delivery,
     sender: Partner,
@@ -502,12 +523,24 @@ def _quarantine(
     problems: list[Problem],
     uow: UnitOfWork,
     now: datetime,
+    lost: Sequence[tuple[MappedMessage, Sequence[str]]] = (),
 ) -> int:
+    """Keep a rejected delivery; `lost` (message, its containers not applied) is named in the
+    problems too, one entry per message, with its document number and containers."""
+    named = tuple(
+        {
+            "message": f"not applied: {_naming(m, containers)}",
+            "message_ref": m.ref,
+            "document": m.document,
+            "containers": list(containers),
+        }
+        for m, containers in lost
+    )
     entry = QuarantineEntry(
         now,
         delivery.body,
         reason,
-        tuple(p.as_dict() for p in problems),
+        (*(p.as_dict() for p in problems), *named),
         broker_user=delivery.user_id,
         sender=sender.party_id,
         content_type=delivery.content_type,
