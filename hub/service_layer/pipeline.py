@@ -234,7 +234,8 @@ def _process_unit(
     key = _inbox_key(unit, replay_of)
     if uow.inbox.seen(sender.party_id, key):
         _audit(uow, now, sender, "duplicate", unit.dedup_key, {"format": unit.format})
-        log.info("duplicate %s from %s ignored", unit.dedup_key, sender.party_id)
+        log.info("duplicate %s from %s answered again", unit.dedup_key, sender.party_id)
+        _send(uow, outbound.repeat(uow.outbox.answers_to(sender.party_id, unit.dedup_key)), now)
         outcome.duplicates += 1
         return
     if unit.claimed_sender and not claims_match(sender, unit.claimed_sender):
@@ -419,7 +420,8 @@ def _reject_whole(
     if uow.inbox.seen(who, dedup):
         actor = prepared.sender.party_id if prepared.sender else delivery.user_id or "?"
         uow.audit.append(AuditEntry(now, actor, "duplicate", message_ref=dedup, details={}))
-        log.info("duplicate payload %s from %s ignored", dedup, who)
+        log.info("duplicate payload %s from %s answered again", dedup, who)
+        _send(uow, outbound.repeat(uow.outbox.answers_to(who, dedup)), now)
         outcome.duplicates += 1
         return
     if prepared.dead_letter:
@@ -428,7 +430,7 @@ def _reject_whole(
         _reject_unknown_user(delivery, uow, hub, outcome)
     else:
         assert prepared.error is not None
-        _reject_payload(delivery, prepared.sender, prepared.error, uow, hub, outcome)
+        _reject_payload(delivery, prepared.sender, prepared.error, uow, hub, outcome, dedup)
     uow.inbox.record(who, dedup, "rejected", sha256(delivery.body), now)
 
 
@@ -470,12 +472,13 @@ def _reject_payload(
     uow: UnitOfWork,
     hub: HubContext,
     outcome: Outcome,
+    key: str = "",
 ) -> None:
     now = hub.clock()
     log.warning("rejected payload from %s: %s", sender.party_id, error)
     problems = list(error.problems) or [Problem(error.reason)]
     _audit(uow, now, sender, "rejected", f"sha256:{sha256(delivery.body)}", {"reason": str(error)})
-    _send(uow, outbound.payload_rejection(delivery, sender, error, hub.hub_id, now), now)
+    _send(uow, outbound.payload_rejection(delivery, sender, error, hub.hub_id, now, key), now)
     outcome.quarantine_ids.append(_quarantine(delivery, sender, str(error), problems, uow, now))
     outcome.rejected += 1
     outcome.problems.extend(problems)

@@ -107,3 +107,58 @@ def test_an_accepted_message_lists_nothing_as_lost(
     transport.put(RELEASE, "mscbe", "z")
     hub.worker.drain()
     assert "not applied" not in _aperak(transport)
+
+
+# a file sent again is answered again ---------------------------------------------------------
+
+
+def _for(transport: InProcessTransport, party: str) -> list[tuple[str, bytes, bool]]:
+    return [
+        (m.message_type, m.body, m.headers.get("x-hub-repeat") is True)
+        for m in transport.on("hub.partner", party)
+        if m.message_type in ("APERAK", "CONTRL", "ack")
+    ]
+
+
+def test_an_interchange_sent_again_is_answered_with_the_original_answers(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    transport.put(RELEASE, "mscbe", "first")
+    hub.worker.drain()
+    first = _for(transport, "MSCBE")
+    notified = len(transport.on("hub.partner", "FWDANT"))
+    transport.put(RELEASE, "mscbe", "again")
+    hub.worker.drain()
+    answers = _for(transport, "MSCBE")
+    assert [kind for kind, _, _ in first] == ["APERAK", "CONTRL"]
+    assert answers[2:] == [(kind, body, True) for kind, body, _ in first]
+    assert not any(repeat for _, _, repeat in first)
+    assert len(transport.on("hub.partner", "FWDANT")) == notified, "no second effect"
+    aperaks = [m for m in transport.on("hub.partner", "MSCBE") if m.message_type == "APERAK"]
+    assert aperaks[1].headers["x-hub-repeat-of"] == f"hub-{aperaks[0].id}"
+    assert aperaks[1].id != aperaks[0].id, "a message of its own, with its own message id"
+
+
+def test_a_document_sent_again_is_answered_with_the_original_ack(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    transport.put(RELEASE, "mscbe", "r")
+    accept = (SAMPLES / "demo/02_accept.xml").read_bytes()
+    transport.put(accept, "fwdant", "a1")
+    transport.put(accept, "fwdant", "a2")
+    hub.worker.drain()
+    acks = [a for a in _for(transport, "FWDANT") if a[0] == "ack"]
+    assert len(acks) == 2 and acks[1] == (acks[0][0], acks[0][1], True), acks
+
+
+def test_an_unreadable_payload_sent_again_is_answered_again(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    for message_id in ("j1", "j2"):
+        transport.put(b"UNB+UNOC:3+MSCBE+CPU\x00garbage'", "mscbe", message_id)
+        hub.worker.drain()
+    (kind1, body1, rep1), (kind2, body2, rep2) = _for(transport, "MSCBE")
+    assert (kind1, rep1, kind2, rep2) == ("CONTRL", False, "CONTRL", True) and body1 == body2
