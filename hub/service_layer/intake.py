@@ -121,6 +121,8 @@ def _edifact_unit(ic: Interchange, payload: bytes, shared: tuple[Problem, ...] =
         if ic.enveloped
         else f"edifact-bare:{sha256(payload)}"
     )
+    if ic.test_indicator:  # a test must not make its live twin (same reference) a duplicate
+        key += ":test"
     messages = tuple(_map_message(m) for m in ic.messages)
     return Unit(
         format="edifact",

@@ -191,3 +191,15 @@ def test_a_test_interchange_is_answered_with_what_its_messages_hold(
     _send(hub, transport, test.replace(b"EQD+CN+FCIU9908030", b"EQD+CN+FCIU9908031"))
     aperak = _answer(transport, "APERAK").replace(":", "")  # FTX text comes in 70-char parts
     assert "test interchange not applied" in aperak and "FCIU9908031" in aperak, aperak
+
+
+def test_a_test_interchange_does_not_block_its_live_twin(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    """The inbox is live state too: a test must not make the live interchange with the same
+    control reference a 'duplicate'."""
+    hub, transport = embedded
+    _send(hub, transport, RELEASE.replace(b"+MSC0000001++COREOR'", b"+MSC0000001++COREOR++++1'"))
+    _send(hub, transport, RELEASE)
+    with hub.uow() as uow:
+        assert uow.files.get(CONTAINERS[0]).right is not None
