@@ -1,7 +1,9 @@
 """`handle_inbound`: the whole way of one inbound message through the hub, one call per step.
 
     identify the sender (broker-validated user id) → parse and map (syntax, semantics)
-    → per interchange / XML document: deduplicate → check the claimed sender
+    → screen the envelope (recipient, test indicator, NAD+MS: `screening`)
+    → per interchange / XML document: deduplicate (a duplicate gets its original answers
+    again, marked as a repeat) → check the claimed sender
     → per business message: execute its commands (policy, rules) → record audit, outbox
     (acknowledgements, gate messages, notifications), quarantine what was rejected, inbox row.
 

@@ -203,3 +203,20 @@ def test_a_test_interchange_does_not_block_its_live_twin(
     _send(hub, transport, RELEASE)
     with hub.uow() as uow:
         assert uow.files.get(CONTAINERS[0]).right is not None
+
+
+# a replayed file ---------------------------------------------------------------------------------
+
+
+def test_a_replayed_interchange_changes_nothing_and_gets_its_answers_again(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    _send(hub, transport, RELEASE)
+    first = [(m.message_type, m.body) for m in _answers(transport) if m.message_type == "APERAK"]
+    notified = len(_answers(transport, "FWDANT"))
+    _send(hub, transport, RELEASE)
+    again = [m for m in _answers(transport) if m.message_type == "APERAK"][len(first) :]
+    assert [(m.message_type, m.body) for m in again] == first
+    assert all(m.headers.get("x-hub-repeat") is True for m in again)
+    assert len(_answers(transport, "FWDANT")) == notified, "no second transfer"
