@@ -305,7 +305,7 @@ def _apply_unit(
         qid = _quarantine(
             delivery,
             sender,
-            "message(s) rejected: " + "; ".join(_naming(m, c) for m, c in lost),
+            "message(s) rejected: " + _naming_all(lost),
             problems,
             uow,
             now,
@@ -401,7 +401,7 @@ def _reject_unit(
         ack = outbound.acknowledgement(unit, m, False, said, sender, hub.hub_id, now, m.containers)
         _send(uow, ack, now)
     lost = [(m, m.containers) for m in unit.messages]
-    reason = "; ".join([str(error), *(f"not applied: {_naming(m, c)}" for m, c in lost)])
+    reason = f"{error}; not applied: {_naming_all(lost)}" if lost else str(error)
     outcome.quarantine_ids.append(_quarantine(delivery, sender, reason, problems, uow, now, lost))
     outcome.rejected += max(1, len(unit.messages))
     outcome.problems.extend(problems)
@@ -514,6 +514,17 @@ def _reject_unknown_user(
     outcome.problems.append(Problem(reason))
 
 
+_NAMED = 20
+"""How many rejected messages a quarantine entry names one by one (an interchange may hold
+thousands: the entry's metadata stays bounded, the payload holds the rest)."""
+
+
+def _naming_all(lost: Sequence[tuple[MappedMessage, Sequence[str]]]) -> str:
+    """The first `_NAMED` rejected messages, named; the others counted."""
+    named = "; ".join(_naming(m, c) for m, c in lost[:_NAMED])
+    return f"{named}; and {len(lost) - _NAMED} more" if len(lost) > _NAMED else named
+
+
 def _naming(mapped: MappedMessage, containers: Sequence[str]) -> str:
     """A rejected message as its quarantine reason names it: reference, document, containers."""
     said = [f"document {mapped.document}"] if mapped.document else []
@@ -537,9 +548,9 @@ def _quarantine(
             "message": f"not applied: {_naming(m, containers)}",
             "message_ref": m.ref,
             "document": m.document,
-            "containers": list(containers),
+            "containers": list(containers[:100]),
         }
-        for m, containers in lost
+        for m, containers in lost[:_NAMED]
     )
     entry = QuarantineEntry(
         now,

@@ -162,3 +162,17 @@ def test_an_unreadable_payload_sent_again_is_answered_again(
         hub.worker.drain()
     (kind1, body1, rep1), (kind2, body2, rep2) = _for(transport, "MSCBE")
     assert (kind1, rep1, kind2, rep2) == ("CONTRL", False, "CONTRL", True) and body1 == body2
+
+
+def test_an_interchange_of_many_rejected_messages_keeps_its_quarantine_entry_small(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = embedded
+    head, rest = RELEASE.split(b"UNH", 1)
+    message = (b"UNH" + rest.rsplit(b"UNZ", 1)[0]).replace(b"+MSCREL20261123+9'", b"+R+7'")
+    body = head + message * 500 + b"UNZ+500+MSC0000001'"
+    transport.put(body, "mscbe", "many")
+    hub.worker.drain()
+    ((reason, problems),) = _held(hub)
+    assert len(reason) < 5_000 and reason.endswith("and 480 more"), reason[-200:]
+    assert problems.count("not applied") == 20
