@@ -92,7 +92,11 @@ def build(
     own_transport = transport is None
     transport = transport or make_transport(settings, consume=consume)
     context = HubContext(
-        clock=clock, limits=limits_of(settings), hub_id=settings.hub_id, charge=charge_token
+        clock=clock,
+        limits=limits_of(settings),
+        hub_id=settings.hub_id,
+        charge=charge_token,
+        hub_aliases=settings.hub_alias_ids(),
     )
     relay = None
     if consume and own_transport and not settings.embedded:

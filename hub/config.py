@@ -27,6 +27,7 @@ class Settings:
     batch_size: int = 100
     batch_wait: float = 0.2
     hub_id: str = "CPUHUB"
+    hub_aliases: str = ""
     max_bytes: int = 10_000_000
     max_segments: int = 200_000
     max_xml_bytes: int = 1_000_000
@@ -68,6 +69,10 @@ class Settings:
             kind = type(getattr(cls(), f.name))
             values[f.name] = raw.strip().lower() in _TRUE if kind is bool else kind(raw)
         return cls(**values)  # type: ignore[arg-type]
+
+    def hub_alias_ids(self) -> tuple[str, ...]:
+        """`hub_aliases` (comma-separated): other UNB recipient ids the hub answers to."""
+        return tuple(a.strip() for a in self.hub_aliases.split(",") if a.strip())
 
     def credentials_path(self) -> Path:
         return Path(self.broker_credentials)

@@ -53,7 +53,8 @@ class Problem:
         if self.message_ref:
             parts.append(f"message {self.message_ref}")
         if self.segment_tag or self.segment_position:
-            parts.append(f"segment {self.segment_position} {self.segment_tag}".rstrip())
+            position = f"segment {self.segment_position or ''} {self.segment_tag}"
+            parts.append(" ".join(position.split()))
         if self.element:
             parts.append(f"element {self.element}")
         if self.component:

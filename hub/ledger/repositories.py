@@ -354,8 +354,33 @@ class SqlOutbox(ports.Outbox):
                 "container": storable.text(message.container, 11),
                 "headers": storable.json_safe(message.headers, 1000),
                 "body": message.body,
+                "answers": storable.key(message.answers, 300),
             }
         )
+
+    def answers_to(self, routing_key: str, key: str) -> list[ports.Outgoing]:
+        key = storable.key(key, 300)  # as `add` stored it
+        query = (
+            select(*_CLAIMED)
+            .where(outbox.c.routing_key == routing_key, outbox.c.answers == key)
+            .order_by(outbox.c.id)
+        )
+        rows: list[Any] = [row._asdict() for row in self.conn.execute(query)]
+        rows += [r for r in self.pending if r["routing_key"] == routing_key and r["answers"] == key]
+        return [
+            ports.Outgoing(
+                r["exchange"],
+                r["routing_key"],
+                bytes(r["body"]),
+                r["content_type"],
+                r["message_type"],
+                r["container"],
+                dict(r["headers"]),
+                r.get("id") or 0,
+                key,
+            )
+            for r in rows
+        ]
 
     def truncate(self, mark: int) -> None:
         """Forget the messages added after the first `mark` (a savepoint rolled back)."""

@@ -128,7 +128,9 @@ outbox = Table(
     Column("headers", JSON, nullable=False),
     Column("body", LargeBinary, nullable=False),
     Column("sent_at", UtcDateTime()),
+    Column("answers", String(300), nullable=False, default="", server_default=""),
     Index("ix_outbox_unsent", "sent_at", "id"),
+    Index("ix_outbox_answers", "routing_key", "answers"),
 )
 
 audit = Table(

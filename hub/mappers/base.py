@@ -25,7 +25,11 @@ class MapStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class MappedMessage:
-    """One business message, mapped. `claimed_sender` is who the message says sent it."""
+    """One business message, mapped. `claimed_sender` is who the message says sent it.
+
+    `containers` are those its commands concern; for a message that gave no command (rejected,
+    unsupported) the container numbers it names, as written, so that its rejection names them.
+    """
 
     ref: str
     type: str
@@ -36,6 +40,9 @@ class MappedMessage:
     containers: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
     claimed_sender: str = ""
+    document: str = ""
+    """The document number (EDIFACT BGM C106 1004; XML header messageId), so that a rejection
+    can name what was lost."""
 
     @property
     def errors(self) -> tuple[Problem, ...]:

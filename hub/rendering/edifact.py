@@ -9,8 +9,9 @@ APERAK (D96A), one per business message, from the hub back to its sender:
 ``BGM+312`` (acknowledgement, function 29 accepted) or ``BGM+313`` (application error,
 function 27 not accepted); ``DTM+137``; ``RFF+ACW`` the UNH reference of the answered message;
 ``RFF+ZZZ`` (mutually defined) its interchange control reference; ``RFF+ACE`` its BGM document
-number when known; then one ``ERC`` + ``FTX+AAO`` group per error (ERC code = `Problem.code`,
-12 when empty), or a single ``ERC+1`` when accepted.
+number when known; a rejection first says which containers were not applied (``FTX+AAI``,
+after ``DTM``, at most 350 characters); then one ``ERC`` + ``FTX+AAO`` group per error (ERC
+code = `Problem.code`, 12 when empty), or a single ``ERC+1`` when accepted.
 
 CONTRL, per interchange, in the sender's syntax version (``CONTRL:D:3:UN``, ``4:1`` under
 syntax 4): ``UCI`` with action 8 received / 7 acknowledged / 4 rejected, then ``UCM`` per
@@ -86,6 +87,8 @@ class AckSubject:
     syntax_version: str = "3"
     document_number: str = ""
     test: bool = False
+    lost: tuple[str, ...] = ()
+    """Containers of the answered message that were not applied (its rejection names them)."""
 
     @classmethod
     def of(cls, interchange: Interchange, message: Message | None = None) -> AckSubject:
@@ -287,6 +290,8 @@ def render_aperak(
     warnings = [p for p in problems if p.severity != "error"]
     name, function = (APERAK_REJECTED, "27") if errors else (APERAK_ACCEPTED, "29")
     body = [seg("BGM", name, control_ref, function), _stamp(now)]
+    if errors and subject.lost:
+        body.append(_ftx("AAI", listed("not applied: containers ", subject.lost)))
     body.append(seg("RFF", ("ACW", subject.message_ref)))
     body.append(seg("RFF", ("ZZZ", subject.control_ref)))
     if subject.document_number:
@@ -299,6 +304,21 @@ def render_aperak(
             body += [seg("ERC", p.code or "12"), _ftx("AAO", f"warning: {_describe(p)}")]
     message = _message(message_ref, ("APERAK", "D", "96A", "UN"), body)
     return _interchange(subject.reply_envelope(), now, control_ref, [message])
+
+
+def listed(head: str, items: Sequence[str], room: int = _FTX_CHUNK * _FTX_CHUNKS) -> str:
+    """`head` and `items` joined by commas within `room` characters; what does not fit is
+    counted ("and 12 more")."""
+    text = head + ", ".join(items)
+    if len(text) <= room:
+        return text
+    shown: list[str] = []
+    for item in items:
+        rest = f" and {len(items) - len(shown) - 1} more"
+        if len(head + ", ".join([*shown, item]) + rest) > room:
+            break
+        shown.append(item)
+    return f"{head}{', '.join(shown)} and {len(items) - len(shown)} more"
 
 
 def _describe(p: Problem) -> str:

@@ -78,8 +78,11 @@ def read_units(payload: bytes, *, strict: bool = False, limits: Limits = Limits(
 
 
 def _edifact_units(payload: bytes, strict: bool, limits: Limits) -> list[Unit]:
+    """One unit per interchange. Problems of the payload as a whole (its bytes not valid in
+    the character set, ...) belong to every interchange in it and to its answer: they are
+    never dropped."""
     parsed = parse_edifact(payload, strict=strict, max_segments=limits.max_segments)
-    units = [_edifact_unit(ic, payload) for ic in parsed.interchanges]
+    units = [_edifact_unit(ic, payload, parsed.problems) for ic in parsed.interchanges]
     if not units:
         raise SyntaxRejected("no interchange or message found", tuple(parsed.problems))
     return units
@@ -112,28 +115,31 @@ def _resume_gc() -> None:
             gc.enable()
 
 
-def _edifact_unit(ic: Interchange, payload: bytes) -> Unit:
+def _edifact_unit(ic: Interchange, payload: bytes, shared: tuple[Problem, ...] = ()) -> Unit:
     key = (
         f"edifact:{ic.sender}:{ic.recipient}:{ic.control_ref}"
         if ic.enveloped
         else f"edifact-bare:{sha256(payload)}"
     )
+    if ic.test_indicator:  # a test must not make its live twin (same reference) a duplicate
+        key += ":test"
     messages = tuple(_map_message(m) for m in ic.messages)
     return Unit(
         format="edifact",
         dedup_key=key,
         claimed_sender=ic.sender,
         messages=messages,
-        errors=tuple(ic.errors),
-        warnings=tuple(ic.warnings),
+        errors=(*ic.errors, *(p for p in shared if p.severity == "error")),
+        warnings=(*ic.warnings, *(p for p in shared if p.severity != "error")),
         interchange=ic,
     )
 
 
 def _map_message(message: Message) -> MappedMessage:
     """Map one message; the parser's own findings on it (counts, bad characters) come along,
-    and a syntax error in the message (e.g. a count mismatch for a strict partner) rejects it."""
-    mapped = map_edifact_message(message)
+    and a syntax error in the message (e.g. a count mismatch for a strict partner) rejects it.
+    Its document number and, when no command names them, its containers come along too."""
+    mapped = _with_subjects(map_edifact_message(message), message)
     if not message.problems:
         return mapped
     problems = (*message.problems, *mapped.problems)
@@ -142,11 +148,30 @@ def _map_message(message: Message) -> MappedMessage:
     return replace(mapped, problems=problems)
 
 
+def _with_subjects(mapped: MappedMessage, message: Message) -> MappedMessage:
+    """`mapped` with its BGM document number, and the EQD+CN numbers as written when its
+    commands name no container."""
+    bgm = next((s for s in message.segments if s.tag == "BGM"), None)
+    document = bgm.get(1).strip()[:70] if bgm is not None else ""
+    containers = mapped.containers or tuple(
+        dict.fromkeys(
+            s.get(1).strip()[:17]
+            for s in message.segments
+            if s.tag == "EQD" and s.get(0).strip() == "CN" and s.get(1).strip()
+        )
+    )
+    return replace(mapped, document=document, containers=containers)
+
+
 def _unsupported_xml(payload: bytes, error: UnsupportedMessage) -> Unit:
     problems = error.problems or (Problem(error.reason, code="2"),)
     root = problems[0].path.strip("/").split("/")[0] or "XML"
     message = MappedMessage(
-        ref="", type=root, status=MapStatus.UNSUPPORTED, problems=tuple(problems)
+        ref=problems[0].message_ref,  # the document's own messageId, when it has one
+        document=problems[0].message_ref,
+        type=root,
+        status=MapStatus.UNSUPPORTED,
+        problems=tuple(problems),
     )
     return Unit(
         format="xml",
@@ -157,7 +182,7 @@ def _unsupported_xml(payload: bytes, error: UnsupportedMessage) -> Unit:
 
 
 def _xml_unit(doc: XmlDocument) -> Unit:
-    mapped = map_xml_document(doc)
+    mapped = replace(map_xml_document(doc), document=doc.message_id)
     return Unit(
         format="xml",
         dedup_key=f"xml:{doc.message_id}",

@@ -22,16 +22,23 @@ from hub.mappers.base import MappedMessage
 from hub.parsing.edifact.model import Interchange
 from hub.rendering import edifact as edi
 from hub.rendering import xml as xml_out
-from hub.service_layer.intake import Unit
+from hub.service_layer.intake import Unit, sha256
 from hub.service_layer.notifications import event_details, notifications_for
-from hub.service_layer.ports import Delivery, Outgoing, UnitOfWork
+from hub.service_layer.ports import REPEAT_HEADER, Delivery, Outgoing, UnitOfWork
 
 PARTNER_EXCHANGE = "hub.partner"
 GATE_EXCHANGE = "hub.gate"
 EDIFACT = "application/edifact"
 XML = "application/xml"
 
-__all__ = ["acknowledgement", "contrl", "event_details", "for_event", "payload_rejection"]
+__all__ = [
+    "acknowledgement",
+    "contrl",
+    "event_details",
+    "for_event",
+    "payload_rejection",
+    "repeat",
+]
 
 
 def control_ref() -> str:
@@ -57,14 +64,18 @@ def acknowledgement(
     sender: Partner,
     hub_id: str,
     now: datetime,
+    lost: Sequence[str] = (),
 ) -> list[Outgoing]:
-    """APERAK (EDIFACT) or XML acknowledgement for one business message."""
+    """APERAK (EDIFACT) or XML acknowledgement for one business message; `lost`: its
+    containers that were not applied, named in a rejection."""
     if unit.format == "xml":
         body = xml_out.render_xml_ack(mapped.ref, sender.party_id, accepted, problems, now=now)
-        return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, XML, "ack")]
+        return [
+            Outgoing(PARTNER_EXCHANGE, sender.party_id, body, XML, "ack", answers=unit.dedup_key)
+        ]
     if unit.interchange is None or mapped.type in ("CONTRL", "APERAK"):
         return []
-    subject = _subject(unit, mapped, sender, hub_id)
+    subject = replace(_subject(unit, mapped, sender, hub_id), lost=tuple(lost))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     if not accepted and not errors:
@@ -72,7 +83,9 @@ def acknowledgement(
     reported = [*errors, *warnings] if not accepted else warnings
     text = edi.render_aperak(subject, reported, now=now, control_ref=control_ref())
     body = edi.encode_rendered(text, subject.syntax_id)
-    return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, EDIFACT, "APERAK")]
+    return [
+        Outgoing(PARTNER_EXCHANGE, sender.party_id, body, EDIFACT, "APERAK", answers=unit.dedup_key)
+    ]
 
 
 def contrl(
@@ -84,7 +97,8 @@ def contrl(
         return []
     if not edi.should_send_contrl(ic, bool(sender.wants_contrl)):
         return []
-    return [replace(_contrl(ic, problems, now), routing_key=sender.party_id)]
+    contrl = _contrl(ic, problems, now)
+    return [replace(contrl, routing_key=sender.party_id, answers=unit.dedup_key)]
 
 
 def _contrl(ic: Interchange, problems: Sequence[Problem], now: datetime) -> Outgoing:
@@ -94,15 +108,24 @@ def _contrl(ic: Interchange, problems: Sequence[Problem], now: datetime) -> Outg
 
 
 def payload_rejection(
-    delivery: Delivery, sender: Partner, error: PermanentError, hub_id: str, now: datetime
+    delivery: Delivery,
+    sender: Partner,
+    error: PermanentError,
+    hub_id: str,
+    now: datetime,
+    answers: str = "",
 ) -> list[Outgoing]:
-    """A payload nothing could be read from: answered in the format it seems to be."""
+    """A payload nothing could be read from: answered in the format it seems to be;
+    `answers`: the inbox key of the payload (see `Outgoing.answers`)."""
     problems = list(error.problems) or [Problem(error.reason)]
     if delivery.body.lstrip()[:1] == b"<" or sender.outbound_format == "xml":
+        # the document's own messageId when the parser could read one, never the AMQP id
+        original = next((p.message_ref for p in problems if p.message_ref), "")
+        seed = f"{delivery.message_id}\n{sha256(delivery.body)}\n{now.isoformat()}"
         body = xml_out.render_xml_ack(
-            delivery.message_id or "unknown", sender.party_id, False, problems, now=now
+            original, sender.party_id, False, problems, now=now, message_id=_ack_id(seed)
         )
-        return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, XML, "ack")]
+        return [Outgoing(PARTNER_EXCHANGE, sender.party_id, body, XML, "ack", answers=answers)]
     ic = Interchange(
         sender=_edi_id(sender),
         recipient=hub_id,
@@ -110,7 +133,32 @@ def payload_rejection(
         syntax_id="UNOC",
         syntax_version="3",
     )
-    return [replace(_contrl(ic, problems, now), routing_key=sender.party_id)]
+    return [replace(_contrl(ic, problems, now), routing_key=sender.party_id, answers=answers)]
+
+
+def repeat(originals: Sequence[Outgoing]) -> list[Outgoing]:
+    """The answers once given, again, for a file sent again: the same bodies, marked with
+    `REPEAT_HEADER` and the message id of the original (as idempotent APIs answer a retried
+    request). A repeat answers nothing itself, so it is never repeated in turn."""
+    return [
+        replace(
+            m,
+            id=0,
+            answers="",
+            headers={
+                **{k: v for k, v in m.headers.items() if k != "message_id"},
+                REPEAT_HEADER: True,
+                **({"x-hub-repeat-of": f"hub-{m.id}"} if m.id else {}),
+            },
+        )
+        for m in originals
+    ]
+
+
+def _ack_id(seed: str) -> str:
+    """A stable id for an acknowledgement of a document whose own messageId is unknown: two
+    unreadable documents answered in the same second must not share one."""
+    return "ack-" + sha256(seed.encode("utf-8", "surrogatepass"))[:32]
 
 
 def for_event(

@@ -1,7 +1,9 @@
 """`handle_inbound`: the whole way of one inbound message through the hub, one call per step.
 
     identify the sender (broker-validated user id) → parse and map (syntax, semantics)
-    → per interchange / XML document: deduplicate → check the claimed sender
+    → screen the envelope (recipient, test indicator, NAD+MS: `screening`)
+    → per interchange / XML document: deduplicate (a duplicate gets its original answers
+    again, marked as a repeat) → check the claimed sender
     → per business message: execute its commands (policy, rules) → record audit, outbox
     (acknowledgements, gate messages, notifications), quarantine what was rejected, inbox row.
 
@@ -24,6 +26,7 @@ from hub.domain.roles import RELEASE_PLATFORM
 from hub.domain.values import PartyRef
 from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch, Unstorable
 from hub.mappers.base import MappedMessage, MapStatus
+from hub.rendering import edifact as edi_text
 from hub.service_layer import outbound
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
 from hub.service_layer.intake import Limits, Unit, read_units, sha256
@@ -37,6 +40,7 @@ from hub.service_layer.ports import (
     UnitOfWork,
 )
 from hub.service_layer.quarantine import Rejection, keep_rejections, kind_of
+from hub.service_layer.screening import claims_match, screen
 
 log = logging.getLogger("hub.pipeline")
 
@@ -49,6 +53,12 @@ class HubContext:
     limits: Limits = field(default_factory=Limits)
     hub_id: str = "CPUHUB"
     charge: TokenGate = no_tokens
+    hub_aliases: tuple[str, ...] = ()
+    """Other identifiers the hub answers to as a UNB recipient, besides `hub_id`."""
+
+    @property
+    def hub_ids(self) -> tuple[str, ...]:
+        return (self.hub_id, *self.hub_aliases)
 
 
 @dataclass
@@ -128,6 +138,14 @@ class _MessageResult:
             return QuarantineKind.REFUSED
         return QuarantineKind.UNREADABLE
 
+    @property
+    def lost(self) -> tuple[str, ...]:
+        """Its containers that were not applied: all of them unless it was mapped, else
+        those whose action was refused."""
+        if self.mapped.status is not MapStatus.MAPPED:
+            return self.mapped.containers
+        return tuple(dict.fromkeys(ex.container for ex in self.executions if ex.refused))
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -176,7 +194,7 @@ def prepare(delivery: Delivery, uow: UnitOfWork, hub: HubContext, replay_of: int
         return Prepared(
             sender, error=error, payload_key=whole_payload_key(delivery, sender, replay_of)
         )
-    return Prepared(sender, tuple(units))
+    return Prepared(sender, tuple(screen(u, sender, hub.hub_ids) for u in units))
 
 
 def handle_batch(deliveries: Sequence[Delivery], uow: UnitOfWork, hub: HubContext) -> list[Outcome]:
@@ -284,7 +302,8 @@ def _process_unit(
     key = _inbox_key(unit, replay_of)
     if uow.inbox.seen(sender.party_id, key):
         _audit(uow, now, sender, "duplicate", unit.dedup_key, {"format": unit.format})
-        log.info("duplicate %s from %s ignored", unit.dedup_key, sender.party_id)
+        log.info("duplicate %s from %s answered again", unit.dedup_key, sender.party_id)
+        _send(uow, outbound.repeat(uow.outbox.answers_to(sender.party_id, unit.dedup_key)), now)
         outcome.duplicates += 1
         return
     if unit.claimed_sender and not claims_match(sender, unit.claimed_sender):
@@ -303,12 +322,6 @@ def _process_unit(
     else:
         _apply_unit(unit, delivery, sender, acting, uow, hub, outcome)
     uow.inbox.record(sender.party_id, key, outcome.status, sha256(delivery.body), now)
-
-
-def claims_match(sender: Partner, claimed: str) -> bool:
-    """The UNB / XML sender must be one of the authenticated partner's own identifiers."""
-    own = {sender.party_id, sender.vat, sender.eori, *(i for i, _ in sender.edi_ids)}
-    return claimed.strip().upper() in {x.upper() for x in own if x}
 
 
 def acting_party(unit: Unit, sender: Partner, uow: UnitOfWork) -> Partner | PermanentError:
@@ -345,7 +358,14 @@ def _apply_unit(
         _send(
             uow,
             outbound.acknowledgement(
-                unit, r.mapped, r.accepted, [*r.problems, *r.warnings], sender, hub.hub_id, now
+                unit,
+                r.mapped,
+                r.accepted,
+                [*r.problems, *r.warnings],
+                sender,
+                hub.hub_id,
+                now,
+                r.lost,
             ),
             now,
         )
@@ -356,8 +376,9 @@ def _apply_unit(
             problems = [p for r in these for p in r.problems] or [
                 Problem(f"message {r.mapped.ref} is {r.mapped.status.value}") for r in these
             ]
-            reason = "message(s) rejected: " + ", ".join(r.mapped.ref for r in these)
-            outcome.reject(Rejection(kind, reason, tuple(problems)), len(these))
+            lost = [(r.mapped, r.lost) for r in these]
+            reason = "message(s) rejected: " + _naming_all(lost)
+            outcome.reject(Rejection(kind, reason, tuple(problems), _named(lost)), len(these))
     outcome.applied += len(results) - len(rejected)
 
 
@@ -441,10 +462,13 @@ def _reject_unit(
     _audit(uow, now, sender, "rejected", unit.dedup_key, {"reason": str(error)})
     _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, problems), now)
     for m in unit.messages:
-        _send(uow, outbound.acknowledgement(unit, m, False, problems, sender, hub.hub_id, now), now)
-    outcome.reject(
-        Rejection(kind_of(error), str(error), tuple(problems)), max(1, len(unit.messages))
-    )
+        said = [*problems, *m.errors]  # what is wrong with the unit, then with the message
+        ack = outbound.acknowledgement(unit, m, False, said, sender, hub.hub_id, now, m.containers)
+        _send(uow, ack, now)
+    lost = [(m, m.containers) for m in unit.messages]
+    reason = f"{error}; not applied: {_naming_all(lost)}" if lost else str(error)
+    rejection = Rejection(kind_of(error), reason, tuple(problems), _named(lost))
+    outcome.reject(rejection, max(1, len(unit.messages)))
 
 
 def _reject_whole(
@@ -462,7 +486,8 @@ def _reject_whole(
     if uow.inbox.seen(who, dedup):
         actor = prepared.sender.party_id if prepared.sender else delivery.user_id or "?"
         uow.audit.append(AuditEntry(now, actor, "duplicate", message_ref=dedup, details={}))
-        log.info("duplicate payload %s from %s ignored", dedup, who)
+        log.info("duplicate payload %s from %s answered again", dedup, who)
+        _send(uow, outbound.repeat(uow.outbox.answers_to(who, dedup)), now)
         outcome.duplicates += 1
         return
     if prepared.dead_letter:
@@ -471,7 +496,7 @@ def _reject_whole(
         _reject_unknown_user(delivery, uow, hub, outcome)
     else:
         assert prepared.error is not None
-        _reject_payload(delivery, prepared.sender, prepared.error, uow, hub, outcome)
+        _reject_payload(delivery, prepared.sender, prepared.error, uow, hub, outcome, dedup)
     uow.inbox.record(who, dedup, "rejected", sha256(delivery.body), now)
 
 
@@ -502,12 +527,13 @@ def _reject_payload(
     uow: UnitOfWork,
     hub: HubContext,
     outcome: Outcome,
+    key: str = "",
 ) -> None:
     now = hub.clock()
     log.warning("rejected payload from %s: %s", sender.party_id, error)
     problems = list(error.problems) or [Problem(error.reason)]
     _audit(uow, now, sender, "rejected", f"sha256:{sha256(delivery.body)}", {"reason": str(error)})
-    _send(uow, outbound.payload_rejection(delivery, sender, error, hub.hub_id, now), now)
+    _send(uow, outbound.payload_rejection(delivery, sender, error, hub.hub_id, now, key), now)
     outcome.reject(Rejection(kind_of(error), str(error), tuple(problems)))
 
 
@@ -534,6 +560,38 @@ def _keep(
 ) -> None:
     outcome.quarantine_ids += keep_rejections(delivery, sender, outcome.rejections, uow, now)
     outcome.rejections.clear()
+
+
+_NAMED = 20
+"""How many rejected messages a quarantine entry names one by one (an interchange may hold
+thousands: the entry's metadata stays bounded, the payload holds the rest)."""
+
+
+def _naming_all(lost: Sequence[tuple[MappedMessage, Sequence[str]]]) -> str:
+    """The first `_NAMED` rejected messages, named; the others counted."""
+    named = "; ".join(_naming(m, c) for m, c in lost[:_NAMED])
+    return f"{named}; and {len(lost) - _NAMED} more" if len(lost) > _NAMED else named
+
+
+def _naming(mapped: MappedMessage, containers: Sequence[str]) -> str:
+    """A rejected message as its quarantine reason names it: reference, document, containers."""
+    said = [f"document {mapped.document}"] if mapped.document else []
+    said += [edi_text.listed("containers ", containers, 200)] if containers else []
+    return f"{mapped.ref} ({'; '.join(said)})" if said else mapped.ref
+
+
+def _named(lost: Sequence[tuple[MappedMessage, Sequence[str]]]) -> tuple[dict[str, object], ...]:
+    """The rejected messages named in the quarantine entry's problems, one per message (at
+    most `_NAMED`), with its document number and (at most 100) containers."""
+    return tuple(
+        {
+            "message": f"not applied: {_naming(m, containers)}",
+            "message_ref": m.ref,
+            "document": m.document,
+            "containers": list(containers[:100]),
+        }
+        for m, containers in lost[:_NAMED]
+    )
 
 
 def _audit(

@@ -55,6 +55,13 @@ class Outgoing:
     container: str = ""
     headers: dict[str, Any] = field(default_factory=dict)
     id: int = 0
+    answers: str = ""
+    """For an acknowledgement: the inbox key of what it answers, so that the same file sent
+    again is answered with it again (`Outbox.answers_to`)."""
+
+
+REPEAT_HEADER = "x-hub-repeat"
+"""Set (true) on an answer sent again to a file the hub had already processed."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,11 @@ class Outbox(abc.ABC):
         one that records business effects): commit it once they are confirmed, roll it back if
         they could not be published. An implementation may commit it without waiting for the
         disk, since a lost mark only publishes those messages again, with the same ids."""
+
+    def answers_to(self, routing_key: str, key: str) -> list[Outgoing]:
+        """The acknowledgements once written to `routing_key` answering inbox key `key`, in
+        the order they were written (those of this unit of work included)."""
+        return []
 
 
 class Audit(abc.ABC):

@@ -22,6 +22,8 @@ class Rejection:
     kind: QuarantineKind
     reason: str
     problems: tuple[Problem, ...] = ()
+    named: tuple[dict[str, object], ...] = ()
+    """What was lost, named for the operator (message, document, containers)."""
 
 
 def kind_of(error: PermanentError) -> QuarantineKind:
@@ -50,9 +52,9 @@ def keep_rejections(
         first = these[0].reason
         reason = first if len(these) == 1 else f"{len(these)} units rejected; {first}"
         problems = [p for r in these for p in r.problems]
-        ids.append(
-            uow.quarantine.add(quarantine_entry(delivery, kind, reason, problems, sender, now))
-        )
+        named = [n for r in these for n in r.named]
+        entry = quarantine_entry(delivery, kind, reason, problems, sender, now, named)
+        ids.append(uow.quarantine.add(entry))
     return ids
 
 
@@ -63,13 +65,15 @@ def quarantine_entry(
     problems: Sequence[Problem],
     sender: Partner | None,
     now: datetime,
+    named: Sequence[dict[str, object]] = (),
 ) -> QuarantineEntry:
-    """The one place a quarantine entry is built."""
+    """The one place a quarantine entry is built. `named` (what was lost, at most 20 entries)
+    comes first: the ledger keeps only the first problems of a long list."""
     return QuarantineEntry(
         now,
         delivery.body,
         reason,
-        tuple(p.as_dict() for p in problems),
+        (*named, *(p.as_dict() for p in problems)),
         broker_user=delivery.user_id,
         sender=sender.party_id if sender else "",
         content_type=delivery.content_type,

@@ -7,8 +7,12 @@ each other), UNG..UNE functional groups, UNH..UNT messages, and bare messages wi
 trailers and segments outside any message are always errors. Nothing here raises.
 
 Where problems land: trailer and structure problems of a message on `Message.problems`;
-interchange and group ones on `Interchange.warnings` / `errors`; anything outside every
-interchange on `ParsedPayload.problems`. Tokenizer problems follow the segment they are about.
+interchange and group ones on `Interchange.warnings` / `errors`. Problems outside every
+interchange belong to a neighbour, so that they reach its answer and are never lost: content
+after a UNZ (stray segments, a UNZ without UNB) to the interchange before it; a UNA's
+problems and anything before the first interchange to the interchange that follows (the last
+one when none follows). Only a payload without any interchange keeps them on
+`ParsedPayload.problems`. Tokenizer problems follow the segment they are about.
 """
 
 from __future__ import annotations
@@ -84,6 +88,8 @@ class _Builder:
         self.message: _MessageDraft | None = None
         self.separators: tuple[str, str, str, str, str, str] = LEVEL_A
         self.stray: list[Segment] = []
+        self.ahead: list[Problem] = []
+        """Problems for the next interchange to open (a UNA's, content before it)."""
 
     def feed(self, segment: Segment) -> None:
         """Place one segment: in the open message, or as a service segment, or as a stray."""
@@ -103,7 +109,12 @@ class _Builder:
         self._flush_stray()
         self._close_interchange(None)
         leftovers = [p for found in self.pending.values() for p in found]
-        return ParsedPayload(tuple(self.done), tuple(leftovers + self.payload_problems))
+        found = self._take_ahead() + leftovers
+        if found and self.done:
+            self.done[-1] = _with_problems(self.done[-1], found)
+        elif found:
+            self.payload_problems.extend(found)
+        return ParsedPayload(tuple(self.done), tuple(self.payload_problems))
 
     # service segments -------------------------------------------------------------------
 
@@ -113,11 +124,13 @@ class _Builder:
         found = self.take(una)
         if self.interchange is not None and self.interchange.header is not None:
             found.append(problem(una, "UNA inside an interchange", SyntaxCode.OUTSIDE_MESSAGE))
-        self._report(found)
+            self._report(found)
+        else:
+            self.ahead.extend(found)
 
     def _unb(self, unb: Segment) -> None:
         self._close_interchange(None)
-        draft = _InterchangeDraft(unb, self.separators, [unb])
+        draft = _InterchangeDraft(unb, self.separators, [unb], problems=self._take_ahead())
         draft.problems.extend(headers.unb_problems(unb) + self.take(unb))
         self.interchange, self.separators = draft, LEVEL_A
 
@@ -166,9 +179,13 @@ class _Builder:
     def _open_interchange(self, segment: Segment) -> _InterchangeDraft:
         """The open interchange, or a synthetic one for messages sent without UNB."""
         if self.interchange is None:
-            self.interchange = _InterchangeDraft(None, self.separators)
+            self.interchange = _InterchangeDraft(None, self.separators, problems=self._take_ahead())
             self.separators = LEVEL_A
         return self.interchange
+
+    def _take_ahead(self) -> list[Problem]:
+        found, self.ahead = self.ahead, []
+        return found
 
     def _close_message(self, unt: Segment | None) -> None:
         draft, self.message = self.message, None
@@ -248,10 +265,16 @@ class _Builder:
         self._report([problem(segment, text, SyntaxCode.OUTSIDE_MESSAGE), *self.take(segment)])
 
     def _report(self, found: list[Problem]) -> None:
+        """Problems outside any message: on the open interchange, else on the one that just
+        closed (content after its UNZ), else held for the next one."""
+        if not found:
+            return
         if self.interchange is not None:
             self.interchange.problems.extend(found)
+        elif self.done:
+            self.done[-1] = _with_problems(self.done[-1], found)
         else:
-            self.payload_problems.extend(found)
+            self.ahead.extend(found)
 
     def take(self, segment: Segment) -> list[Problem]:
         return self.pending.pop(segment.position, []) if self.pending else []
@@ -277,6 +300,15 @@ def _message(draft: _MessageDraft) -> Message:
         segments=tuple(draft.segments),
         group_ref=draft.group_ref,
         problems=tuple(replace(p, message_ref=p.message_ref or ref) for p in draft.problems),
+    )
+
+
+def _with_problems(interchange: Interchange, found: list[Problem]) -> Interchange:
+    """`interchange` with `found` added to its warnings and errors."""
+    return replace(
+        interchange,
+        warnings=(*interchange.warnings, *(p for p in found if p.severity != "error")),
+        errors=(*interchange.errors, *(p for p in found if p.severity == "error")),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lxml import etree
@@ -70,6 +70,7 @@ def validate(root: etree._Element) -> None:
         if validator.schema.validate(root):
             return
         problems = _problems(root, validator.schema.error_log)
+    problems = _of_document(problems, root)
     raise SchemaRejected(
         f"<{qname.localname}> is not valid against {validator.path.name}", problems
     )
@@ -84,7 +85,30 @@ def _unsupported(root: etree._Element, qname: etree.QName) -> UnsupportedMessage
     problem = Problem(
         f"no hub schema for {where}", code="15", line=source_line(root), path=f"/{qname.localname}"
     )
-    return UnsupportedMessage(reason, (problem,))
+    return UnsupportedMessage(reason, _of_document((problem,), root))
+
+
+def document_id(root: etree._Element) -> str:
+    """The document's own ``header/messageId`` (any namespace), '' when it has none: what an
+    answer to a document that failed its schema names as the original."""
+    header = _child(root, "header")
+    found = _child(header, "messageId") if header is not None else None
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _child(parent: etree._Element, local: str) -> etree._Element | None:
+    """The first child element named `local` in any namespace (comments skipped)."""
+    return next(
+        (c for c in parent if isinstance(c.tag, str) and etree.QName(c).localname == local), None
+    )
+
+
+def _of_document(problems: tuple[Problem, ...], root: etree._Element) -> tuple[Problem, ...]:
+    """`problems` with `message_ref` set to the document's own messageId, when it has one."""
+    ref = document_id(root)
+    return (
+        tuple(replace(p, message_ref=p.message_ref or ref) for p in problems) if ref else problems
+    )
 
 
 def _problems(root: etree._Element, log: object) -> tuple[Problem, ...]:

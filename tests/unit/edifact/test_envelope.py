@@ -105,10 +105,14 @@ def test_segments_outside_messages_are_one_error_per_run() -> None:
 
 
 def test_stray_trailers_are_reported() -> None:
+    # none is left at payload level: the stray UNT before the UNB and the second UNZ after the
+    # first one are the interchange's problems, so they reach its answer
+    parsed = parse_edifact(f"UNT+1+X'{UNB}{MSG}UNE+1+G'UNZ+1+IC1'UNZ+1+IC1'")
+    assert parsed.problems == ()
     assert codes(f"UNT+1+X'{UNB}{MSG}UNE+1+G'UNZ+1+IC1'UNZ+1+IC1'") == [
-        ("UNT", SyntaxCode.OUTSIDE_MESSAGE, "error"),  # payload level first
+        ("UNT", SyntaxCode.OUTSIDE_MESSAGE, "error"),
+        ("UNE", SyntaxCode.OUTSIDE_MESSAGE, "error"),
         ("UNZ", SyntaxCode.OUTSIDE_MESSAGE, "error"),
-        ("UNE", SyntaxCode.OUTSIDE_MESSAGE, "error"),  # then the interchange's
     ]
 
 
@@ -184,13 +188,29 @@ def test_non_edifact_is_rejected_with_problems(payload: bytes) -> None:
     assert isinstance(caught.value, PermanentError)
 
 
-def test_garbage_before_the_interchange_is_a_payload_problem() -> None:
+def test_garbage_before_the_interchange_is_the_interchanges_problem() -> None:
     parsed = parse_edifact(f"garbage'{UNB}{MSG}UNZ+1+IC1'")
-    assert [(p.code, p.severity) for p in parsed.problems] == [
+    (interchange,) = parsed.interchanges
+    assert parsed.problems == ()
+    assert [(p.code, p.severity) for p in interchange.errors] == [
         (SyntaxCode.OUTSIDE_MESSAGE, "error"),
         (SyntaxCode.INVALID_VALUE, "error"),
     ]
-    assert len(parsed.interchanges) == 1
+
+
+def test_content_after_unz_is_the_interchanges_problem() -> None:
+    parsed = parse_edifact(f"{UNB}{MSG}UNZ+1+IC1'EQD+CN+X'{UNB.replace('IC1', 'IC2')}")
+    first, second = parsed.interchanges
+    assert [p.segment_tag for p in first.errors] == ["EQD"]
+    assert [p.message for p in second.errors] == ["interchange has no UNZ"]
+
+
+def test_a_broken_una_is_the_problem_of_the_interchange_that_follows() -> None:
+    parsed = parse_edifact(f"UNA:+.'\n{UNB}{MSG}UNZ+1+IC1'")
+    (interchange,) = parsed.interchanges
+    assert parsed.problems == ()
+    assert "UNA service characters" in interchange.errors[0].message
+    assert any(p.message == "UNZ without UNB" for p in interchange.errors)
 
 
 def test_max_segments() -> None:

@@ -16,6 +16,7 @@ from hub.rendering.edifact import (
     AckSubject,
     Envelope,
     fit_charset,
+    listed,
     render_aperak,
     render_contrl,
     render_gate_message,
@@ -254,3 +255,11 @@ def test_gate_withdrawal() -> None:
     assert segs(message, "FTX")[0].get(3) == "CUSTOMS LIGHT RED: DOCUMENTARY CONTROL"
     assert [s.elements[0] for s in segs(message, "RFF")] == [("RE", "R-1"), ("SQ", "4")]
     assert not segs(message, "TDT")
+
+
+def test_a_long_list_of_lost_containers_is_counted_not_cut() -> None:
+    many = [f"MSCU{n:07d}" for n in range(100)]
+    text = listed("not applied: containers ", many)
+    assert len(text) <= 350 and text.endswith("more") and "MSCU0000000" in text
+    shown = text.count("MSCU")
+    assert text.endswith(f"and {100 - shown} more")

@@ -1,6 +1,7 @@
 """A delivery rejected as a whole (unreadable, from a broker user that is no partner, or
 dead-lettered by the broker) is quarantined once: the same bytes delivered again after the
-commit (the ack was lost) are a duplicate, not a second quarantine entry and answer."""
+commit (the ack was lost) are a duplicate, not a second quarantine entry; the sender gets the
+original answer again, marked as a repeat."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _held(hub: Hub) -> list[str]:
         return [q.reason for q in uow.quarantine.list("held")]
 
 
-def test_an_unreadable_payload_delivered_twice_is_quarantined_and_answered_once(
+def test_an_unreadable_payload_delivered_twice_is_quarantined_once_and_answered_again(
     embedded: tuple[Hub, InProcessTransport],
 ) -> None:
     hub, transport = embedded
@@ -35,7 +36,10 @@ def test_an_unreadable_payload_delivered_twice_is_quarantined_and_answered_once(
     transport.put(b"UNB+UNOC:3+MSCBE+CPU\x00garbage'", "mscbe", "m-1")  # a redelivery
     hub.worker.drain()
     assert len(_held(hub)) == 1, "not quarantined a second time"
-    assert _count(hub, outbox) == answers, "not answered a second time"
+    assert _count(hub, outbox) == answers + 1, "answered again: the original answer, marked"
+    with hub.db.connect() as conn:
+        bodies = [(r.body, r.headers.get("x-hub-repeat")) for r in conn.execute(select(outbox))]
+    assert bodies[1] == (bodies[0][0], True)
     assert hub.worker.stats.duplicates == 1 and hub.worker.stats.rejected == 1
 
 
