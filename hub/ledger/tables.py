@@ -7,7 +7,7 @@
 - `outbox`: outbound messages written in the same transaction as the state; a relay publishes.
 - `audit`: append-only, hash-chained; `audit_head` is the single row that orders appends.
 - `quarantine`: rejected payloads kept with their reason, for replay.
-- `partners`, token and wallet tables: registry and money.
+- `partners`, `partner_keys` (unique identifiers), token and wallet tables: registry and money.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -73,6 +74,16 @@ partners = Table(
     Column("details", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("party_id", String(64), ForeignKey("partners.party_id"), nullable=False, index=True),
+)
+"""Each partner's unique keys (`hub.domain.identifiers.keys_of`): the backstop that refuses a
+second partner with a VAT, EORI, EDI id, terminal code or broker user another one holds."""
 
 container_files = Table(
     "container_files",

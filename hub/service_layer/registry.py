@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from hub.domain.identifiers import clashes, identifier_problems
 from hub.domain.partners import (
     LANGUAGES,
     Partner,
@@ -66,6 +67,7 @@ class Registered:
 
 def register(uow: UnitOfWork, form: Registration, at: datetime, cause: str) -> Registered | Refusal:
     """Register a company, or recognise it by VAT and EORI and merge what it adds."""
+    form = _normalised(form)
     problem = _form_problem(form)
     if problem is not None:
         return problem
@@ -75,6 +77,9 @@ def register(uow: UnitOfWork, form: Registration, at: datetime, cause: str) -> R
     partner = _new_partner(uow, form)
     if isinstance(partner, Refusal):
         return partner
+    taken = _taken(uow, partner)
+    if taken is not None:
+        return taken
     uow.partners.save(partner)
     audit(uow, at, "PartnerRegistered", cause, party=partner.party_id, roles=sorted(partner.roles))
     return Registered(partner, existing=False)
@@ -85,8 +90,26 @@ def find_company(uow: UnitOfWork, vat: str, eori: str) -> Partner | None:
     return next((p for p in uow.partners.all() if same_company(p.vat, p.eori, vat, eori)), None)
 
 
+def _normalised(form: Registration) -> Registration:
+    """Codes as they are stored and compared: trimmed, upper-case (the broker user as given)."""
+    return replace(
+        form,
+        party_id=form.party_id.strip().upper(),
+        terminals=tuple(t.strip().upper() for t in form.terminals),
+        edi_ids=tuple((i.strip().upper(), q.strip().upper()) for i, q in form.edi_ids),
+        broker_user=form.broker_user.strip(),
+    )
+
+
+def _taken(uow: UnitOfWork, partner: Partner) -> Refusal | None:
+    """A refusal naming the identifiers another partner holds; None when all are free."""
+    found = clashes(partner, uow.partners.all())
+    return Refusal("; ".join(found), "identifier-taken") if found else None
+
+
 def _form_problem(form: Registration) -> Refusal | None:
     problems = [
+        *identifier_problems(_as_partner(form)),
         vat_problem(form.vat),
         eori_problem(form.eori) if form.eori else "",
         "" if form.name.strip() else "a registration needs the company name",
@@ -111,15 +134,31 @@ def _role_problem(role: str) -> str:
     return "" if role in known else f"unknown role {role!r}; roles are {sorted(known)}"
 
 
+def _as_partner(form: Registration) -> Partner:
+    """The form's identifiers on a partner value, for the identifier checks."""
+    return Partner(
+        party_id=form.party_id or "X",
+        name=form.name,
+        vat=normalise(form.vat),
+        eori=normalise(form.eori),
+        edi_ids=form.edi_ids,
+        broker_user=form.broker_user,
+        terminals=form.terminals,
+    )
+
+
 def _merge(
     uow: UnitOfWork, known: Partner, form: Registration, at: datetime, cause: str
-) -> Registered:
+) -> Registered | Refusal:
     merged = replace(
         known,
         roles=known.roles | {Role(r) for r in form.roles},
         terminals=tuple(dict.fromkeys([*known.terminals, *form.terminals])),
         edi_ids=tuple(dict.fromkeys([*known.edi_ids, *form.edi_ids])),
     )
+    taken = _taken(uow, merged)
+    if taken is not None:
+        return taken
     if merged != known:
         uow.partners.save(merged)
     added = sorted(merged.roles - known.roles)
@@ -128,7 +167,7 @@ def _merge(
 
 
 def _new_partner(uow: UnitOfWork, form: Registration) -> Partner | Refusal:
-    party_id = form.party_id.strip().upper() or _derived_id(uow, form.name)
+    party_id = form.party_id or _derived_id(uow, form.name)
     if uow.partners.get(party_id) is not None:
         return Refusal(f"party id {party_id} is taken by another company", "party-id-taken")
     if form.broker_user and uow.partners.by_broker_user(form.broker_user) is not None:
@@ -160,6 +199,27 @@ def _derived_id(uow: UnitOfWork, name: str) -> str:
         n += 1
         candidate = f"{base[:10]}{n}"
     return candidate
+
+
+def load(
+    uow: UnitOfWork, loaded: list[Partner], at: datetime, cause: str
+) -> list[Partner] | Refusal:
+    """Save partners from a file (`hub partners load`) as they are, status included, after the
+    identifier checks: every identifier a plain word, none held by another partner (in the
+    registry or elsewhere in the file). A partner with a known party id is replaced. All or
+    nothing: one problem refuses the whole file."""
+    problems = [f"{p.party_id}: {x}" for p in loaded for x in identifier_problems(p)]
+    ids = [p.party_id for p in loaded]
+    problems += [f"party id {i} is in the file twice" for i in sorted(set(ids)) if ids.count(i) > 1]
+    others = [p for p in uow.partners.all() if p.party_id not in ids]
+    for n, p in enumerate(loaded):
+        problems += [f"{p.party_id}: {x}" for x in clashes(p, [*others, *loaded[:n]])]
+    if problems:
+        return Refusal("; ".join(problems), "invalid-registration")
+    for p in loaded:
+        uow.partners.save(p)
+    audit(uow, at, "PartnersLoaded", cause, parties=ids)
+    return loaded
 
 
 # --- status ---------------------------------------------------------------------------------
