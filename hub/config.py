@@ -35,6 +35,7 @@ class Settings:
     contribution_cents: int = 1000
     reminder_days: int = 30
     broker_credentials: str = "var/broker-credentials.json"
+    broker_user_prefix: str = ""
     log_level: str = "INFO"
 
     def __repr__(self) -> str:
