@@ -70,7 +70,12 @@ def make_transport(settings: Settings, *, consume: bool = True) -> Transport:
     from hub.adapters.amqp import AmqpTransport
 
     return with_retries(
-        lambda: AmqpTransport(settings.amqp_url, prefetch=settings.prefetch, consume=consume),
+        lambda: AmqpTransport(
+            settings.amqp_url,
+            prefetch=settings.prefetch,
+            consume=consume,
+            user_prefix=settings.broker_user_prefix,
+        ),
         attempts=5,
     )
 

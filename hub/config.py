@@ -37,6 +37,7 @@ class Settings:
     contribution_cents: int = 1000
     reminder_days: int = 30
     broker_credentials: str = "var/broker-credentials.json"
+    broker_user_prefix: str = ""
     log_level: str = "INFO"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -25,7 +25,8 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 
-from hub.errors import BrokerUnavailable
+from hub.domain.identifiers import WORD
+from hub.errors import BrokerUnavailable, ConfigurationError
 from hub.service_layer.ports import DEAD_LETTER_HEADER, Delivery, Outgoing, Transport
 
 INBOUND_EXCHANGE = "hub.inbound"
@@ -60,8 +61,17 @@ def declare_topology(ch: BlockingChannel) -> None:
     ch.queue_bind(INBOUND_QUEUE, INBOUND_EXCHANGE, routing_key="#")
 
 
+def plain_key(kind: str, key: str) -> str:
+    """`key` when it is one plain word (`hub.domain.identifiers.WORD`); a wildcard (``#``,
+    ``*``) or a dotted key would bind a queue to other partners' messages, so it raises."""
+    if not WORD.fullmatch(key):
+        raise ConfigurationError(f"{kind} {key!r} is no plain word: not bound on the broker")
+    return key
+
+
 def declare_outbound_queue(ch: BlockingChannel, exchange: str, queue: str, key: str) -> None:
-    """A durable queue for one terminal or partner, bound to its routing key."""
+    """A durable queue for one terminal or partner, bound to its routing key (a plain word)."""
+    plain_key("routing key", key)
     ch.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
     ch.queue_bind(queue, exchange, routing_key=key)
 
@@ -87,7 +97,9 @@ class AmqpTransport(Transport):
         queue: str = INBOUND_QUEUE,
         consume: bool = True,
         confirm_timeout: float = 30.0,
+        user_prefix: str = "",
     ) -> None:
+        self.user_prefix = user_prefix
         self.params = pika.URLParameters(url)
         self.params.heartbeat = 30
         self.params.blocked_connection_timeout = 60
@@ -123,7 +135,7 @@ class AmqpTransport(Transport):
 
     def _on_message(self, _ch: Any, method: Any, props: Any, body: bytes) -> None:
         headers = {k: v for k, v in (props.headers or {}).items() if k != DEAD_LETTER_HEADER}
-        self.buffer.append(_delivery(method, props, body, headers))
+        self.buffer.append(_delivery(method, props, body, headers, self.user_prefix))
 
     def _on_dead(self, _ch: Any, method: Any, props: Any, body: bytes) -> None:
         """A message the broker dead-lettered from hub.inbound (a consumer died holding it
@@ -135,7 +147,7 @@ class AmqpTransport(Transport):
         first = deaths[0] if isinstance(deaths, list) and deaths else {}
         reason = first.get("reason", "unknown") if isinstance(first, dict) else "unknown"
         headers[DEAD_LETTER_HEADER] = f"dead-lettered by the broker ({reason})"
-        self.buffer.append(_delivery(method, props, body, headers))
+        self.buffer.append(_delivery(method, props, body, headers, self.user_prefix))
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
@@ -220,10 +232,20 @@ class AmqpTransport(Transport):
                 conn.close()
 
 
-def _delivery(method: Any, props: Any, body: bytes, headers: dict[str, Any]) -> Delivery:
+def sender_of(user_id: str, prefix: str) -> str:
+    """The partner's broker user behind the validated `user_id`: without the hub's prefix. A
+    user without the prefix (another hub's) becomes a name no partner has (it has a blank)."""
+    if user_id.startswith(prefix):
+        return user_id[len(prefix) :]
+    return f"{user_id} (not {prefix}*)"
+
+
+def _delivery(
+    method: Any, props: Any, body: bytes, headers: dict[str, Any], prefix: str
+) -> Delivery:
     return Delivery(
         body=body,
-        user_id=props.user_id or "",
+        user_id=sender_of(props.user_id or "", prefix),
         message_id=props.message_id or "",
         content_type=props.content_type or "",
         tag=method.delivery_tag,
@@ -238,7 +260,12 @@ def _noop() -> None:
 
 def declare_partner_queues(url: str, partners: list[tuple[str, tuple[str, ...]]]) -> None:
     """Durable queues so nothing the hub publishes is unroutable: `partner.<id>` on
-    `hub.partner` for every partner, `terminal.<code>` on `hub.gate` for every terminal."""
+    `hub.partner` for every partner, `terminal.<code>` on `hub.gate` for every terminal. Every
+    party id and terminal code is checked before anything is declared."""
+    for party_id, terminals in partners:
+        plain_key("party id", party_id)
+        for code in terminals:
+            plain_key("terminal code", code)
     try:
         with pika.BlockingConnection(pika.URLParameters(url)) as conn:
             ch = conn.channel()

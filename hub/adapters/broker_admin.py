@@ -1,10 +1,15 @@
 """Broker users per partner (`hub broker setup`), through `rabbitmqctl`.
 
-Model: each partner connects as its own RabbitMQ user. It may write only to the `hub.inbound`
-exchange, and only with its own party id as routing key (topic permission); it may read only
-its own queues (`partner.<id>`, and `terminal.<code>` for the terminals it operates); it may
-configure nothing. The broker stamps and checks `user_id` on every message it publishes, so
-a partner cannot publish as another.
+Model: each ACTIVE partner connects as its own RabbitMQ user, named
+``HUB_BROKER_USER_PREFIX`` + its broker user (the prefix keeps two hubs on one broker apart).
+It may write only to the `hub.inbound` exchange, and only with its own party id as routing key
+(topic permission); it may read only its own queues (`partner.<id>`, and `terminal.<code>` for
+the terminals it operates); it may configure nothing. The broker stamps and checks `user_id` on
+every message it publishes, so a partner cannot publish as another.
+
+A partner that is not active (requested, approved, denied, suspended) has no user: setup
+deletes it, which also closes its open connections, and forgets its password. A partner whose
+identifiers are no plain words (`hub.domain.identifiers`) gets nothing and is reported.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ import json
 import re
 import secrets
 import subprocess
-from pathlib import Path
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from hub.adapters.amqp import declare_partner_queues
+from hub.adapters.credentials import read_credentials, write_credentials
 from hub.config import Settings
-from hub.domain.partners import Partner
+from hub.domain.identifiers import identifier_problems, prefix_problem
+from hub.domain.partners import Partner, Status
 from hub.errors import BrokerUnavailable, HubError
 
 
@@ -52,55 +59,72 @@ def read_queues(p: Partner) -> str:
     return "^(" + "|".join(names) + ")$"
 
 
-def setup_partner(p: Partner, vhost: str, password: str) -> None:
+def broker_name(settings: Settings, p: Partner) -> str:
+    """The RabbitMQ user name of a partner: the hub's prefix and its broker user."""
+    return f"{settings.broker_user_prefix}{p.broker_user}"
+
+
+def setup_partner(p: Partner, user: str, vhost: str, password: str, exists: bool) -> None:
     """Create or update the partner's broker user and its permissions."""
-    users = _ctl("list_users", "--formatter", "json")
-    if p.broker_user not in {u["user"] for u in json.loads(users or "[]")}:
-        _ctl("add_user", p.broker_user, secret=password)
-    else:
-        _ctl("change_password", p.broker_user, secret=password)
-    _ctl("set_permissions", "-p", vhost, p.broker_user, "^$", "^hub\\.inbound$", read_queues(p))
-    _ctl(
-        "set_topic_permissions",
-        "-p",
-        vhost,
-        p.broker_user,
-        "hub.inbound",
-        f"^{re.escape(p.party_id)}$",
-        "^$",
-    )
+    _ctl("change_password" if exists else "add_user", user, secret=password)
+    _ctl("set_permissions", "-p", vhost, user, "^$", "^hub\\.inbound$", read_queues(p))
+    topic = f"^{re.escape(p.party_id)}$"
+    _ctl("set_topic_permissions", "-p", vhost, user, "hub.inbound", topic, "^$")
 
 
-def setup_all(partners: list[Partner], settings: Settings) -> dict[str, str]:
-    """Users for every partner with a broker user; returns and stores their passwords."""
+def remove_user(user: str) -> None:
+    """Delete the user and close whatever connections it still has open."""
+    _ctl("delete_user", user)
+    _ctl("close_all_user_connections", user, "partner not active")
+
+
+@dataclass(frozen=True)
+class BrokerSetup:
+    """What `setup_all` did: users ready (name → password), removed, partners refused."""
+
+    ready: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def setup_all(partners: list[Partner], settings: Settings) -> BrokerSetup:
+    """Users for the active partners, none for the others; stores the passwords (0600)."""
     if settings.embedded:
         raise HubError("HUB_AMQP_URL is not set: there is no broker to set up")
-    vhost = vhost_of(settings.amqp_url)
+    if prefix_problem(settings.broker_user_prefix):
+        raise HubError(f"HUB_BROKER_USER_PREFIX: {prefix_problem(settings.broker_user_prefix)}")
+    done = BrokerSetup(refused=_refused(partners, settings))
+    usable = [p for p in partners if p.party_id not in done.refused]
+    existing = {u["user"] for u in json.loads(_ctl("list_users", "--formatter", "json") or "[]")}
     stored = read_credentials(settings.credentials_path())
+    for p in (p for p in usable if p.broker_user):
+        user = broker_name(settings, p)
+        if p.status is Status.ACTIVE:
+            done.ready[user] = stored.get(user) or secrets.token_hex(18)
+            setup_partner(p, user, vhost_of(settings.amqp_url), done.ready[user], user in existing)
+        elif user in existing:
+            remove_user(user)
+            done.removed.append(user)
+    kept = {u: pw for u, pw in stored.items() if u not in done.removed}
+    write_credentials(settings.credentials_path(), kept | done.ready)
+    declare_partner_queues(settings.amqp_url, [(p.party_id, p.terminals) for p in usable])
+    return done
+
+
+def _refused(partners: list[Partner], settings: Settings) -> dict[str, str]:
+    """Partners whose identifiers could become a wildcard or split a routing key, and any
+    partner whose user would be the hub's own (never created, changed or deleted here)."""
+    hub_user = urlsplit(settings.amqp_url).username or "guest"
+    found = {p.party_id: identifier_problems(p) for p in partners}
     for p in partners:
-        if p.broker_user:
-            stored[p.broker_user] = stored.get(p.broker_user) or secrets.token_hex(18)
-            setup_partner(p, vhost, stored[p.broker_user])
-    write_credentials(settings.credentials_path(), stored)
-    declare_partner_queues(settings.amqp_url, [(p.party_id, p.terminals) for p in partners])
-    return stored
+        if p.broker_user and broker_name(settings, p) == hub_user:
+            found[p.party_id].append(f"broker user {hub_user} is the hub's own")
+    return {party: "; ".join(problems) for party, problems in found.items() if problems}
 
 
-def read_credentials(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    data: dict[str, str] = json.loads(path.read_text())
-    return data
-
-
-def write_credentials(path: Path, creds: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
-    path.write_text(json.dumps(creds, indent=2, sort_keys=True))
-
-
-def partner_url(settings: Settings, user: str, password: str | None) -> str:
-    """The hub's AMQP URL with the partner's own user and password."""
+def partner_url(settings: Settings, user: str, password: str) -> str:
+    """The hub's AMQP URL with the partner's own user and password (from the credentials
+    file when `password` is '')."""
     secret = password or read_credentials(settings.credentials_path()).get(user)
     if not secret:
         raise HubError(f"no broker password for {user!r}: run `hub broker setup` first")

@@ -6,22 +6,29 @@ company (`same_company`). Its registration moves REQUESTED → APPROVED (or DENI
 only in a role it holds; a release right goes only to a known, active release party or transport
 operator; a release platform acts only for the organisations linked to it.
 
-Number checks return a problem sentence, '' when the number is fine: the format of each EU member
-state (and ``XI``, Northern Ireland), with check digits for BE (mod 97), DE (ISO 7064 mod 11,10),
-FR (the key of the SIREN) and NL (mod 11, or mod 97 for the 2020 sole-trader numbers). The other
-countries are checked for format only.
+Registration states (`transition`): REQUESTED → APPROVED or DENIED (with a reason) → ACTIVE
+("activated") → ready once the company has logged in to the portal (`registration_state`);
+ACTIVE → SUSPENDED (with a reason) → ACTIVE again; DENIED or SUSPENDED → RESUBMITTED, which is
+approved or denied like a request. A role beyond those first approved is a request
+(`pending_roles`) that the hub's team approves or denies: never granted on the spot.
+
+VAT and EORI numbers are checked in `hub.domain.numbers` (re-exported here).
 """
 
 from __future__ import annotations
 
 import enum
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hub.domain import roles
-from hub.domain.billing import EU_MEMBER_STATES
+from hub.domain.numbers import EORI_COUNTRIES as EORI_COUNTRIES
+from hub.domain.numbers import country_of as country_of
+from hub.domain.numbers import eori_problem as eori_problem
+from hub.domain.numbers import normalise as normalise
+from hub.domain.numbers import same_company as same_company
+from hub.domain.numbers import vat_problem as vat_problem
 from hub.domain.refusals import Refusal
 
 LANGUAGES = ("nl", "en", "fr", "de")
@@ -58,7 +65,8 @@ _LABELS: Mapping[Role, str] = {
     Role.RELEASE_PLATFORM: "Vrijgaveplatform|Release platform|Plateforme de libération|"
     "Freigabeplattform",
 }
-"""Labels in the order of `LANGUAGES`: Dutch, English, French, German."""
+"""Labels in the order of `LANGUAGES`: Dutch, English, French, German; the four portal roles
+exactly as the registration page shows them (DESIGN.md "Identity and registration")."""
 
 
 class Status(enum.StrEnum):
@@ -69,6 +77,7 @@ class Status(enum.StrEnum):
     DENIED = "denied"
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    RESUBMITTED = "resubmitted"
 
 
 class PartnerAction(enum.StrEnum):
@@ -87,7 +96,10 @@ _TRANSITIONS: Mapping[tuple[Status, PartnerAction], Status] = {
     (Status.APPROVED, PartnerAction.ACTIVATE): Status.ACTIVE,
     (Status.ACTIVE, PartnerAction.SUSPEND): Status.SUSPENDED,
     (Status.SUSPENDED, PartnerAction.ACTIVATE): Status.ACTIVE,
-    (Status.DENIED, PartnerAction.RESUBMIT): Status.REQUESTED,
+    (Status.DENIED, PartnerAction.RESUBMIT): Status.RESUBMITTED,
+    (Status.SUSPENDED, PartnerAction.RESUBMIT): Status.RESUBMITTED,
+    (Status.RESUBMITTED, PartnerAction.APPROVE): Status.APPROVED,
+    (Status.RESUBMITTED, PartnerAction.DENY): Status.DENIED,
 }
 _NEEDS_REASON = frozenset({PartnerAction.DENY, PartnerAction.SUSPEND})
 
@@ -103,101 +115,6 @@ def transition(status: str, action: str, reason: str = "") -> Status | Refusal:
     return new
 
 
-# --- VAT and EORI numbers -------------------------------------------------------------------
-
-_VAT_FORMATS: Mapping[str, str] = {
-    "AT": r"U\d{8}", "BE": r"[01]\d{9}", "BG": r"\d{9,10}", "CY": r"\d{8}[A-Z]",
-    "CZ": r"\d{8,10}", "DE": r"\d{9}", "DK": r"\d{8}", "EE": r"\d{9}", "EL": r"\d{9}",
-    "ES": r"(?!\d{9})[A-Z0-9]\d{7}[A-Z0-9]", "FI": r"\d{8}", "FR": r"[0-9A-HJ-NP-Z]{2}\d{9}",
-    "HR": r"\d{11}", "HU": r"\d{8}", "IE": r"\d{7}[A-W][A-I]?|\d[A-Z+*]\d{5}[A-W]",
-    "IT": r"\d{11}", "LT": r"\d{9}|\d{12}", "LU": r"\d{8}", "LV": r"\d{11}", "MT": r"\d{8}",
-    "NL": r"\d{9}B\d{2}", "PL": r"\d{10}", "PT": r"\d{9}", "RO": r"[1-9]\d{1,9}",
-    "SE": r"\d{10}01", "SI": r"[1-9]\d{7}", "SK": r"[1-9]\d{9}",
-    "XI": r"\d{9}|\d{12}|GD[0-4]\d{2}|HA[5-9]\d{2}",
-}  # fmt: skip
-"""VAT number after the country prefix, per EU member state (Greece: ``EL``) and ``XI``."""
-
-
-def normalise(number: str) -> str:
-    """Uppercase, without spaces, dots and dashes; an old 9-digit Belgian number gets its 0."""
-    compact = re.sub(r"[\s.\-]", "", number).upper()
-    return f"BE0{compact[2:]}" if re.fullmatch(r"BE\d{9}", compact) else compact
-
-
-def country_of(vat: str) -> str:
-    """The ISO country of a VAT number's prefix (``EL`` → ``GR``; ``XI`` stays); '' if none."""
-    prefix = normalise(vat)[:2]
-    return {"EL": "GR"}.get(prefix, prefix) if prefix in _VAT_FORMATS else ""
-
-
-def vat_problem(vat: str) -> str:
-    """What is wrong with a VAT number's format or check digits; '' when it is valid."""
-    number = normalise(vat)
-    prefix, rest = number[:2], number[2:]
-    if prefix not in _VAT_FORMATS:
-        return f"VAT number {vat!r} does not start with an EU country code (BE, NL, EL, ...)"
-    if not re.fullmatch(_VAT_FORMATS[prefix], rest):
-        return f"VAT number {vat!r} does not have the format of {prefix}"
-    check = _VAT_CHECKS.get(prefix)
-    if check is not None and not check(rest):
-        return f"VAT number {vat!r}: the check digits do not match"
-    return ""
-
-
-def _be_check(n: str) -> bool:
-    return 97 - int(n[:8]) % 97 == int(n[8:])
-
-
-def _de_check(n: str) -> bool:
-    product = 10
-    for digit in n[:8]:
-        product = ((int(digit) + product) % 10 or 10) * 2 % 11
-    return (11 - product) % 10 == int(n[8])
-
-
-def _fr_check(n: str) -> bool:
-    return not n[:2].isdigit() or int(n[:2]) == (12 + 3 * (int(n[2:]) % 97)) % 97
-
-
-def _nl_check(n: str) -> bool:
-    weighted = sum((9 - i) * int(d) for i, d in enumerate(n[:8])) - int(n[8])
-    as_digits = "".join(str(int(c, 36)) for c in "NL" + n)
-    return weighted % 11 == 0 or int(as_digits) % 97 == 1
-
-
-_VAT_CHECKS: Mapping[str, Callable[[str], bool]] = {
-    "BE": _be_check,
-    "DE": _de_check,
-    "FR": _fr_check,
-    "NL": _nl_check,
-}
-
-EORI_COUNTRIES = EU_MEMBER_STATES | {"XI", "GB"}
-
-
-def eori_problem(eori: str) -> str:
-    """What is wrong with an EORI number; '' when it is valid.
-
-    An EORI is the issuing country's code and up to 15 letters or digits; a Belgian EORI is
-    ``BE`` followed by the company's 10-digit VAT number (check digits included).
-    """
-    number = normalise(eori)
-    match = re.fullmatch(r"([A-Z]{2})([A-Z0-9]{1,15})", number)
-    if match is None:
-        return f"EORI {eori!r} is not a country code and up to 15 letters or digits"
-    if match[1] not in EORI_COUNTRIES:
-        return f"EORI {eori!r}: {match[1]} does not issue EORI numbers"
-    if match[1] == "BE" and vat_problem(number):
-        return f"EORI {eori!r}: a Belgian EORI is BE and the 10-digit VAT number"
-    return ""
-
-
-def same_company(a_vat: str, a_eori: str, b_vat: str, b_eori: str) -> bool:
-    """The registration dedup rule: the same VAT and the same EORI number (normalised)."""
-    same_numbers = (normalise(a_vat), normalise(a_eori)) == (normalise(b_vat), normalise(b_eori))
-    return same_numbers and bool(normalise(a_vat) or normalise(a_eori))
-
-
 # --- the partner ----------------------------------------------------------------------------
 
 
@@ -207,10 +124,12 @@ class Partner:
 
     `roles` and `status` may be given as plain strings (from a file or a database row); they are
     turned into `Role` and `Status` on construction, and an unknown one raises `ValueError`.
-    `edi_ids` are (UNB sender id, qualifier) pairs; `terminal_access` ('alfapass' or 'pin') is
-    for terminal operators, '' otherwise; `linked_organisations` are the party ids a release
-    platform may act for. Addresses and the contact are free text; '' billing address means the
-    company address.
+    `pending_roles` are roles asked for and not yet approved (they grant nothing);
+    `portal_login_at` is the first login to the portal (ISO time, '' before): from then on
+    the company is ready. `edi_ids` are (UNB sender id, qualifier) pairs; `terminal_access`
+    ('alfapass' or 'pin') is for terminal operators, '' otherwise; `linked_organisations` are
+    the party ids a release platform may act for. Addresses and the contact are free text; ''
+    billing address means the company address.
     """
 
     party_id: str
@@ -233,9 +152,12 @@ class Partner:
     address: str = ""
     billing_address: str = ""
     contact: str = ""
+    pending_roles: frozenset[Role] = frozenset()
+    portal_login_at: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roles", frozenset(Role(r) for r in self.roles))
+        object.__setattr__(self, "pending_roles", frozenset(Role(r) for r in self.pending_roles))
         object.__setattr__(self, "status", Status(self.status))
         object.__setattr__(self, "linked_organisations", frozenset(self.linked_organisations))
 
@@ -243,6 +165,19 @@ class Partner:
     def invoice_address(self) -> str:
         """Where invoices go: the billing address, or else the company address."""
         return self.billing_address or self.address
+
+    @property
+    def ready(self) -> bool:
+        """Active and logged in to the portal at least once (DESIGN "Identity")."""
+        return self.status is Status.ACTIVE and bool(self.portal_login_at)
+
+
+def registration_state(partner: Partner) -> str:
+    """Where the registration stands, as the company is told: its status, or ``activated``
+    (active, never logged in to the portal) and ``ready`` (logged in at least once)."""
+    if partner.status is not Status.ACTIVE:
+        return partner.status.value
+    return "ready" if partner.ready else "activated"
 
 
 RECEIVING_ROLES = frozenset({Role.RELEASE_PARTY, Role.TRANSPORT_OPERATOR})

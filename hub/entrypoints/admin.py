@@ -11,11 +11,12 @@ import click
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import build
 from hub.config import Settings
+from hub.entrypoints.money_cmd import command_cause, run_service
 from hub.entrypoints.partners_file import load_partners_file
 from hub.errors import HubError
 from hub.ledger import audit as audit_trail
 from hub.ledger import backup as backups
-from hub.service_layer import views
+from hub.service_layer import registry, views
 from hub.service_layer.pipeline import handle_inbound
 from hub.service_layer.ports import Delivery, QuarantineKind
 
@@ -31,12 +32,8 @@ def partners() -> None:
 def partners_load(settings: Settings, file: Path) -> None:
     """Register or update the partners listed in a YAML FILE (bulk setup, demos)."""
     loaded = load_partners_file(file)
-    hub = build(settings, consume=False)
-    with hub.uow() as uow:
-        for partner in loaded:
-            uow.partners.save(partner)
-        uow.commit()
-    hub.close()
+    cause = command_cause()
+    run_service(settings, cause, lambda u, now: registry.load(u, loaded, now, cause))
     click.echo(f"loaded {len(loaded)} partner(s) from {file}")
 
 
@@ -219,12 +216,11 @@ def backup_verify(file: Path) -> None:
     click.echo("backup checksum valid")
 
 
-def send_amqp(
-    settings: Settings, body: bytes, party: str, password: str | None, message_id: str
-) -> None:
-    """Publish as PARTY with its own broker user, so the broker stamps its identity."""
+def send_amqp(settings: Settings, body: bytes, party: str, password: str, message_id: str) -> None:
+    """Publish as PARTY with its own broker user, so the broker stamps its identity; `password`
+    '' means the one in the credentials file."""
     from hub.adapters.amqp import AmqpSender
-    from hub.adapters.broker_admin import partner_url
+    from hub.adapters.broker_admin import broker_name, partner_url
 
     hub = build(settings, consume=False, transport=InProcessTransport())
     with hub.uow() as uow:
@@ -232,11 +228,12 @@ def send_amqp(
     hub.close()
     if partner is None or not partner.broker_user:
         raise HubError(f"partner {party!r} is unknown or has no broker user")
-    url = partner_url(settings, partner.broker_user, password)
+    user = broker_name(settings, partner)
+    url = partner_url(settings, user, password)
     kind = "application/xml" if body.lstrip().startswith(b"<") else "application/edifact"
     AmqpSender(url).send(
         body,
-        user_id=partner.broker_user,
+        user_id=user,
         routing_key=party,
         message_id=message_id,
         content_type=kind,

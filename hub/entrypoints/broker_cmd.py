@@ -1,4 +1,4 @@
-"""`hub broker setup`: one RabbitMQ user per partner, least privilege."""
+"""`hub broker setup`: one RabbitMQ user per active partner, least privilege."""
 
 from __future__ import annotations
 
@@ -17,14 +17,22 @@ def broker() -> None:
 @broker.command("setup")
 @click.pass_obj
 def broker_setup(settings: Settings) -> None:
-    """Create a broker user per partner: publish only to hub.inbound as itself, read only its
-    own queues. Passwords are written to HUB_BROKER_CREDENTIALS (mode 600)."""
+    """Create a broker user per ACTIVE partner: publish only to hub.inbound as itself, read only
+    its own queues; delete the users of partners that are not active (suspended, denied, ...).
+    User names start with HUB_BROKER_USER_PREFIX. Passwords are written to
+    HUB_BROKER_CREDENTIALS (mode 600)."""
     hub = build(settings, consume=False)
     with hub.uow() as uow:
         partners = uow.partners.all()
     hub.close()
-    creds = setup_all(partners, settings)
+    done = setup_all(partners, settings)
+    for party, problems in sorted(done.refused.items()):
+        click.echo(f"refused {party}: {problems}", err=True)
+    for user in done.removed:
+        click.echo(f"removed broker user {user} (partner not active)")
     click.echo(
-        f"broker users ready for {len(creds)} partner(s); "
+        f"broker users ready for {len(done.ready)} active partner(s); "
         f"credentials in {settings.credentials_path()}"
     )
+    if done.refused:
+        raise SystemExit(1)

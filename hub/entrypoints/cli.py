@@ -10,6 +10,7 @@ from types import FrameType
 
 import click
 
+from hub.adapters.credentials import password_from
 from hub.bootstrap import build, configure_logging
 from hub.config import Settings
 from hub.entrypoints import admin, demo
@@ -65,18 +66,25 @@ def run(settings: Settings, once: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "party", required=True, help="The partner (party id) sending it.")
 @click.option(
-    "--password",
-    envvar="HUB_SEND_PASSWORD",
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Broker password of that partner (default: the credentials file).",
+    help="A file holding that partner's broker password (made 0600). Else HUB_SEND_PASSWORD, "
+    "else the credentials file. Never give a password as an argument: `ps` shows it.",
 )
+@click.option("--ask-password", is_flag=True, help="Prompt for the password (not echoed).")
 @click.pass_obj
-def send(settings: Settings, file: Path, party: str, password: str | None) -> None:
+def send(
+    settings: Settings, file: Path, party: str, password_file: Path | None, ask_password: bool
+) -> None:
     """Publish FILE to the hub as PARTY (over RabbitMQ, or in-process when embedded)."""
     body = file.read_bytes()
     if settings.embedded:
         demo.send_embedded(settings, body, party)
         return
+    password = password_from(password_file, "HUB_SEND_PASSWORD")
+    if ask_password:
+        password = click.prompt("broker password", hide_input=True)
     admin.send_amqp(settings, body, party, password, message_id=uuid.uuid4().hex)
     click.echo(f"sent {file.name} ({len(body)} bytes) as {party}")
 

@@ -1,4 +1,5 @@
-"""`hub partners register | approve | deny | activate | show | link`, on the `partners` group.
+"""`hub partners register | approve | deny | activate | suspend | resubmit | approve-role |
+deny-role | show | link | unlink`, on the `partners` group, and `hub wallet unpair`.
 
 `load` and `list` stay in `hub.entrypoints.admin`; importing this module adds the registry
 commands to that same group. Each command is one call to `hub.service_layer.registry`.
@@ -13,7 +14,7 @@ import click
 from hub.config import Settings
 from hub.domain.partners import Role
 from hub.entrypoints.admin import partners
-from hub.entrypoints.money_cmd import command_cause, run_service
+from hub.entrypoints.money_cmd import command_cause, run_service, wallet
 from hub.entrypoints.portal_cli import run_portal
 from hub.service_layer import identity, registry
 
@@ -49,10 +50,12 @@ def _registration(given: dict[str, str | tuple[str, ...]]) -> registry.Registrat
 @partners.command("register")
 @click.option("--name", required=True, help="Company name.")
 @click.option("--vat", required=True, help="VAT number with its country prefix.")
-@click.option("--eori", default="", help="EORI number.")
+@click.option("--eori", required=True, help="EORI number.")
 @click.option("--party-id", default="", help="The hub's party id (default: from the name).")
 @click.option("--country", default="", help="ISO country (default: from the VAT number).")
-@click.option("--role", "roles", multiple=True, type=ROLES, help="A role held (repeatable).")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=ROLES, help="A role (repeatable)."
+)
 @click.option("--edi-id", "edi_ids", multiple=True, help="UNB sender id[:qualifier].")
 @click.option("--broker-user", default="", help="The RabbitMQ user it connects as.")
 @click.option("--terminal", "terminals", multiple=True, help="A terminal it operates.")
@@ -63,15 +66,15 @@ def _registration(given: dict[str, str | tuple[str, ...]]) -> registry.Registrat
 @click.option("--contact", default="")
 @click.pass_obj
 def partners_register(settings: Settings, /, **given: str | tuple[str, ...]) -> None:
-    """Ask for a company's registration (status requested); the same VAT and EORI as a
-    registered company names that company and adds the roles to it."""
+    """Ask for a company's registration (status requested). The same VAT and EORI as a
+    registered company names that company; a role it does not hold becomes a request that
+    waits for `hub partners approve-role`."""
     form = _registration(given)
     cause = command_cause()
     done = run_service(settings, cause, lambda u, now: registry.register(u, form, now, cause))
     p = done.partner
     if done.existing:
-        roles = ",".join(sorted(p.roles))
-        click.echo(f"already registered as {p.party_id} (same VAT and EORI); roles {roles}")
+        click.echo(done.advice)
     else:
         click.echo(f"registered {p.party_id} ({p.name}), status {p.status.value}")
 
@@ -133,3 +136,72 @@ def partners_link(settings: Settings, platform: str, organisation: str) -> None:
         settings, cause, lambda u, now: registry.link(u, platform, organisation, now, cause)
     )
     click.echo(f"{platform} may act for {organisation}")
+
+
+@partners.command("suspend")
+@click.argument("party")
+@click.option("--reason", required=True, help="Why (told to the company).")
+@click.pass_obj
+def partners_suspend(settings: Settings, party: str, reason: str) -> None:
+    """Suspend an active PARTY (then run `hub broker setup` to remove its broker user)."""
+    cause = command_cause()
+    run_service(settings, cause, lambda u, now: registry.suspend(u, party, reason, now, cause))
+    click.echo(f"{party} is suspended: {reason}")
+
+
+@partners.command("resubmit")
+@click.argument("party")
+@click.pass_obj
+def partners_resubmit(settings: Settings, party: str) -> None:
+    """Resubmit a denied or suspended PARTY's registration for approval."""
+    cause = command_cause()
+    p = run_service(settings, cause, lambda u, now: registry.resubmit(u, party, now, cause))
+    click.echo(f"{p.party_id} is {p.status.value}")
+
+
+@partners.command("approve-role")
+@click.argument("party")
+@click.argument("role", type=ROLES)
+@click.pass_obj
+def partners_approve_role(settings: Settings, party: str, role: str) -> None:
+    """Grant PARTY the ROLE it asked for."""
+    cause = command_cause()
+    run_service(settings, cause, lambda u, now: registry.approve_role(u, party, role, now, cause))
+    click.echo(f"{party} now holds the role {role}")
+
+
+@partners.command("deny-role")
+@click.argument("party")
+@click.argument("role", type=ROLES)
+@click.option("--reason", required=True, help="Why (told to the company).")
+@click.pass_obj
+def partners_deny_role(settings: Settings, party: str, role: str, reason: str) -> None:
+    """Refuse the ROLE PARTY asked for, with the reason."""
+    cause = command_cause()
+    run_service(
+        settings, cause, lambda u, now: registry.deny_role(u, party, role, reason, now, cause)
+    )
+    click.echo(f"{party}: role {role} denied ({reason})")
+
+
+@partners.command("unlink")
+@click.argument("platform")
+@click.argument("organisation")
+@click.pass_obj
+def partners_unlink(settings: Settings, platform: str, organisation: str) -> None:
+    """Release platform PLATFORM no longer acts for ORGANISATION."""
+    cause = command_cause()
+    run_service(
+        settings, cause, lambda u, now: registry.unlink(u, platform, organisation, now, cause)
+    )
+    click.echo(f"{platform} no longer acts for {organisation}")
+
+
+@wallet.command("unpair")
+@click.argument("party")
+@click.pass_obj
+def wallet_unpair(settings: Settings, party: str) -> None:
+    """Unpair PARTY's prepaid wallet (its movements and balance stay in the ledger)."""
+    cause = command_cause()
+    gone = run_service(settings, cause, lambda u, now: registry.unpair_wallet(u, party, now, cause))
+    click.echo(f"{party}: wallet {gone} unpaired")

@@ -6,11 +6,12 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from hub.domain.partners import Partner
+from hub.domain.identifiers import keys_of
+from hub.domain.partners import Partner, Status
 from hub.domain.values import PartyRef
-from hub.ledger.tables import partners
+from hub.ledger.tables import partner_keys, partners
 from hub.service_layer import ports
 
 _COLUMNS = (
@@ -54,10 +55,19 @@ def _from_row(row: Any) -> Partner:
 _ALL = select(partners).order_by(partners.c.party_id)
 
 
+def _put(index: dict[str, Partner], key: str, p: Partner) -> None:
+    """Keep the first partner with `key`, unless `p` is active and that one is not."""
+    held = index.get(key)
+    if held is None or (held.status is not Status.ACTIVE and p.status is Status.ACTIVE):
+        index[key] = p
+
+
 class _Index:
     """All partners in party id order, and dictionaries for the lookups done per message.
 
-    Each key maps to the first partner (in party id order) that has it, as a scan would.
+    Keys are unique across partners (`partner_keys`); should two partners still share one (rows
+    older than that table), it maps to the first active partner in party id order, so a merely
+    requested registration never takes an active partner's lookups over.
     """
 
     def __init__(self, rows: list[Partner]) -> None:
@@ -69,12 +79,12 @@ class _Index:
         for p in rows:
             self.by_id.setdefault(p.party_id, p)
             if p.broker_user:
-                self.by_user.setdefault(p.broker_user, p)
+                _put(self.by_user, p.broker_user, p)
             for code in (p.party_id, p.vat, p.eori, *(i for i, _ in p.edi_ids)):
                 if code:
-                    self.by_code.setdefault(code.upper(), p)
+                    _put(self.by_code, code.upper(), p)
             for terminal in p.terminals:
-                self.by_terminal.setdefault(terminal, p)
+                _put(self.by_terminal, terminal, p)
 
 
 class SqlPartners(ports.Partners):
@@ -123,4 +133,12 @@ class SqlPartners(ports.Partners):
             self.conn.execute(
                 insert(partners).values(**row, details={}, created_at=datetime.now(UTC))
             )
+        self._save_keys(partner)
         self._index = None
+
+    def _save_keys(self, partner: Partner) -> None:
+        """Replace the partner's keys; a key another partner holds fails the primary key."""
+        self.conn.execute(delete(partner_keys).where(partner_keys.c.party_id == partner.party_id))
+        keys = [{"kind": k, "key": v, "party_id": partner.party_id} for k, v in keys_of(partner)]
+        if keys:
+            self.conn.execute(insert(partner_keys), keys)

@@ -8,7 +8,7 @@
 - `audit`: append-only, hash-chained; `audit_head` is the single row that orders appends.
 - `quarantine`: rejected deliveries kept with their kind and reason, for replay; the payload
   bytes are in `quarantine_payloads`, once per SHA-256 however many entries name them.
-- `partners`, token and wallet tables: registry and money.
+- `partners`, `partner_keys` (unique identifiers), token and wallet tables: registry and money.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -74,6 +75,16 @@ partners = Table(
     Column("details", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("party_id", String(64), ForeignKey("partners.party_id"), nullable=False, index=True),
+)
+"""Each partner's unique keys (`hub.domain.identifiers.keys_of`): the backstop that refuses a
+second partner with a VAT, EORI, EDI id, terminal code or broker user another one holds."""
 
 container_files = Table(
     "container_files",

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from hub.domain.billing import TIERS, MovementKind, Tier, WalletMovement, from_cents, to_cents
 from hub.domain.tokens import ChargeView, EntryKind, Subscription, TokenEntry, current
@@ -240,6 +240,9 @@ class SqlWallets(ports.Wallets):
 
     def pair(self, party: str, wallet_id: str, at: datetime) -> None:
         self.conn.execute(insert(wallets).values(party=party, wallet_id=wallet_id, paired_at=at))
+
+    def unpair(self, party: str) -> None:
+        self.conn.execute(delete(wallets).where(wallets.c.party == party))
 
     def movements(self, party: str) -> list[WalletMovement]:
         self.conn.execute(select(wallets.c.party).where(wallets.c.party == party).with_for_update())

@@ -241,7 +241,7 @@ def is_ready(uow: UnitOfWork, store: IdentityStore, party_id: str) -> bool:
     partner = uow.partners.get(party_id)
     if partner is None or partner.status is not Status.ACTIVE:
         return False
-    return any(u.first_login_at is not None for u in store.users_of(party_id))
+    return partner.ready or any(u.first_login_at is not None for u in store.users_of(party_id))
 
 
 def platforms(uow: UnitOfWork) -> list[Partner]:
@@ -260,13 +260,8 @@ def set_platform_link(
     if linked:
         done = registry.link(uow, platform, actor.party_id, at, cause)
         return done if isinstance(done, Refusal) else Done(done)
-    host = uow.partners.get(platform)
-    if host is None or actor.party_id not in host.linked_organisations:
-        return Refusal(f"{platform} is not linked to the company", "not-linked")
-    unlinked = replace(host, linked_organisations=host.linked_organisations - {actor.party_id})
-    uow.partners.save(unlinked)
-    audit(uow, at, "PlatformUnlinked", cause, platform=platform, organisation=actor.party_id)
-    return Done(unlinked)
+    done = registry.unlink(uow, platform, actor.party_id, at, cause)
+    return done if isinstance(done, Refusal) else Done(done)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from hub.domain.users import (
     UserState,
     still_valid,
 )
-from hub.service_layer.identity import Done, user_audit
+from hub.service_layer import approvals
+from hub.service_layer.identity import Done, actor_of, user_audit
 from hub.service_layer.identity_ports import (
     Credentials,
     IdentityStore,
@@ -173,8 +174,8 @@ def _start_session(
         first_of_company = all(u.first_login_at is None for u in store.users_of(user.party_id))
         user = replace(user, first_login_at=at)
         store.save_user(user)
-        if first_of_company:
-            user_audit(uow, user, at, "PartnerReady", party=user.party_id)
+        if first_of_company:  # the company becomes ready (DESIGN "Identity and registration")
+            approvals.record_portal_login(uow, user.party_id, at, f"portal: {actor_of(user)}")
     user_audit(uow, user, at, "UserLoggedIn", user_id=user.id)
     return SessionStarted(token, user)
 

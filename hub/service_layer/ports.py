@@ -293,6 +293,10 @@ class Wallets(abc.ABC):
     def pair(self, party: str, wallet_id: str, at: datetime) -> None: ...
 
     @abc.abstractmethod
+    def unpair(self, party: str) -> None:
+        """Forget the party's paired wallet (its movements stay)."""
+
+    @abc.abstractmethod
     def movements(self, party: str) -> list[WalletMovement]:
         """All movements, oldest first; locks the wallet for this unit of work."""
 

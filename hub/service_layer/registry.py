@@ -1,11 +1,22 @@
-"""The partner registry as the operator manages it: register, approve, deny, activate, link.
+"""Registration: a company asks to be registered, or is recognised as one already known.
 
-A registration is checked with the domain's VAT and EORI rules and starts REQUESTED. A second
-registration with the same VAT and EORI numbers is the same company (`same_company`): it is not
-duplicated; its roles, terminals and EDI ids are merged into the existing partner, whose party
-id is reported back. Status changes follow `hub.domain.partners.transition`. A release platform
-is linked to the organisations it may act for. Every change is audited with its cause; a
-refusal changes nothing.
+Service API (each call is one unit of work's change; a `Refusal` changes nothing; every change
+is audited with its `cause`):
+
+- `register(uow, form: Registration, at, cause) -> Registered | Refusal` — a new company starts
+  REQUESTED with the roles it asks for (granted only when the hub's team approves it). The
+  form needs the name, a VAT number in its country's format (EU and non-EU), an EORI and at
+  least one role; every identifier a plain word not held by another partner. A company known
+  by the same VAT + EORI is not duplicated: it is told so (`Registered.existing`, `.advice`),
+  and a role it does not hold becomes a pending *role request* (`Registered.requested_roles`,
+  `Partner.pending_roles`), decided by `approvals.approve_role` / `approvals.deny_role`; nothing
+  is granted or changed on the spot.
+- `find_company(uow, vat, eori) -> Partner | None`, `load(uow, partners, at, cause)` (a file,
+  as the operator writes it), `profile(partner) -> dict` (JSON-ready, roles in 4 languages).
+- Status changes, role requests, release platforms and wallets are in
+  `hub.service_layer.approvals` (re-exported here: `approve`, `deny`, `activate`, `suspend`,
+  `resubmit`, `record_portal_login`, `approve_role`, `deny_role`, `link`, `unlink`,
+  `unpair_wallet`).
 """
 
 from __future__ import annotations
@@ -15,21 +26,32 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from hub.domain.identifiers import clashes, identifier_problems
 from hub.domain.partners import (
     LANGUAGES,
     Partner,
-    PartnerAction,
     Role,
     Status,
     country_of,
     eori_problem,
     normalise,
+    registration_state,
     same_company,
-    transition,
     vat_problem,
 )
 from hub.domain.refusals import Refusal
 from hub.service_layer.accounts import audit
+from hub.service_layer.approvals import activate as activate
+from hub.service_layer.approvals import approve as approve
+from hub.service_layer.approvals import approve_role as approve_role
+from hub.service_layer.approvals import deny as deny
+from hub.service_layer.approvals import deny_role as deny_role
+from hub.service_layer.approvals import link as link
+from hub.service_layer.approvals import record_portal_login as record_portal_login
+from hub.service_layer.approvals import resubmit as resubmit
+from hub.service_layer.approvals import suspend as suspend
+from hub.service_layer.approvals import unlink as unlink
+from hub.service_layer.approvals import unpair_wallet as unpair_wallet
 from hub.service_layer.ports import UnitOfWork
 
 FORMATS = ("edifact", "xml")
@@ -58,23 +80,32 @@ class Registration:
 
 @dataclass(frozen=True)
 class Registered:
-    """The partner as registered; `existing` when it was recognised as a known company."""
+    """The partner as registered; `existing` when it was recognised as a known company, then
+    `requested_roles` are the role requests this registration filed (pending approval) and
+    `advice` says what the company should do instead of registering again."""
 
     partner: Partner
     existing: bool
+    requested_roles: tuple[Role, ...] = ()
+    advice: str = ""
 
 
 def register(uow: UnitOfWork, form: Registration, at: datetime, cause: str) -> Registered | Refusal:
-    """Register a company, or recognise it by VAT and EORI and merge what it adds."""
+    """Register a new company (REQUESTED), or recognise a known one by VAT and EORI and file
+    the roles it asks for as requests."""
+    form = _normalised(form)
     problem = _form_problem(form)
     if problem is not None:
         return problem
     known = find_company(uow, form.vat, form.eori)
     if known is not None:
-        return _merge(uow, known, form, at, cause)
+        return _recognise(uow, known, form, at, cause)
     partner = _new_partner(uow, form)
     if isinstance(partner, Refusal):
         return partner
+    taken = _taken(uow, partner)
+    if taken is not None:
+        return taken
     uow.partners.save(partner)
     audit(uow, at, "PartnerRegistered", cause, party=partner.party_id, roles=sorted(partner.roles))
     return Registered(partner, existing=False)
@@ -85,11 +116,30 @@ def find_company(uow: UnitOfWork, vat: str, eori: str) -> Partner | None:
     return next((p for p in uow.partners.all() if same_company(p.vat, p.eori, vat, eori)), None)
 
 
+def _normalised(form: Registration) -> Registration:
+    """Codes as they are stored and compared: trimmed, upper-case (the broker user as given)."""
+    return replace(
+        form,
+        party_id=form.party_id.strip().upper(),
+        terminals=tuple(t.strip().upper() for t in form.terminals),
+        edi_ids=tuple((i.strip().upper(), q.strip().upper()) for i, q in form.edi_ids),
+        broker_user=form.broker_user.strip(),
+    )
+
+
+def _taken(uow: UnitOfWork, partner: Partner) -> Refusal | None:
+    """A refusal naming the identifiers another partner holds; None when all are free."""
+    found = clashes(partner, uow.partners.all())
+    return Refusal("; ".join(found), "identifier-taken") if found else None
+
+
 def _form_problem(form: Registration) -> Refusal | None:
     problems = [
+        *identifier_problems(_as_partner(form)),
         vat_problem(form.vat),
-        eori_problem(form.eori) if form.eori else "",
+        eori_problem(form.eori) if form.eori.strip() else "a registration needs the EORI number",
         "" if form.name.strip() else "a registration needs the company name",
+        "" if form.roles else "a registration needs at least one role",
         _country_problem(form),
         "" if form.outbound_format in FORMATS else f"format must be one of {FORMATS}",
         "" if form.terminal_access in ACCESS_MODES else f"access must be one of {ACCESS_MODES}",
@@ -111,24 +161,48 @@ def _role_problem(role: str) -> str:
     return "" if role in known else f"unknown role {role!r}; roles are {sorted(known)}"
 
 
-def _merge(
+def _as_partner(form: Registration) -> Partner:
+    """The form's identifiers on a partner value, for the identifier checks."""
+    return Partner(
+        party_id=form.party_id or "X",
+        name=form.name,
+        vat=normalise(form.vat),
+        eori=normalise(form.eori),
+        edi_ids=form.edi_ids,
+        broker_user=form.broker_user,
+        terminals=form.terminals,
+    )
+
+
+def _recognise(
     uow: UnitOfWork, known: Partner, form: Registration, at: datetime, cause: str
 ) -> Registered:
-    merged = replace(
-        known,
-        roles=known.roles | {Role(r) for r in form.roles},
-        terminals=tuple(dict.fromkeys([*known.terminals, *form.terminals])),
-        edi_ids=tuple(dict.fromkeys([*known.edi_ids, *form.edi_ids])),
-    )
-    if merged != known:
-        uow.partners.save(merged)
-    added = sorted(merged.roles - known.roles)
-    audit(uow, at, "PartnerRecognised", cause, party=known.party_id, added_roles=added)
-    return Registered(merged, existing=True)
+    """The same company again: nothing is granted or changed on the spot; a role it neither
+    holds nor asked for already becomes a pending request for the hub's team."""
+    new = tuple(sorted(Role(r) for r in set(form.roles) - known.roles - known.pending_roles))
+    partner = known
+    if new:
+        partner = replace(known, pending_roles=known.pending_roles | set(new))
+        uow.partners.save(partner)
+        audit(uow, at, "RoleRequested", cause, party=known.party_id, roles=list(new))
+    audit(uow, at, "PartnerRecognised", cause, party=known.party_id, requested_roles=list(new))
+    return Registered(partner, existing=True, requested_roles=new, advice=_advice(partner, new))
+
+
+def _advice(p: Partner, new: tuple[Role, ...]) -> str:
+    """What a known company is told instead of a second registration."""
+    told = f"this company is already registered as {p.party_id} ({registration_state(p)})"
+    if new:
+        told += f"; the role(s) {', '.join(new)} are requested and wait for the hub's approval"
+    elif p.pending_roles:
+        told += f"; role(s) {', '.join(sorted(p.pending_roles))} already wait for approval"
+    if p.status in (Status.DENIED, Status.SUSPENDED):
+        told += f"; it was {p.status.value} ({p.status_reason}): resubmit instead"
+    return told + "; to change its details, ask the hub's team"
 
 
 def _new_partner(uow: UnitOfWork, form: Registration) -> Partner | Refusal:
-    party_id = form.party_id.strip().upper() or _derived_id(uow, form.name)
+    party_id = form.party_id or _derived_id(uow, form.name)
     if uow.partners.get(party_id) is not None:
         return Refusal(f"party id {party_id} is taken by another company", "party-id-taken")
     if form.broker_user and uow.partners.by_broker_user(form.broker_user) is not None:
@@ -162,57 +236,25 @@ def _derived_id(uow: UnitOfWork, name: str) -> str:
     return candidate
 
 
-# --- status ---------------------------------------------------------------------------------
-
-
-def approve(uow: UnitOfWork, party: str, at: datetime, cause: str) -> Partner | Refusal:
-    """REQUESTED → APPROVED."""
-    return _move(uow, party, PartnerAction.APPROVE, "", at, cause)
-
-
-def deny(uow: UnitOfWork, party: str, reason: str, at: datetime, cause: str) -> Partner | Refusal:
-    """REQUESTED → DENIED, with the reason (required)."""
-    return _move(uow, party, PartnerAction.DENY, reason, at, cause)
-
-
-def activate(uow: UnitOfWork, party: str, at: datetime, cause: str) -> Partner | Refusal:
-    """APPROVED (or SUSPENDED) → ACTIVE: from now on it may act and receive release rights."""
-    return _move(uow, party, PartnerAction.ACTIVATE, "", at, cause)
-
-
-def _move(
-    uow: UnitOfWork, party: str, action: PartnerAction, reason: str, at: datetime, cause: str
-) -> Partner | Refusal:
-    partner = uow.partners.get(party)
-    if partner is None:
-        return Refusal(f"party {party} is not registered", "party-unknown")
-    status = transition(partner.status, action, reason)
-    if isinstance(status, Refusal):
-        return status
-    moved = replace(partner, status=status, status_reason=reason.strip())
-    uow.partners.save(moved)
-    audit(uow, at, f"Partner{status.value.capitalize()}", cause, party=party, reason=reason)
-    return moved
-
-
-# --- release platforms ----------------------------------------------------------------------
-
-
-def link(
-    uow: UnitOfWork, platform: str, organisation: str, at: datetime, cause: str
-) -> Partner | Refusal:
-    """Let the release platform `platform` act for `organisation` (both registered)."""
-    host, org = uow.partners.get(platform), uow.partners.get(organisation)
-    if host is None or Role.RELEASE_PLATFORM not in host.roles:
-        return Refusal(f"{platform} is no registered release platform", "role-not-held")
-    if org is None:
-        return Refusal(f"party {organisation} is not registered", "party-unknown")
-    if organisation == platform:
-        return Refusal("a release platform cannot be linked to itself", "invalid-link")
-    linked = replace(host, linked_organisations=host.linked_organisations | {organisation})
-    uow.partners.save(linked)
-    audit(uow, at, "PlatformLinked", cause, platform=platform, organisation=organisation)
-    return linked
+def load(
+    uow: UnitOfWork, loaded: list[Partner], at: datetime, cause: str
+) -> list[Partner] | Refusal:
+    """Save partners from a file (`hub partners load`) as they are, status included, after the
+    identifier checks: every identifier a plain word, none held by another partner (in the
+    registry or elsewhere in the file). A partner with a known party id is replaced. All or
+    nothing: one problem refuses the whole file."""
+    problems = [f"{p.party_id}: {x}" for p in loaded for x in identifier_problems(p)]
+    ids = [p.party_id for p in loaded]
+    problems += [f"party id {i} is in the file twice" for i in sorted(set(ids)) if ids.count(i) > 1]
+    others = [p for p in uow.partners.all() if p.party_id not in ids]
+    for n, p in enumerate(loaded):
+        problems += [f"{p.party_id}: {x}" for x in clashes(p, [*others, *loaded[:n]])]
+    if problems:
+        return Refusal("; ".join(problems), "invalid-registration")
+    for p in loaded:
+        uow.partners.save(p)
+    audit(uow, at, "PartnersLoaded", cause, parties=ids)
+    return loaded
 
 
 # --- the profile ----------------------------------------------------------------------------
@@ -231,8 +273,10 @@ def profile(partner: Partner) -> dict[str, Any]:
         "eori": partner.eori,
         "country": partner.country,
         "status": partner.status.value,
+        "state": registration_state(partner),
         "status_reason": partner.status_reason,
         "roles": roles,
+        "pending_roles": sorted(partner.pending_roles),
         "edi_ids": [list(x) for x in partner.edi_ids],
         "broker_user": partner.broker_user,
         "terminals": list(partner.terminals),

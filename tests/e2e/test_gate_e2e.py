@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from hub.bootstrap import build
 from hub.config import Settings
 from hub.domain.refusals import Refusal
 from hub.service_layer.subscriptions import buy, top_up
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import REPO, SAMPLES, rabbitmqctl
 
 pytestmark = pytest.mark.e2e
 
@@ -45,11 +46,22 @@ def hub(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture()
-def env(pg_url: str, amqp_url: str, tmp_path: Path) -> dict[str, str]:
+def prefix() -> Iterator[str]:
+    """Broker users are broker-wide: this run's have a random prefix and are deleted after."""
+    mark = f"e2e{uuid.uuid4().hex[:8]}-"
+    yield mark
+    for user in json.loads(rabbitmqctl("list_users", "--formatter", "json") or "[]"):
+        if user["user"].startswith(mark):
+            rabbitmqctl("delete_user", user["user"])
+
+
+@pytest.fixture()
+def env(pg_url: str, amqp_url: str, tmp_path: Path, prefix: str) -> dict[str, str]:
     return {
         **os.environ,
         "HUB_DATABASE_URL": pg_url,
         "HUB_AMQP_URL": amqp_url,
+        "HUB_BROKER_USER_PREFIX": prefix,
         "HUB_BROKER_CREDENTIALS": str(tmp_path / "creds.json"),
         "HUB_BATCH_WAIT": "0.05",
         "HUB_LOG_LEVEL": "WARNING",
@@ -126,6 +138,7 @@ def test_a_gate_authorisation_reaches_the_terminal(
     env: dict[str, str],
     terminal_queue: pika.adapters.blocking_connection.BlockingChannel,
     running_hub: subprocess.Popen[str],
+    prefix: str,
 ) -> None:
     for name, party in STORY:
         hub(env, "send", str(SAMPLES / name), "--as", party)
@@ -138,7 +151,7 @@ def test_a_gate_authorisation_reaches_the_terminal(
     hub(env, "send", str(SAMPLES / "demo/08_gate_out.edi"), "--as", "PSAT")
     withdrawn = _next_message(terminal_queue, timeout=60)
     assert withdrawn is not None and withdrawn[0].type == "GateWithdrawn"
-    assert {"APERAK", "CONTRL"} <= _partner_messages(env, amqp_url, "MSCBE", "mscbe")
+    assert {"APERAK", "CONTRL"} <= _partner_messages(env, amqp_url, "MSCBE", f"{prefix}mscbe")
     running_hub.send_signal(signal.SIGTERM)
     assert running_hub.wait(timeout=30) == 0
     assert "audit trail intact" in hub(env, "audit", "verify")

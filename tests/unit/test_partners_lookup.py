@@ -24,9 +24,9 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 EXTRA = (
-    # share a VAT number and a terminal with partners sorted after them
+    # sorted first and last (keys are unique: tests/attacks/test_identifiers.py)
     Partner("AAFIRST", "First", vat="BE0999999999", broker_user="first", terminals=("T1",)),
-    Partner("ZZLAST", "Last", vat="be0999999999", broker_user="last", terminals=("T1", "T2")),
+    Partner("ZZLAST", "Last", vat="be0888888888", broker_user="last", terminals=("T2",)),
     Partner(
         "EDIONLY",
         "Edi",

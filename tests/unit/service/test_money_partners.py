@@ -87,7 +87,7 @@ def test_a_registration_is_checked_normalised_and_requested(
     ("change", "problem"),
     [
         ({"vat": "BE0403170702"}, "check digits"),
-        ({"vat": "XX123"}, "EU country code"),
+        ({"vat": "XX123"}, "country code"),
         ({"eori": "BE123"}, "Belgian EORI"),
         ({"country": "NL"}, "does not match"),
         ({"roles": ("pilot",)}, "unknown role"),
@@ -103,7 +103,7 @@ def test_a_bad_registration_is_refused_and_nothing_is_saved(
     assert partner_count(the_hub) == before
 
 
-def test_the_same_vat_and_eori_is_the_same_company_and_its_roles_merge(
+def test_the_same_vat_and_eori_is_the_same_company_and_a_new_role_is_only_requested(
     hub: tuple[Hub, InProcessTransport],
 ) -> None:
     the_hub, _ = hub
@@ -117,12 +117,14 @@ def test_the_same_vat_and_eori_is_the_same_company_and_its_roles_merge(
     )
     done = ok(register(the_hub, again))
     assert done.existing and done.partner.party_id == "TRUCKCO"
-    assert {r.value for r in done.partner.roles} == {"transport_operator", "release_party"}
+    assert {r.value for r in done.partner.roles} == {"transport_operator"}
+    assert done.partner.pending_roles == {"release_party"}
     assert partner_count(the_hub) == before
     with the_hub.uow() as uow:
         assert uow.partners.get("TRUCK2") is None
         assert uow.partners.get("TRUCKCO").status is Status.ACTIVE  # type: ignore[union-attr]
-    assert audit_rows(the_hub, "PartnerRecognised")[0].details["added_roles"] == ["release_party"]
+    recognised = audit_rows(the_hub, "PartnerRecognised")[0].details
+    assert recognised["requested_roles"] == ["release_party"]
 
 
 def test_a_party_id_or_broker_user_of_another_company_is_refused(
@@ -156,7 +158,8 @@ def test_requested_approved_active_and_denied_with_a_reason(
     assert ok(move(the_hub, "activate", "KEMPEN")).status is Status.ACTIVE
     ok(
         register(
-            the_hub, replace(NEW, vat="BE0403180005", eori="", party_id="OTHER", broker_user="")
+            the_hub,
+            replace(NEW, vat="BE0403180005", eori="BE0403180005", party_id="OTHER", broker_user=""),
         )
     )
     no_reason = move(the_hub, "deny", "OTHER")
@@ -173,7 +176,12 @@ def test_a_release_platform_acts_only_for_linked_organisations(
 ) -> None:
     the_hub, _ = hub
     platform = replace(
-        NEW, name="SCR Platform", vat="BE0403180104", eori="", party_id="SCRX", broker_user=""
+        NEW,
+        name="SCR Platform",
+        vat="BE0403180104",
+        eori="BE0403180104",
+        party_id="SCRX",
+        broker_user="",
     )
     platform = replace(platform, roles=("release_platform",))
     ok(register(the_hub, platform))
