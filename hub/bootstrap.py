@@ -128,6 +128,7 @@ def build_portal(hub: Hub) -> Portal:
         credentials=Argon2Credentials(),
         clock=hub.clock,
         base_url=s.web_base_url,
+        context=hub.worker.hub,
     )
 
 

@@ -1,0 +1,198 @@
+"""Issue 15 in a real browser: the demo story across four logged-in companies (agent,
+forwarder, haulier, terminal) in four browser contexts, and the confidentiality of the chain.
+
+The customs clearance and the terminal's discharge arrive as messages through the pipeline
+(`handle_inbound` via the worker, on the in-process transport of the embedded hub)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from hub.domain.users import User, UserRole, UserState
+from hub.entrypoints.partners_file import load_partners_file
+from hub.service_layer import accounts
+from tests.browser.conftest import Site, shot
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+PASSWORD = "correct horse battery"
+CONTAINER = "MSCU1234566"
+
+
+def _setup(site: Site) -> None:
+    """The sample partners, one admin user each for the four companies of the story."""
+    with site.hub.uow() as uow:
+        for partner in load_partners_file(SAMPLES / "partners.yaml"):
+            uow.partners.save(partner)
+        uow.commit()
+    for party in ("MSCBE", "FWDANT", "TRUCKCO", "PSAT", "BARGECO"):
+        user = User(
+            id=uuid.uuid4().hex,
+            party_id=party,
+            email=f"admin@{party.lower()}.example",
+            role=UserRole.ADMIN,
+            state=UserState.ACTIVE,
+            username=party.lower(),
+            password_hash=site.portal.credentials.hash_password(PASSWORD),
+            created_at=site.clock(),
+        )
+        site.portal.do(lambda _u, store, _n, user=user: store.save_user(user))
+
+
+def _wallet(site: Site, amount: str) -> None:
+    def pay(uow: Any, _s: Any, now: Any) -> None:
+        if uow.wallets.paired("TRUCKCO") is None:
+            uow.wallets.pair("TRUCKCO", "WALLET-TRUCKCO", now)
+        accounts.top_up(uow, "TRUCKCO", amount, now, "test top-up")
+
+    site.portal.do(pay)
+
+
+def _logged_in(chromium: Any, site: Site, party: str) -> Any:
+    page = chromium.new_context().new_page()
+    seen = len(site.mailbox.mails)
+    page.goto(f"{site.url}/login")
+    page.get_by_label("User name").fill(party.lower())
+    page.get_by_label("Password").fill(PASSWORD)
+    page.click("button[type=submit]")
+    page.get_by_label("Code").fill(site.mailbox.code(f"admin@{party.lower()}.example", seen))
+    page.click("form[action='/login/code'] button")
+    assert page.url.endswith("/account")
+    return page
+
+
+def _send(site: Site, file: str, broker_user: str) -> None:
+    site.hub.transport.put((SAMPLES / file).read_bytes(), broker_user, uuid.uuid4().hex)  # type: ignore[attr-defined]
+    site.hub.worker.drain()
+
+
+def _act(page: Any, action: str, **fields: str) -> None:
+    form = page.locator(f"form[data-action='{action}']")
+    for name, value in fields.items():
+        form.locator(f"[name='{name}']").fill(value)
+    form.locator("button").click()
+
+
+def _light(page: Any, name: str) -> str:
+    return str(page.locator(f"#live [data-light='{name}'] dd").inner_text())
+
+
+def _release(agent: Any, site: Site, container: str, to: str, ref: str) -> None:
+    agent.goto(f"{site.url}/containers")
+    agent.fill("#r-container", container)
+    agent.fill("#r-ref", ref)
+    agent.fill("#r-bills", "MEDUAN123456")
+    agent.fill("#r-terminal", "PSAT")
+    agent.fill("#r-to", to)
+    agent.click("#release-heading ~ form button")
+
+
+def test_the_demo_story_across_four_companies(site: Site, chromium: Any) -> None:
+    _setup(site)
+    agent, forwarder = _logged_in(chromium, site, "MSCBE"), _logged_in(chromium, site, "FWDANT")
+    haulier, terminal = _logged_in(chromium, site, "TRUCKCO"), _logged_in(chromium, site, "PSAT")
+
+    # the haulier's wallet is short: the purchase is refused with the amount missing
+    _wallet(site, "100.00")
+    haulier.goto(f"{site.url}/tokens")
+    haulier.select_option("#tier", "low")
+    haulier.click("form[action='/tokens'] button")
+    assert "EUR 51.25 missing" in haulier.inner_text("#form-error")
+    _wallet(site, "100.00")
+    haulier.click("form[action='/tokens'] button")
+    assert haulier.inner_text("[data-balance]") == "25"
+    shot(haulier, "portal-tokens")
+
+    _release(agent, site, CONTAINER, "Antwerp Forwarding", "MSCREL1")
+    assert agent.url.endswith(f"/containers/{CONTAINER}")
+    shot(agent, "portal-agent-released")
+
+    forwarder.goto(f"{site.url}/containers?only=waiting")
+    assert CONTAINER in forwarder.inner_text("#rows")
+    shot(forwarder, "portal-forwarder-waiting")
+    forwarder.click(f"a[href='/containers/{CONTAINER}']")
+    _act(forwarder, "accept")
+    assert "Done." in forwarder.inner_text("#answer")
+    _act(forwarder, "transfer", to="BE0876543270")  # Scheldt Trucking by its VAT number
+    assert "Done." in forwarder.inner_text("#answer")
+    shot(forwarder, "portal-forwarder-transferred")
+
+    haulier.goto(f"{site.url}/containers/{CONTAINER}")
+    _act(haulier, "accept")
+    assert "Done." in haulier.inner_text("#answer")
+    haulier.goto(f"{site.url}/tokens")
+    assert haulier.inner_text("[data-balance]") == "24"  # one token spent
+    haulier.goto(f"{site.url}/containers/{CONTAINER}")
+    haulier.select_option("#mode", "truck")
+    _act(haulier, "assign", identity="ALF0012345", tar="TAR-778")
+    assert "Done." in haulier.inner_text("#answer")
+    assert "GREY" in _light(haulier, "customs")
+
+    _send(site, "demo/05_customs.xml", "becustoms")  # customs clears the B/L
+    _send(site, "demo/06_discharge.edi", "psat")  # the terminal reports the discharge
+    url = haulier.url  # no reload: the page polls its lights
+    haulier.locator("#live [data-light='customs'] dd", has_text="GREEN").wait_for(timeout=10_000)
+    assert haulier.url == url
+    shot(haulier, "portal-haulier-green")
+
+    terminal.goto(f"{site.url}/gate?container={CONTAINER}&identity=ALF0012345")
+    assert "May leave" in terminal.inner_text("#decision")
+    assert "TAR-778" in terminal.inner_text("#decision")
+    shot(terminal, "portal-gate-may-leave")
+    terminal.goto(f"{site.url}/gate?container={CONTAINER}&identity=SOMEONE-ELSE")
+    assert "May not leave" in terminal.inner_text("#decision")
+
+    agent.goto(f"{site.url}/containers/{CONTAINER}")
+    _act(agent, "revoke", reason="wrong consignee")
+    assert "Done." in agent.inner_text("#answer")
+    haulier.goto(f"{site.url}/tokens")
+    assert haulier.inner_text("[data-balance]") == "25"  # the token came back
+    terminal.goto(f"{site.url}/gate?container={CONTAINER}&identity=ALF0012345")
+    text = terminal.inner_text("#decision")
+    assert "May not leave" in text and "commercial light RED (revoked)" in text
+    shot(terminal, "portal-gate-revoked")
+
+
+def test_a_company_sees_only_its_own_link_even_by_guessing_urls(site: Site, chromium: Any) -> None:
+    _setup(site)
+    agent, forwarder = _logged_in(chromium, site, "MSCBE"), _logged_in(chromium, site, "FWDANT")
+    haulier, barge = _logged_in(chromium, site, "TRUCKCO"), _logged_in(chromium, site, "BARGECO")
+    _wallet(site, "500.00")
+    haulier.goto(f"{site.url}/tokens")
+    haulier.click("form[action='/tokens'] button")
+    _release(agent, site, CONTAINER, "BE0456789034", "MSCREL2")
+    forwarder.goto(f"{site.url}/containers/{CONTAINER}")
+    _act(forwarder, "accept")
+    _act(forwarder, "transfer", to="Scheldt Trucking")
+    haulier.goto(f"{site.url}/containers/{CONTAINER}")
+    _act(haulier, "accept")
+
+    # the haulier sees its own link, from FWDANT, and never the agent's link to FWDANT
+    history = haulier.inner_text("#history")
+    assert "FWDANT" in history and "MSCBE" not in history
+    assert "MSCBE" not in haulier.content()
+    # the agent sees its link to FWDANT, and nothing of the transfer to TRUCKCO
+    agent.goto(f"{site.url}/containers/{CONTAINER}")
+    assert "FWDANT" in agent.inner_text("#history")
+    assert "TRUCKCO" not in agent.content()
+
+    # a company that is no link: not in its list, and guessed URLs answer 404 with nothing
+    barge.goto(f"{site.url}/containers")
+    assert CONTAINER not in barge.content()
+    for path in ("", "/lights"):
+        answer = barge.goto(f"{site.url}/containers/{CONTAINER}{path}")
+        assert answer.status == 404
+        body = barge.content()
+        assert all(x not in body for x in ("MSCREL2", "FWDANT", "TRUCKCO", "MEDUAN"))
+    # an action posted to it (with a valid CSRF token) is refused the same way, with no effect
+    csrf = next(c["value"] for c in barge.context.cookies() if c["name"] == "hub_csrf")
+    posted = barge.request.post(
+        f"{site.url}/containers/{CONTAINER}",
+        form={"csrf": csrf, "key": "guess-1", "action": "accept"},
+    )
+    assert posted.status == 404 and "TRUCKCO" not in posted.text()
+    # a resubmitted form has one effect: the second answer is "already sent"
+    forwarder.goto(f"{site.url}/containers/{CONTAINER}")
+    assert forwarder.locator("form[data-action]").count() == 0  # it passed the right on
+    shot(barge, "portal-guessed-404")
