@@ -1,30 +1,43 @@
 """Issue 15 in a real browser: the demo story across four logged-in companies (agent,
 forwarder, haulier, terminal) in four browser contexts, and the confidentiality of the chain.
 
-The customs clearance and the terminal's discharge arrive as messages through the pipeline
-(`handle_inbound` via the worker, on the in-process transport of the embedded hub)."""
+In the story, the customs clearance and the terminal's discharge arrive over RabbitMQ: published
+to `hub.inbound` by the customs' and the terminal's own broker users, consumed by a hub worker on
+the broker and the portal's database, which also relays what the portal's actions put in the
+outbox."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pika
+import pytest
+
+from hub.bootstrap import Hub, build
+from hub.config import Settings
 from hub.domain.users import User, UserRole, UserState
 from hub.entrypoints.partners_file import load_partners_file
 from hub.service_layer import accounts
 from tests.browser.conftest import Site, shot
+from tests.conftest import rabbitmqctl
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 PASSWORD = "correct horse battery"
 CONTAINER = "MSCU1234566"
 
 
-def _setup(site: Site) -> None:
-    """The sample partners, one admin user each for the four companies of the story."""
+def _setup(site: Site, broker_users: dict[str, str] | None = None) -> None:
+    """The sample partners (with the broker users given), one admin user per company."""
+    users = broker_users or {}
     with site.hub.uow() as uow:
         for partner in load_partners_file(SAMPLES / "partners.yaml"):
-            uow.partners.save(partner)
+            name = users.get(partner.party_id, partner.broker_user)
+            uow.partners.save(replace(partner, broker_user=name))
         uow.commit()
     for party in ("MSCBE", "FWDANT", "TRUCKCO", "PSAT", "BARGECO"):
         user = User(
@@ -62,9 +75,48 @@ def _logged_in(chromium: Any, site: Site, party: str) -> Any:
     return page
 
 
-def _send(site: Site, file: str, broker_user: str) -> None:
-    site.hub.transport.put((SAMPLES / file).read_bytes(), broker_user, uuid.uuid4().hex)  # type: ignore[attr-defined]
-    site.hub.worker.drain()
+@dataclass
+class Broker:
+    """A hub worker on RabbitMQ over the portal's database, and partners' broker users."""
+
+    hub: Hub
+    url: str
+    users: dict[str, str]
+    password: str
+
+    def send(self, file: str, party: str) -> None:
+        """Publish `file` as `party`'s broker user, then let the worker take it."""
+        user = self.users[party]
+        url = self.url.replace("guest:guest", f"{user}:{self.password}")
+        body = (SAMPLES / file).read_bytes()
+        kind = "application/xml" if file.endswith(".xml") else "application/edifact"
+        props = pika.BasicProperties(
+            user_id=user, message_id=uuid.uuid4().hex, content_type=kind, delivery_mode=2
+        )
+        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+            conn.channel().basic_publish("hub.inbound", party, body, props)
+        deadline = time.monotonic() + 20
+        while self.hub.worker.run_once() == 0:
+            assert time.monotonic() < deadline, f"{file} never reached the hub"
+
+
+@pytest.fixture()
+def broker(site: Site, amqp_url: str, amqp_vhost: str) -> Iterator[Broker]:
+    prefix, password = f"hportal{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    users = {"BECUSTOMS": f"{prefix}-customs", "PSAT": f"{prefix}-psat"}
+    for user in users.values():
+        rabbitmqctl("add_user", user, password)
+        rabbitmqctl("set_permissions", "-p", amqp_vhost, user, "^$", "^hub\\.inbound$", "^$")
+    settings = Settings(database_url=site.hub.settings.database_url, amqp_url=amqp_url)
+    hub = build(settings, clock=site.clock, migrate=False)
+    yield Broker(hub, amqp_url, users, password)
+    hub.close()
+    for user in users.values():
+        rabbitmqctl("delete_user", user)
+
+
+def _cookie(page: Any, name: str) -> str:
+    return str(next(c["value"] for c in page.context.cookies() if c["name"] == name))
 
 
 def _act(page: Any, action: str, **fields: str) -> None:
@@ -88,8 +140,8 @@ def _release(agent: Any, site: Site, container: str, to: str, ref: str) -> None:
     agent.click("#release-heading ~ form button")
 
 
-def test_the_demo_story_across_four_companies(site: Site, chromium: Any) -> None:
-    _setup(site)
+def test_the_demo_story_across_four_companies(site: Site, chromium: Any, broker: Broker) -> None:
+    _setup(site, broker.users)
     agent, forwarder = _logged_in(chromium, site, "MSCBE"), _logged_in(chromium, site, "FWDANT")
     haulier, terminal = _logged_in(chromium, site, "TRUCKCO"), _logged_in(chromium, site, "PSAT")
 
@@ -129,8 +181,8 @@ def test_the_demo_story_across_four_companies(site: Site, chromium: Any) -> None
     assert "Done." in haulier.inner_text("#answer")
     assert "GREY" in _light(haulier, "customs")
 
-    _send(site, "demo/05_customs.xml", "becustoms")  # customs clears the B/L
-    _send(site, "demo/06_discharge.edi", "psat")  # the terminal reports the discharge
+    broker.send("demo/05_customs.xml", "BECUSTOMS")  # customs clears the B/L, over RabbitMQ
+    broker.send("demo/06_discharge.edi", "PSAT")  # the terminal reports the discharge
     url = haulier.url  # no reload: the page polls its lights
     haulier.locator("#live [data-light='customs'] dd", has_text="GREEN").wait_for(timeout=10_000)
     assert haulier.url == url
@@ -166,7 +218,16 @@ def test_a_company_sees_only_its_own_link_even_by_guessing_urls(site: Site, chro
     _act(forwarder, "accept")
     _act(forwarder, "transfer", to="Scheldt Trucking")
     haulier.goto(f"{site.url}/containers/{CONTAINER}")
+    key = haulier.locator("form[data-action='accept'] [name=key]").get_attribute("value")
     _act(haulier, "accept")
+    # the same form sent again (a double click, a resubmission) has no second effect
+    csrf = _cookie(haulier, "hub_csrf")
+    form = {"csrf": csrf, "key": key, "action": "accept"}
+    again = haulier.request.post(f"{site.url}/containers/{CONTAINER}", form=form)
+    assert again.status == 200 and "This form was already sent" in again.text()
+    haulier.goto(f"{site.url}/tokens")
+    assert haulier.inner_text("[data-balance]") == "24"
+    haulier.goto(f"{site.url}/containers/{CONTAINER}")
 
     # the haulier sees its own link, from FWDANT, and never the agent's link to FWDANT
     history = haulier.inner_text("#history")
@@ -186,13 +247,17 @@ def test_a_company_sees_only_its_own_link_even_by_guessing_urls(site: Site, chro
         body = barge.content()
         assert all(x not in body for x in ("MSCREL2", "FWDANT", "TRUCKCO", "MEDUAN"))
     # an action posted to it (with a valid CSRF token) is refused the same way, with no effect
-    csrf = next(c["value"] for c in barge.context.cookies() if c["name"] == "hub_csrf")
+    csrf = _cookie(barge, "hub_csrf")
     posted = barge.request.post(
         f"{site.url}/containers/{CONTAINER}",
         form={"csrf": csrf, "key": "guess-1", "action": "accept"},
     )
     assert posted.status == 404 and "TRUCKCO" not in posted.text()
-    # a resubmitted form has one effect: the second answer is "already sent"
+    # the forwarder passed the right on: nothing left for it to do, nothing of what followed
     forwarder.goto(f"{site.url}/containers/{CONTAINER}")
-    assert forwarder.locator("form[data-action]").count() == 0  # it passed the right on
+    assert forwarder.locator("form[data-action]").count() == 0
     shot(barge, "portal-guessed-404")
+    # a transfer to a company nobody registered is refused with its reason on the page
+    haulier.goto(f"{site.url}/containers/{CONTAINER}")
+    _act(haulier, "transfer", to="Nobody Logistics")
+    assert "no registered company matches" in haulier.inner_text("#form-error")
