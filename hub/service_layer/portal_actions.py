@@ -51,6 +51,9 @@ def act(
     if partner is None or not form_key:
         return ActionAnswer(REFUSED, "the form is not valid; reload the page")
     actor, ref = actor_of(user), f"{key}/{type(command).__name__}"
+    container = getattr(command, "container", "")
+    if container:  # lock the file first: a racing twin then waits, and finds the key below
+        uow.files.preload([container])
     if uow.inbox.seen(party, key):
         uow.audit.append(AuditEntry(now, actor, "duplicate", "", key, {"channel": CHANNEL}))
         return ActionAnswer(DUPLICATE)
