@@ -31,7 +31,9 @@ PASSWORD = "correct horse battery"
 CONTAINER = "MSCU1234566"
 
 
-def _setup(site: Site, broker_users: dict[str, str] | None = None) -> None:
+def _setup(
+    site: Site, broker_users: dict[str, str] | None = None, languages: dict[str, str] | None = None
+) -> None:
     """The sample partners (with the broker users given), one admin user per company."""
     users = broker_users or {}
     with site.hub.uow() as uow:
@@ -49,6 +51,7 @@ def _setup(site: Site, broker_users: dict[str, str] | None = None) -> None:
             username=party.lower(),
             password_hash=site.portal.credentials.hash_password(PASSWORD),
             created_at=site.clock(),
+            language=(languages or {}).get(party, "en"),
         )
         site.portal.do(lambda _u, store, _n, user=user: store.save_user(user))
 
@@ -261,3 +264,33 @@ def test_a_company_sees_only_its_own_link_even_by_guessing_urls(site: Site, chro
     haulier.goto(f"{site.url}/containers/{CONTAINER}")
     _act(haulier, "transfer", to="Nobody Logistics")
     assert "no registered company matches" in haulier.inner_text("#form-error")
+
+
+@pytest.mark.parametrize(
+    ("party", "lang", "words"),
+    [
+        ("MSCBE", "nl", ["Mijn containers", "Container vrijgeven", "Lichten"]),
+        ("FWDANT", "fr", ["Mes conteneurs"]),
+        ("TRUCKCO", "de", ["Meine Container", "Token und Wallet"]),
+    ],
+)
+def test_the_pages_speak_the_users_language_on_a_narrow_screen(
+    site: Site, chromium: Any, party: str, lang: str, words: list[str]
+) -> None:
+    _setup(site, languages={"MSCBE": "nl", "FWDANT": "fr", "TRUCKCO": "de"})
+    if party != "MSCBE":  # something in the list: the release of the story
+        agent = _logged_in(chromium, site, "MSCBE")
+        _release(agent, site, CONTAINER, "Antwerp Forwarding", "MSCREL3")
+    page = _logged_in(chromium, site, party)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{site.url}/containers")
+    text = page.inner_text("body")
+    assert all(w in text for w in words), text
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, f"portal-containers-{lang}-narrow")
+    if party == "FWDANT":
+        page.goto(f"{site.url}/containers/{CONTAINER}")
+        assert "Accepter" in page.inner_text("main") and "Feux" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(page, "portal-container-fr-narrow")

@@ -131,3 +131,27 @@ def test_the_gate_check_is_the_gate_decision(hub: tuple[Hub, InProcessTransport]
     other = check("AP7654321")
     assert other is not None and other.reasons == ("this identity is not the assigned pickup",)
     assert check("AP1234567", terminal="MPET") is None  # not at that company's terminal
+
+
+def test_the_agent_blocks_unblocks_and_revokes_from_the_portal(
+    hub: tuple[Hub, InProcessTransport],
+) -> None:
+    the_hub, agent = hub[0], user("MSCBE", "carla")
+    act(the_hub, user("TRUCKCO", "alice"), "form-7", c.AcceptRight(CONTAINER, REF))
+    assert tokens_left(the_hub) == 24
+
+    def rows(only: str = "") -> list[portal_views.ContainerRow]:
+        with the_hub.uow() as uow:
+            return portal_views.my_containers(uow, "MSCBE", the_hub.clock(), CONTAINER, only)
+
+    first = rows()[0]
+    assert [(x["to"], x["status"]) for x in first.view["chain"]] == [("FWDANT", "accepted")]
+    assert first.actions == ("update", "block", "revoke", "delete")
+    assert act(the_hub, agent, "b", c.BlockRelease(CONTAINER, REF, "unpaid")).status == APPLIED
+    assert [r.container for r in rows("blocked")] == [CONTAINER]
+    assert rows()[0].view["lights"]["commercial"] == {"colour": "RED", "value": "blocked"}
+    assert act(the_hub, agent, "u", c.UnblockRelease(CONTAINER, REF)).status == APPLIED
+    assert rows("blocked") == []
+    assert act(the_hub, agent, "r", c.RevokeRelease(CONTAINER, REF, "error")).status == APPLIED
+    assert tokens_left(the_hub) == 25  # the operator's token came back
+    assert rows()[0].actions == ()
