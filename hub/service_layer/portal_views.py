@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.domain import gate
 from hub.domain.model import ContainerFile, ReleaseRight
-from hub.domain.partners import Partner, Role
+from hub.domain.partners import Partner, Role, reminder_due
 from hub.domain.values import Colour
 from hub.service_layer import accounts
 from hub.service_layer.ports import UnitOfWork
@@ -166,13 +166,19 @@ class Money:
     statement: list[accounts.TokenLine]
     wallet: str | None
     movements: list[accounts.WalletLine]
+    renewal_due: bool = False
+    """The subscription ends within the reminder period (`hub run` mails the same reminder)."""
 
 
-def money(uow: UnitOfWork, party: str, now: datetime) -> Money:
-    """Balance, token statement, paired wallet and its movements with running balances."""
+def money(uow: UnitOfWork, party: str, now: datetime, reminder_days: int = 30) -> Money:
+    """Balance, token statement, paired wallet and its movements with running balances, and
+    whether the running subscription is about to end."""
+    account = accounts.token_account(uow, party, now)
+    sub = account.subscription
     return Money(
-        accounts.token_account(uow, party, now),
+        account,
         accounts.token_statement(uow, party),
         uow.wallets.paired(party),
         accounts.wallet_statement(uow, party),
+        sub is not None and reminder_due(sub.ends_at, now, reminder_days),
     )

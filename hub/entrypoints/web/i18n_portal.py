@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str, str, str]] = {
+    "renewal": (
+        "Uw abonnement loopt af op",
+        "Your subscription ends on",
+        "Votre abonnement se termine le",
+        "Ihr Abonnement endet am",
+    ),
     "containers": ("Mijn containers", "My containers", "Mes conteneurs", "Meine Container"),
     "search": (
         "Zoek container of B/L",

@@ -5,6 +5,8 @@ check is the gate decision."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,20 @@ def test_the_agent_blocks_unblocks_and_revokes_from_the_portal(
     assert act(the_hub, agent, "r", c.RevokeRelease(CONTAINER, REF, "error")).status == APPLIED
     assert tokens_left(the_hub) == 25  # the operator's token came back
     assert rows()[0].actions == ()
+
+
+def test_the_tokens_page_reminds_before_the_subscription_ends(
+    hub: tuple[Hub, InProcessTransport],
+) -> None:
+    the_hub = hub[0]
+    clock = the_hub.clock
+    assert isinstance(clock, Clock)
+    with the_hub.uow() as uow:
+        now = portal_views.money(uow, "TRUCKCO", clock())
+    assert now.wallet == "W-TRUCKCO" and not now.renewal_due
+    assert now.account.balance is not None and now.account.balance.remaining == 25
+    assert [line.balance for line in now.movements][-1] == Decimal("48.75")  # 200 - 151.25
+    clock.at += timedelta(days=340)
+    with the_hub.uow() as uow:
+        later = portal_views.money(uow, "TRUCKCO", clock())
+    assert later.renewal_due
