@@ -29,6 +29,7 @@ from tests.conftest import rabbitmqctl
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 PASSWORD = "correct horse battery"
 CONTAINER = "MSCU1234566"
+GATE_QUEUE = "terminal.PSAT.portal-test"
 
 
 def _setup(
@@ -102,6 +103,18 @@ class Broker:
         while self.hub.worker.run_once() == 0:
             assert time.monotonic() < deadline, f"{file} never reached the hub"
 
+    def gate_messages(self) -> list[tuple[str, bytes]]:
+        """What reached the terminal's queue on `hub.gate` (after relaying the outbox)."""
+        self.hub.worker.run_once()
+        found = []
+        with pika.BlockingConnection(pika.URLParameters(self.url)) as conn:
+            ch = conn.channel()
+            while True:
+                method, props, body = ch.basic_get(GATE_QUEUE, auto_ack=True)
+                if method is None:
+                    return found
+                found.append((str(props.type), body))
+
 
 @pytest.fixture()
 def broker(site: Site, amqp_url: str, amqp_vhost: str) -> Iterator[Broker]:
@@ -112,6 +125,10 @@ def broker(site: Site, amqp_url: str, amqp_vhost: str) -> Iterator[Broker]:
         rabbitmqctl("set_permissions", "-p", amqp_vhost, user, "^$", "^hub\\.inbound$", "^$")
     settings = Settings(database_url=site.hub.settings.database_url, amqp_url=amqp_url)
     hub = build(settings, clock=site.clock, migrate=False)
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        ch = conn.channel()
+        ch.queue_declare(GATE_QUEUE, durable=True)
+        ch.queue_bind(GATE_QUEUE, "hub.gate", routing_key="PSAT")
     yield Broker(hub, amqp_url, users, password)
     hub.close()
     for user in users.values():
@@ -195,6 +212,9 @@ def test_the_demo_story_across_four_companies(site: Site, chromium: Any, broker:
     assert "May leave" in terminal.inner_text("#decision")
     assert "TAR-778" in terminal.inner_text("#decision")
     shot(terminal, "portal-gate-may-leave")
+    sent = broker.gate_messages()  # the same gate authorisation went out to the terminal
+    assert [kind for kind, _ in sent] == ["GateAuthorised"]
+    assert b"ALF0012345" in sent[0][1] and b"TAR-778" in sent[0][1]
     terminal.goto(f"{site.url}/gate?container={CONTAINER}&identity=SOMEONE-ELSE")
     assert "May not leave" in terminal.inner_text("#decision")
 
@@ -207,6 +227,7 @@ def test_the_demo_story_across_four_companies(site: Site, chromium: Any, broker:
     text = terminal.inner_text("#decision")
     assert "May not leave" in text and "commercial light RED (revoked)" in text
     shot(terminal, "portal-gate-revoked")
+    assert [kind for kind, _ in broker.gate_messages()] == ["GateWithdrawn"]
 
 
 def test_a_company_sees_only_its_own_link_even_by_guessing_urls(site: Site, chromium: Any) -> None:
