@@ -15,7 +15,7 @@ from typing import Any
 from hub.domain import gate
 from hub.domain.model import ContainerFile, ReleaseRight
 from hub.domain.partners import Partner, Role, reminder_due
-from hub.domain.values import Colour
+from hub.domain.values import Colour, Pickup
 from hub.service_layer import accounts
 from hub.service_layer.ports import UnitOfWork
 from hub.service_layer.views import release_view
@@ -34,6 +34,8 @@ class ContainerRow:
     waiting: bool
     blocked: bool
     expiring: bool
+    pickup: Pickup | None = None
+    """The assigned pickup, shown to the party holding the right (who assigned it)."""
 
 
 def next_actions(right: ReleaseRight, party: str, operator: bool) -> tuple[str, ...]:
@@ -69,6 +71,7 @@ def _row(file: ContainerFile, partner: Partner, now: datetime, uow: UnitOfWork) 
         waiting=pending is not None and pending.to_party == party,
         blocked=any(x.colour is Colour.RED for x in file.lights().values()),
         expiring=right.is_active() and right.expires_at - now <= EXPIRING_SOON,
+        pickup=right.pickup if right.holder == party else None,
     )
 
 

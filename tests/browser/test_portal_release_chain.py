@@ -199,6 +199,7 @@ def test_the_demo_story_across_four_companies(site: Site, chromium: Any, broker:
     haulier.select_option("#mode", "truck")
     _act(haulier, "assign", identity="ALF0012345", tar="TAR-778")
     assert "Done." in haulier.inner_text("#answer")
+    assert "ALF0012345 · TAR TAR-778" in haulier.inner_text("[data-pickup]")
     assert "GREY" in _light(haulier, "customs")
 
     broker.send("demo/05_customs.xml", "BECUSTOMS")  # customs clears the B/L, over RabbitMQ
