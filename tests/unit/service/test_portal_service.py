@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
 from hub.domain import commands as c
+from hub.domain.refusals import Refusal
 from hub.domain.users import User, UserRole, UserState
 from hub.domain.values import PartyRef, Pickup, PickupMode
 from hub.ledger.tables import outbox
@@ -174,3 +175,26 @@ def test_the_tokens_page_reminds_before_the_subscription_ends(
     with the_hub.uow() as uow:
         later = portal_views.money(uow, "TRUCKCO", clock())
     assert later.renewal_due
+
+
+def test_a_pending_transfer_is_revoked_or_declined_and_a_short_wallet_says_what_is_missing(
+    hub: tuple[Hub, InProcessTransport],
+) -> None:
+    the_hub = hub[0]
+    bob, alice = user("FWDANT", "bob"), user("TRUCKCO", "alice")
+    assert act(the_hub, bob, "t1", c.RevokeTransfer(CONTAINER, REF)).status == APPLIED
+    late = act(the_hub, alice, "t2", c.AcceptRight(CONTAINER, REF))
+    assert late.status == REFUSED and "waiting for you" in late.reason
+    to_truckco = c.TransferRight(CONTAINER, REF, PartyRef("BE0876543270"))
+    assert act(the_hub, bob, "t3", to_truckco).status == APPLIED  # by VAT number
+    assert act(the_hub, alice, "t4", c.DeclineRight(CONTAINER, REF, "no truck")).status == APPLIED
+    with the_hub.uow() as uow:
+        row = portal_views.container_page(uow, "FWDANT", CONTAINER, the_hub.clock())
+        found = portal_views.find_companies(uow, "scheldt")
+    assert row is not None and row.actions == ("transfer",)
+    assert [p.party_id for p in found] == ["TRUCKCO"]
+    fund(the_hub, "BARGECO", "100.00")
+    with the_hub.uow() as uow:
+        short = accounts.buy(uow, "BARGECO", "low", the_hub.clock(), "test")
+    assert isinstance(short, Refusal)  # a German company: reverse charge, EUR 125.00 due
+    assert short.reason.endswith("EUR 25.00 missing")
