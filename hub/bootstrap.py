@@ -137,6 +137,7 @@ def build_portal(hub: Hub) -> Portal:
         credentials=Argon2Credentials(),
         clock=hub.clock,
         base_url=s.web_base_url,
+        context=hub.worker.hub,
     )
 
 

@@ -284,7 +284,8 @@ def debit(
     available = wallet_balance(movements)
     if available < amount:
         return Refusal(
-            f"wallet holds EUR {available}, short of the EUR {euro(amount)} due for {cause}",
+            f"wallet holds EUR {available}, short of the EUR {euro(amount)} due for {cause}:"
+            f" EUR {euro(amount - available)} missing",
             "insufficient-funds",
         )
     return WalletMovement(MovementKind.DEBIT, euro(amount), at, cause)

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     String,
+    Text,
     and_,
     any_,
     bindparam,
+    cast,
     func,
     insert,
     select,
@@ -245,6 +247,17 @@ class SqlContainerFiles(ports.ContainerFiles):
         )
         files = [documents.load(r.container, r.doc, r.version) for r in self.conn.execute(query)]
         return [f for f in files if f.authorised is not None]
+
+    def mentioning(self, party: str) -> list[ContainerFile]:
+        """A text match on the JSON document narrows the rows; the caller checks the link."""
+        self.flush()
+        query = (
+            select(container_files.c.container, container_files.c.doc, container_files.c.version)
+            .where(container_files.c.status != "")
+            .where(cast(container_files.c.doc, Text).contains(f'"{party}"', autoescape=True))
+            .order_by(container_files.c.container)
+        )
+        return [documents.load(r.container, r.doc, r.version) for r in self.conn.execute(query)]
 
 
 def _bill(bill_of_lading: str) -> str:

@@ -19,6 +19,7 @@ from hub.domain.users import LockoutPolicy
 from hub.errors import HubError
 from hub.service_layer.identity import Done
 from hub.service_layer.identity_ports import Credentials, IdentityStore, Mail, Mailer
+from hub.service_layer.pipeline import HubContext
 from hub.service_layer.ports import Clock, UnitOfWork
 
 T = TypeVar("T")
@@ -39,6 +40,8 @@ class Portal:
     clock: Clock
     base_url: str
     policy: LockoutPolicy = field(default_factory=LockoutPolicy)
+    context: HubContext | None = None
+    """The pipeline's context (clock, hub id, token gate) for release-right actions."""
 
     def run(self, work: Work[T], *, keep_refused: bool = False) -> T | Refusal:
         """Run `work(uow, store, now)`; commit unless refused; then send its mails."""

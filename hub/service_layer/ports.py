@@ -167,6 +167,11 @@ class ContainerFiles(abc.ABC):
     def for_terminal(self, terminal: str) -> list[ContainerFile]:
         """Files with a standing authorisation at `terminal` (for backup export)."""
 
+    def mentioning(self, party: str) -> list[ContainerFile]:
+        """Files whose release names `party` (agent or a link of the chain), read without
+        locking, for the portal's lists; the caller checks the exact link."""
+        raise NotImplementedError
+
 
 class Partners(abc.ABC):
     @abc.abstractmethod

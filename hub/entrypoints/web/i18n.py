@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hub.domain.partners import LANGUAGES, Role
+from hub.entrypoints.web.i18n_portal import WORDS as PORTAL_WORDS
 
 DEFAULT = "en"
 REGISTRABLE = (Role.SHIP_AGENT, Role.TRANSPORT_OPERATOR, Role.RELEASE_PARTY, Role.TERMINAL_OPERATOR)
@@ -116,6 +117,7 @@ _WORDS: dict[str, tuple[str, str, str, str]] = {
     "error": ("Fout", "Error", "Erreur", "Fehler"),
     "member": ("Gebruiker", "User", "Utilisateur", "Benutzer"),
     "admin": ("Beheerder", "Administrator", "Administrateur", "Administrator"),
+    **PORTAL_WORDS,
 }
 
 
