@@ -5,21 +5,25 @@ Nothing else in the hub creates a connection; nothing connects at import time.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TypeVar
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
 
+from hub.adapters import signing
 from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import with_retries
+from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
 from hub.ledger.db import Database
 from hub.ledger.reporting import for_uow
-from hub.service_layer import accounts
+from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
-from hub.service_layer.ports import Clock, Transport, UnitOfWork
+from hub.service_layer.ports import Clock, Signer, Transport, UnitOfWork
 from hub.service_layer.relay import BackgroundRelay
 from hub.service_layer.tokens import charge_token
 from hub.service_layer.worker import Worker
@@ -90,8 +94,13 @@ def build(
         with_retries(db.upgrade, attempts=1_000, max_delay=settings.startup_wait, max_wait=5.0)
     own_transport = transport is None
     transport = transport or make_transport(settings, consume=consume)
+    signer = load_signer(settings)
     context = HubContext(
-        clock=clock, limits=limits_of(settings), hub_id=settings.hub_id, charge=charge_token
+        clock=clock,
+        limits=limits_of(settings),
+        hub_id=settings.hub_id,
+        charge=charge_token,
+        signer=signer,
     )
     relay = None
     if consume and own_transport and not settings.embedded:
@@ -107,7 +116,7 @@ def build(
         batch_size=settings.batch_size,
         batch_wait=settings.batch_wait,
         retry=_retry,
-        periodic=periodic_jobs(settings),
+        periodic=periodic_jobs(settings) + evidence_jobs(settings, signer),
         relay=relay,
     )
     return Hub(settings, db, transport, worker, clock)
@@ -124,6 +133,58 @@ def periodic_jobs(settings: Settings) -> list[Callable[[UnitOfWork, datetime], o
         return accounts.send_reminders(uow, now, settings.reminder_days, for_uow(uow), "hub run")
 
     return [expire, remind]
+
+
+def load_signer(settings: Settings) -> Ed25519Signer | None:
+    """The hub's signing key (`HUB_SIGNING_KEY`), or None when none is configured."""
+    return signing.load_signer(Path(settings.signing_key)) if settings.signing_key else None
+
+
+def key_ring(settings: Settings, extra: Sequence[Path] = ()) -> signing.KeyRing:
+    """The public keys that verify the hub's evidence: `extra` files or directories, else the
+    `HUB_PUBLIC_KEYS` directory plus the current signing key's own public key."""
+    if extra:
+        return signing.load_key_ring(extra)
+    folder = Path(settings.public_keys)
+    ring = signing.load_key_ring([folder] if folder.is_dir() else [])
+    signer = load_signer(settings)
+    if signer is not None:
+        ring.add_pem(signer.public_pem())
+    return ring
+
+
+def evidence_jobs(
+    settings: Settings, signer: Signer | None
+) -> list[Callable[[UnitOfWork, datetime], object]]:
+    """With a signing key, `hub run` also pushes each terminal a signed backup snapshot at
+    least every `backup_every` seconds, and checkpoints the audit chain (to the authorities'
+    queues and to `checkpoint_file`) at least every `checkpoint_every` seconds or
+    `checkpoint_entries` entries."""
+    if signer is None:
+        return []
+    every = timedelta(seconds=settings.backup_every)
+    checkpoint_every = timedelta(seconds=settings.checkpoint_every)
+
+    def push_backups(uow: UnitOfWork, now: datetime) -> object:
+        return backups.push_due(uow, now, signer, every)
+
+    def checkpoint(uow: UnitOfWork, now: datetime) -> object:
+        doc = checkpoints.make_if_due(
+            uow, signer, now, checkpoint_every, settings.checkpoint_entries
+        )
+        if doc is not None:
+            append_checkpoint(Path(settings.checkpoint_file), doc)
+        return doc
+
+    return [push_backups, checkpoint]
+
+
+def append_checkpoint(path: Path, doc: dict[str, Any]) -> None:
+    """One JSON line per checkpoint. Written before the commit: a checkpoint whose row is
+    then rolled back is still a true, signed statement about the chain."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def _retry(fn: Callable[[], T]) -> T:

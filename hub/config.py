@@ -35,6 +35,14 @@ class Settings:
     contribution_cents: int = 1000
     reminder_days: int = 30
     broker_credentials: str = "var/broker-credentials.json"
+    signing_key: str = ""
+    """The hub's Ed25519 private key file (`hub keys generate`); unset: nothing is signed."""
+    public_keys: str = "var/keys"
+    """Directory of the hub's public keys (`*.pub.pem`), old ones kept after a rotation."""
+    backup_every: float = 300.0
+    checkpoint_every: float = 300.0
+    checkpoint_entries: int = 10_000
+    checkpoint_file: str = "var/audit-checkpoints.jsonl"
     log_level: str = "INFO"
 
     def __repr__(self) -> str:

@@ -8,6 +8,8 @@
 - `audit`: append-only, hash-chained; `audit_head` is the single row that orders appends.
 - `quarantine`: rejected payloads kept with their reason, for replay.
 - `partners`, token and wallet tables: registry and money.
+- `backup_snapshots`: per terminal, the sequence and time of the last signed snapshot pushed.
+- `audit_checkpoints`: the signed checkpoints of the audit chain the hub has published.
 """
 
 from __future__ import annotations
@@ -221,4 +223,22 @@ processed_markers = Table(
     metadata,
     Column("key", String(300), primary_key=True),
     Column("at", UtcDateTime(), nullable=False),
+)
+
+backup_snapshots = Table(
+    "backup_snapshots",
+    metadata,
+    Column("terminal", String(35), primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("generated_at", UtcDateTime(), nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("number", Id, primary_key=True, autoincrement=False),
+    Column("entries", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("document", JSON, nullable=False),
 )

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 
 from hub.errors import ConcurrencyConflict, DatabaseUnavailable
 from hub.ledger.audit import SqlAudit
+from hub.ledger.evidence import SqlEvidence
 from hub.ledger.partners import SqlPartners
 from hub.ledger.repositories import SqlContainerFiles, SqlInbox, SqlOutbox, SqlQuarantine
 from hub.ledger.tokens import SqlTokens, SqlWallets
@@ -44,6 +45,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         self.quarantine = SqlQuarantine(self.conn)
         self.tokens = SqlTokens(self.conn)
         self.wallets = SqlWallets(self.conn)
+        self.evidence = SqlEvidence(self.conn)
         return self
 
     def __exit__(self, *args: object) -> None:
@@ -61,6 +63,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
     def commit(self) -> None:
         assert self.conn is not None
         with _database_faults():
+            self.run_before_commit()
             self.flush()
         try:
             self._audit.flush()
@@ -74,6 +77,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         if self.conn is not None and self.conn.in_transaction():
             with suppress(OperationalError, DBAPIError):
                 self.conn.rollback()
+        self.drop_before_commit()
         if self.conn is not None:
             self._audit.pending.clear()
             self._files.forget()

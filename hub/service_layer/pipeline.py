@@ -24,7 +24,7 @@ from hub.domain.roles import RELEASE_PLATFORM
 from hub.domain.values import PartyRef
 from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch
 from hub.mappers.base import MappedMessage, MapStatus
-from hub.service_layer import outbound
+from hub.service_layer import backups, outbound
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
 from hub.service_layer.intake import Limits, Unit, read_units, sha256
 from hub.service_layer.ports import (
@@ -34,6 +34,7 @@ from hub.service_layer.ports import (
     Delivery,
     Outgoing,
     QuarantineEntry,
+    Signer,
     UnitOfWork,
 )
 
@@ -48,6 +49,8 @@ class HubContext:
     limits: Limits = field(default_factory=Limits)
     hub_id: str = "CPUHUB"
     charge: TokenGate = no_tokens
+    signer: Signer | None = None
+    """Signs the terminals' backup snapshots; None: none are pushed."""
 
 
 @dataclass
@@ -360,6 +363,7 @@ def record_events(
         if isinstance(event, ActionRefused):
             continue
         _send(uow, outbound.for_event(event, uow, now, hub.hub_id, files), now)
+        backups.on_event(uow, event, hub.signer, hub.clock)
 
 
 def _send(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> None:
