@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, insert, text, update
+from sqlalchemy import Engine, delete, insert, select, text, update
 
+from hub.adapters import signing
+from hub.adapters.signing import Ed25519Signer, KeyRing
 from hub.ledger import audit
 from hub.ledger.db import make_engine, upgrade
 from hub.ledger.tables import audit as audit_table
+from hub.ledger.tables import audit_head
 from hub.ledger.uow import SqlAlchemyUnitOfWork
+from hub.service_layer import backups, checkpoints
 from hub.service_layer.ports import AuditEntry
 
 pytestmark = pytest.mark.integration
@@ -23,7 +28,7 @@ def engine(own_pg_url: str) -> Iterator[Engine]:
     eng = make_engine(own_pg_url)
     upgrade(eng)
     with eng.begin() as conn:
-        conn.execute(text("TRUNCATE audit, audit_head"))
+        conn.execute(text("TRUNCATE audit, audit_head, audit_checkpoints, backup_snapshots"))
     yield eng
     eng.dispose()
 
@@ -105,3 +110,46 @@ def test_a_truncated_tail_is_named(engine: Engine) -> None:
     with engine.connect() as conn:
         breaks = audit.verify(conn)
     assert [b.seq for b in breaks] == [5]
+
+
+def _signer(tmp_path: Path) -> tuple[Ed25519Signer, KeyRing]:
+    private, public, _kid = signing.generate(tmp_path / "keys")
+    return signing.load_signer(private), signing.load_key_ring([public])
+
+
+def test_a_deleted_tail_and_a_rewound_head_are_named_against_a_checkpoint(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue 16 on PostgreSQL: without a checkpoint this passed `hub audit verify`."""
+    signer, ring = _signer(tmp_path)
+    _append(engine, 6)
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        checkpoint = checkpoints.make(uow, signer, datetime.now(UTC))
+        uow.commit()
+    assert checkpoint["entries"] == 6
+    with engine.begin() as conn:
+        head = conn.execute(select(audit_table.c.hash).where(audit_table.c.seq == 4)).scalar()
+        conn.execute(delete(audit_table).where(audit_table.c.seq > 4))
+        conn.execute(update(audit_head).values(last_seq=4, last_hash=head))
+        conn.execute(text("TRUNCATE audit_checkpoints"))
+    with engine.connect() as conn:
+        assert audit.verify(conn) == []  # what the chain alone can tell
+        findings = audit.verify(conn, [checkpoint], ring)
+    assert [str(f) for f in findings] == [
+        f"audit entry 5: missing: checkpoint 1 of {checkpoint['at']} counts 6 entries, the chain "
+        "ends at 4: the newest entries 5..6 were deleted"
+    ]
+
+
+def test_backup_sequences_count_per_terminal_on_postgresql(engine: Engine, tmp_path: Path) -> None:
+    signer, ring = _signer(tmp_path)
+    now = datetime.now(UTC)
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        first = backups.snapshot(uow, "PSAT", signer, now)
+        other = backups.snapshot(uow, "MPET", signer, now)
+        uow.commit()
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        second = backups.snapshot(uow, "PSAT", signer, now)
+        uow.commit()
+    assert (first["sequence"], other["sequence"], second["sequence"]) == (1, 1, 2)
+    assert backups.verify(second, ring) == ""
