@@ -100,7 +100,7 @@ def build(
         limits=limits_of(settings),
         hub_id=settings.hub_id,
         charge=charge_token,
-        signer=signer,
+        backups=backup_policy(settings, signer),
     )
     relay = None
     if consume and own_transport and not settings.embedded:
@@ -153,6 +153,13 @@ def key_ring(settings: Settings, extra: Sequence[Path] = ()) -> signing.KeyRing:
     return ring
 
 
+def backup_policy(settings: Settings, signer: Signer | None) -> backups.BackupPolicy | None:
+    if signer is None:
+        return None
+    every, gap = timedelta(seconds=settings.backup_every), timedelta(seconds=settings.backup_gap)
+    return backups.BackupPolicy(signer, every, gap)
+
+
 def evidence_jobs(
     settings: Settings, signer: Signer | None
 ) -> list[Callable[[UnitOfWork, datetime], object]]:
@@ -160,13 +167,13 @@ def evidence_jobs(
     least every `backup_every` seconds, and checkpoints the audit chain (to the authorities'
     queues and to `checkpoint_file`) at least every `checkpoint_every` seconds or
     `checkpoint_entries` entries."""
-    if signer is None:
+    policy = backup_policy(settings, signer)
+    if signer is None or policy is None:
         return []
-    every = timedelta(seconds=settings.backup_every)
     checkpoint_every = timedelta(seconds=settings.checkpoint_every)
 
     def push_backups(uow: UnitOfWork, now: datetime) -> object:
-        return backups.push_due(uow, now, signer, every)
+        return backups.push_due(uow, now, policy)
 
     def checkpoint(uow: UnitOfWork, now: datetime) -> object:
         doc = checkpoints.make_if_due(

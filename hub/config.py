@@ -40,6 +40,7 @@ class Settings:
     public_keys: str = "var/keys"
     """Directory of the hub's public keys (`*.pub.pem`), old ones kept after a rotation."""
     backup_every: float = 300.0
+    backup_gap: float = 5.0
     checkpoint_every: float = 300.0
     checkpoint_entries: int = 10_000
     checkpoint_file: str = "var/audit-checkpoints.jsonl"

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -231,6 +232,7 @@ backup_snapshots = Table(
     Column("terminal", String(35), primary_key=True),
     Column("sequence", BigInteger, nullable=False),
     Column("generated_at", UtcDateTime(), nullable=False),
+    Column("pending", Boolean, nullable=False, default=False),
 )
 
 audit_checkpoints = Table(

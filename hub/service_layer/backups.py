@@ -12,7 +12,10 @@ verifies it with the hub's public key and cannot make one itself.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from hub.domain import events as e
@@ -71,22 +74,40 @@ def push(uow: UnitOfWork, terminal: str, signer: Signer, now: datetime) -> dict[
     return doc
 
 
-def on_event(uow: UnitOfWork, event: e.Event, signer: Signer | None, clock: Clock) -> None:
+@dataclass(frozen=True)
+class BackupPolicy:
+    """How often snapshots go out. A change pushes one at commit, unless the terminal had one
+    less than `gap` ago: then one is marked pending and the next periodic tick (every
+    `HUB_EXPIRY_EVERY`) pushes it, so a busy terminal with thousands of authorisations costs
+    one snapshot per tick, not one per batch. Every terminal gets one at least every `every`."""
+
+    signer: Signer
+    every: timedelta = timedelta(minutes=5)
+    gap: timedelta = timedelta(seconds=5)
+
+
+def on_event(uow: UnitOfWork, event: e.Event, policy: BackupPolicy | None, clock: Clock) -> None:
     """A gate authorisation or withdrawal changes what the terminal holds: push it a snapshot
     when this unit of work commits (one per terminal, however many changes it holds)."""
-    if signer is None or not isinstance(event, (e.GateAuthorised, e.GateWithdrawn)):
+    if policy is None or not isinstance(event, (e.GateAuthorised, e.GateWithdrawn)):
         return
-    _push_at_commit(uow, event.terminal, signer, clock)
+    terminal = event.terminal
+    _at_commit(uow, terminal, lambda: _on_change(uow, terminal, policy, clock()))
 
 
-def _push_at_commit(uow: UnitOfWork, terminal: str, signer: Signer, clock: Clock) -> None:
-    uow.before_commit(f"backup:{terminal}", lambda: _push_safely(uow, terminal, signer, clock))
+def _on_change(uow: UnitOfWork, terminal: str, policy: BackupPolicy, now: datetime) -> None:
+    if not uow.evidence.defer_backup(terminal, now - policy.gap):
+        push(uow, terminal, policy.signer, now)
 
 
-def _push_safely(uow: UnitOfWork, terminal: str, signer: Signer, clock: Clock) -> None:
+def _at_commit(uow: UnitOfWork, terminal: str, job: Callable[[], object]) -> None:
+    uow.before_commit(f"backup:{terminal}", lambda: _safely(terminal, job))
+
+
+def _safely(terminal: str, job: Callable[[], object]) -> None:
     """A defect here must not hold back the business it follows: the periodic push repairs."""
     try:
-        push(uow, terminal, signer, clock())
+        job()
     except TransientError:
         raise
     except Exception:
@@ -99,12 +120,12 @@ def terminals(uow: UnitOfWork) -> list[str]:
     return sorted(codes)
 
 
-def push_due(uow: UnitOfWork, now: datetime, signer: Signer, every: timedelta) -> list[str]:
-    """Push a snapshot, at commit, to every terminal that has had none for `every` (one with
-    the change-triggered ones of the same commit); returns those terminals."""
-    due = uow.evidence.backups_due(terminals(uow), now - every)
+def push_due(uow: UnitOfWork, now: datetime, policy: BackupPolicy) -> list[str]:
+    """Push a snapshot, at commit, to every terminal with one pending or none for `every`
+    (one with the change-triggered ones of the same commit); returns those terminals."""
+    due = uow.evidence.backups_due(terminals(uow), now - policy.every)
     for terminal in due:
-        _push_at_commit(uow, terminal, signer, lambda: now)
+        _at_commit(uow, terminal, partial(push, uow, terminal, policy.signer, now))
     return due
 
 

@@ -34,7 +34,6 @@ from hub.service_layer.ports import (
     Delivery,
     Outgoing,
     QuarantineEntry,
-    Signer,
     UnitOfWork,
 )
 
@@ -49,8 +48,8 @@ class HubContext:
     limits: Limits = field(default_factory=Limits)
     hub_id: str = "CPUHUB"
     charge: TokenGate = no_tokens
-    signer: Signer | None = None
-    """Signs the terminals' backup snapshots; None: none are pushed."""
+    backups: backups.BackupPolicy | None = None
+    """Signed backup snapshots pushed to terminals; None: none are."""
 
 
 @dataclass
@@ -363,7 +362,7 @@ def record_events(
         if isinstance(event, ActionRefused):
             continue
         _send(uow, outbound.for_event(event, uow, now, hub.hub_id, files), now)
-        backups.on_event(uow, event, hub.signer, hub.clock)
+        backups.on_event(uow, event, hub.backups, hub.clock)
 
 
 def _send(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> None:

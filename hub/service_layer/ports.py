@@ -310,8 +310,13 @@ class Evidence(abc.ABC):
         """Lock `terminal`'s backup row until commit; return its next snapshot sequence."""
 
     @abc.abstractmethod
+    def defer_backup(self, terminal: str, since: datetime) -> bool:
+        """Lock `terminal`'s backup row; when its last snapshot is newer than `since`, mark a
+        snapshot pending (for `backups_due`) and return True; else False (push one now)."""
+
+    @abc.abstractmethod
     def backups_due(self, terminals: Sequence[str], before: datetime) -> list[str]:
-        """Those of `terminals` whose last snapshot is older than `before`, or that have none."""
+        """Those of `terminals` with a snapshot pending, or none newer than `before`."""
 
     @abc.abstractmethod
     def audit_head(self) -> tuple[int, str]:

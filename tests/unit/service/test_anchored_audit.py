@@ -26,7 +26,7 @@ __all__ = ["evidence"]
 
 def _checkpoint(ev: Evidence) -> dict[str, Any]:
     with ev.hub.uow() as uow:
-        doc = checkpoints.make(uow, ev.hub.worker.hub.signer, ev.hub.clock())  # type: ignore[arg-type]
+        doc = checkpoints.make(uow, signing.load_signer(ev.private_key), ev.hub.clock())
         uow.commit()
     with Path(ev.settings.checkpoint_file).open("a") as out:
         out.write(json.dumps(doc) + "\n")

@@ -12,6 +12,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from hub.adapters import signing
+from hub.domain.events import GateWithdrawn
 from hub.entrypoints.cli import cli
 from hub.service_layer import backups, signed
 from tests.unit.service.conftest import FixedClock
@@ -158,3 +159,36 @@ def test_after_a_key_rotation_old_snapshots_verify_by_key_id(
     assert _verify_cli(tmp_path, new, tmp_path / "keys")[0] == 0
     code, output = _verify_cli(tmp_path, old, new_public)  # only the new key
     assert code == 1 and f"unknown key {old['key_id']!r}" in output
+
+
+def _withdrawn(evidence: Evidence, clock: FixedClock) -> None:
+    """A change at PSAT committed through the hook `record_events` uses."""
+    policy = evidence.hub.worker.hub.backups
+    with evidence.hub.uow() as uow:
+        event = GateWithdrawn(CONTAINER, "PSAT", 9, "R1", "test")
+        backups.on_event(uow, event, policy, clock)
+        uow.commit()
+    evidence.hub.worker.run_once()
+
+
+def test_a_busy_terminal_gets_at_most_one_snapshot_per_gap_and_none_is_lost(
+    evidence: Evidence, clock: FixedClock
+) -> None:
+    """Each snapshot re-reads and signs all the terminal's authorisations: for thousands of
+    them, one per commit would cost more than the commit. Within `HUB_BACKUP_GAP` of the last
+    one a change only marks a snapshot pending; the next periodic tick pushes it."""
+    _withdrawn(evidence, clock)
+    assert [s["sequence"] for s in _snapshots(evidence)] == [1]
+    clock.at += timedelta(seconds=1)
+    _withdrawn(evidence, clock)
+    _withdrawn(evidence, clock)
+    assert [s["sequence"] for s in _snapshots(evidence)] == [1]  # deferred
+    evidence.hub.worker.expire_due()  # the periodic tick
+    evidence.hub.worker.run_once()
+    assert [s["sequence"] for s in _snapshots(evidence)] == [1, 2]
+    evidence.hub.worker.expire_due()
+    evidence.hub.worker.run_once()
+    assert [s["sequence"] for s in _snapshots(evidence)] == [1, 2]  # nothing pending now
+    clock.at += timedelta(seconds=evidence.settings.backup_gap)
+    _withdrawn(evidence, clock)
+    assert [s["sequence"] for s in _snapshots(evidence)] == [1, 2, 3]

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("terminal", sa.String(length=35), nullable=False),
         sa.Column("sequence", sa.BigInteger(), nullable=False),
         sa.Column("generated_at", hub.ledger.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("pending", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("terminal"),
     )
     op.create_table(
