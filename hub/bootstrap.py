@@ -176,11 +176,12 @@ def evidence_jobs(
         return backups.push_due(uow, now, policy)
 
     def checkpoint(uow: UnitOfWork, now: datetime) -> object:
+        path = Path(settings.checkpoint_file)
         doc = checkpoints.make_if_due(
-            uow, signer, now, checkpoint_every, settings.checkpoint_entries
+            uow, signer, now, checkpoint_every, settings.checkpoint_entries, last_checkpoint(path)
         )
         if doc is not None:
-            append_checkpoint(Path(settings.checkpoint_file), doc)
+            append_checkpoint(path, doc)
         return doc
 
     return [push_backups, checkpoint]
@@ -192,6 +193,21 @@ def append_checkpoint(path: Path, doc: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def last_checkpoint(path: Path) -> Any:
+    """The last line of the checkpoint file, read from its end; None without one."""
+    try:
+        with path.open("rb") as f:
+            size = f.seek(0, 2)
+            f.seek(max(0, size - 65536))
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return None
+    try:
+        return json.loads(lines[-1]) if lines else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
 
 
 def _retry(fn: Callable[[], T]) -> T:

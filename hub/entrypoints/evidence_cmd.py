@@ -141,13 +141,14 @@ def read_lines(path: Path) -> list[Any]:
 @click.pass_obj
 def audit_checkpoint(settings: Settings) -> None:
     """Sign a checkpoint of the chain now (as `hub run` does periodically)."""
-    from hub.bootstrap import append_checkpoint
+    from hub.bootstrap import append_checkpoint, last_checkpoint
 
     signer = _signer(settings)
     hub = build(settings, consume=False)
+    path = Path(settings.checkpoint_file)
     with hub.uow() as uow:
-        doc = checkpoints.make(uow, signer, hub.clock())
-        append_checkpoint(Path(settings.checkpoint_file), doc)
+        doc = checkpoints.make(uow, signer, hub.clock(), last_checkpoint(path))
+        append_checkpoint(path, doc)
         uow.commit()
     hub.worker.drain()
     hub.close()

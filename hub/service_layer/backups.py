@@ -101,13 +101,15 @@ def _on_change(uow: UnitOfWork, terminal: str, policy: BackupPolicy, now: dateti
 
 
 def _at_commit(uow: UnitOfWork, terminal: str, job: Callable[[], object]) -> None:
-    uow.before_commit(f"backup:{terminal}", lambda: _safely(terminal, job))
+    uow.before_commit(f"backup:{terminal}", lambda: _safely(uow, terminal, job))
 
 
-def _safely(terminal: str, job: Callable[[], object]) -> None:
-    """A defect here must not hold back the business it follows: the periodic push repairs."""
+def _safely(uow: UnitOfWork, terminal: str, job: Callable[[], object]) -> None:
+    """A defect here must not hold back the business it follows: it is undone alone (its own
+    savepoint) and logged, the commit goes on, and the periodic push sends one later."""
     try:
-        job()
+        with uow.savepoint():
+            job()
     except TransientError:
         raise
     except Exception:

@@ -48,11 +48,15 @@ def due(last: Checkpoint | None, entries: int, now: datetime, every: timedelta, 
     return entries - last.entries >= count or now - last.at >= every
 
 
-def make(uow: UnitOfWork, signer: Signer, now: datetime) -> dict[str, Any]:
+def make(uow: UnitOfWork, signer: Signer, now: datetime, written: Any = None) -> dict[str, Any]:
     """Sign the chain's head now (locked until commit), record it, publish it to the
-    authorities through the outbox. The signed document is returned (for the file)."""
+    authorities through the outbox. The signed document is returned (for the file).
+
+    `written`: the last checkpoint in the file, which is written before the commit; if its
+    transaction was then lost (the database went away), it is recorded and published now, so
+    that the file, the database and the authorities go on with the same numbers."""
     entries, head = uow.evidence.audit_head()
-    last = uow.evidence.last_checkpoint()
+    last = _adopt(uow, written, now) or uow.evidence.last_checkpoint()
     if last is not None and entries < last.entries:
         log.error("the audit chain has %d entries, checkpoint %d saw %d", entries, *_n(last))
     content = {
@@ -64,12 +68,30 @@ def make(uow: UnitOfWork, signer: Signer, now: datetime) -> dict[str, Any]:
         "previous": signed.digest(last.document) if last else GENESIS,
     }
     doc = signed.sign(content, signer)
-    uow.evidence.add_checkpoint(Checkpoint(doc["number"], entries, head, now, doc))
+    _record(uow, doc, now)
+    return doc
+
+
+def _record(uow: UnitOfWork, doc: dict[str, Any], now: datetime) -> Checkpoint:
+    checkpoint = Checkpoint(
+        doc["number"], doc["entries"], doc["head_hash"], datetime.fromisoformat(doc["at"]), doc
+    )
+    uow.evidence.add_checkpoint(checkpoint)
     body = signed.canonical(doc)
     for party in authorities(uow):
         message = Outgoing(PARTNER_EXCHANGE, party, body, JSON, MESSAGE_TYPE, headers={})
         uow.outbox.add(message, now)
-    return doc
+    return checkpoint
+
+
+def _adopt(uow: UnitOfWork, written: Any, now: datetime) -> Checkpoint | None:
+    last = uow.evidence.last_checkpoint()
+    if not isinstance(written, dict) or written.get("kind") != KIND:
+        return None
+    if last is not None and written.get("number", 0) <= last.number:
+        return None
+    log.warning("checkpoint %s is in the file but not in the database: recorded", written["number"])
+    return _record(uow, written, now)
 
 
 def _n(last: Checkpoint) -> tuple[int, int]:
@@ -77,12 +99,17 @@ def _n(last: Checkpoint) -> tuple[int, int]:
 
 
 def make_if_due(
-    uow: UnitOfWork, signer: Signer, now: datetime, every: timedelta, count: int
+    uow: UnitOfWork,
+    signer: Signer,
+    now: datetime,
+    every: timedelta,
+    count: int,
+    written: Any = None,
 ) -> dict[str, Any] | None:
     entries, _head = uow.evidence.audit_head()
     if not due(uow.evidence.last_checkpoint(), entries, now, every, count):
         return None
-    return make(uow, signer, now)
+    return make(uow, signer, now, written)
 
 
 def authorities(uow: UnitOfWork) -> list[str]:

@@ -4,7 +4,6 @@ one — is detected, with the entry or checkpoint named."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import Connection, delete, select, update
 
 from hub.adapters import signing
+from hub.bootstrap import append_checkpoint, last_checkpoint
 from hub.entrypoints.cli import cli
 from hub.entrypoints.evidence_cmd import read_lines
 from hub.ledger import audit
@@ -24,12 +24,15 @@ from tests.unit.service.evidence_support import Evidence, evidence
 __all__ = ["evidence"]
 
 
-def _checkpoint(ev: Evidence) -> dict[str, Any]:
+def _checkpoint(ev: Evidence, commit: bool = True) -> dict[str, Any]:
+    """What `hub run`'s checkpoint job does (the file is written before the commit)."""
+    path = Path(ev.settings.checkpoint_file)
     with ev.hub.uow() as uow:
-        doc = checkpoints.make(uow, signing.load_signer(ev.private_key), ev.hub.clock())
-        uow.commit()
-    with Path(ev.settings.checkpoint_file).open("a") as out:
-        out.write(json.dumps(doc) + "\n")
+        signer = signing.load_signer(ev.private_key)
+        doc = checkpoints.make(uow, signer, ev.hub.clock(), last_checkpoint(path))
+        append_checkpoint(path, doc)
+        if commit:
+            uow.commit()
     return doc
 
 
@@ -138,10 +141,34 @@ def test_the_hub_signing_a_rewound_chain_is_named(anchored: Any) -> None:
     with ev.hub.db.engine.begin() as conn:
         _rewind(conn, first["entries"])
         conn.execute(delete(audit_checkpoints).where(audit_checkpoints.c.number > 1))
-    _checkpoint(ev)  # number 2 again, fewer entries
+    third = _checkpoint(ev)  # goes on from the file's checkpoint 2, with fewer entries
+    assert third["number"] == 3 and third["entries"] == first["entries"]
     found = _verify(ev)
-    assert any(f.startswith("checkpoint 2: replayed") for f in found)
+    assert found[0] == (
+        f"checkpoint 3: counts {first['entries']} entries, checkpoint 2 counted "
+        f"{second['entries']}: the chain was rewound between them"
+    )
     assert any(f"missing: checkpoint 2 of {second['at']}" in f for f in found)
+    # whoever holds an old copy of the file (or replays checkpoint 2 again) is told too
+    replayed = _verify(ev, [first, second, third, second])
+    assert any(f.startswith("checkpoint 2: replayed") for f in replayed)
+
+
+def test_a_checkpoint_whose_commit_was_lost_is_taken_up_not_reported_as_replayed(
+    evidence: Evidence,
+) -> None:
+    """The file is written before the commit; a database that goes away then must not make
+    the next checkpoint repeat that number (a false 'replayed' for the auditor)."""
+    evidence.story()
+    lost = _checkpoint(evidence, commit=False)
+    evidence.story()
+    taken = _checkpoint(evidence)
+    assert (lost["number"], taken["number"]) == (1, 2)
+    assert taken["previous"] == signed.digest(lost)
+    assert _verify(evidence) == []
+    evidence.hub.worker.run_once()
+    sent = evidence.published("hub.partner", "PORTAUTH", "AuditCheckpoint")
+    assert [c["number"] for c in sent] == [1, 2]
 
 
 def test_a_forged_checkpoint_is_named_and_not_trusted(anchored: Any, tmp_path: Path) -> None:

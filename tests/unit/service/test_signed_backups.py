@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from hub.adapters import signing
@@ -192,3 +193,20 @@ def test_a_busy_terminal_gets_at_most_one_snapshot_per_gap_and_none_is_lost(
     clock.at += timedelta(seconds=evidence.settings.backup_gap)
     _withdrawn(evidence, clock)
     assert [s["sequence"] for s in _snapshots(evidence)] == [1, 2, 3]
+
+
+def test_a_failing_snapshot_does_not_hold_back_the_gate_message(
+    evidence: Evidence, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> list[object]:
+        raise RuntimeError("a defect in the snapshot")
+
+    with evidence.hub.uow() as uow:
+        monkeypatch.setattr(type(uow.files), "for_terminal", broken)
+    evidence.story()
+    gate = [m.message_type for m in evidence.transport.on("hub.gate", "PSAT")]
+    assert gate == ["GateAuthorised"]  # committed and sent; the snapshot comes later
+    monkeypatch.undo()
+    evidence.hub.worker.expire_due()  # the periodic push
+    evidence.hub.worker.run_once()
+    assert [s["authorisations"][0]["container"] for s in _snapshots(evidence)] == [CONTAINER]
