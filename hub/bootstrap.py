@@ -176,13 +176,18 @@ def evidence_jobs(
         return backups.push_due(uow, now, policy)
 
     def checkpoint(uow: UnitOfWork, now: datetime) -> object:
+        # at commit, after the backup snapshots: the audit head is locked last, as by every
+        # other commit, so two hub processes never wait on each other's locks in a cycle
+        uow.before_commit("~checkpoint", lambda: make_checkpoint(uow, now))
+        return None
+
+    def make_checkpoint(uow: UnitOfWork, now: datetime) -> None:
         path = Path(settings.checkpoint_file)
         doc = checkpoints.make_if_due(
             uow, signer, now, checkpoint_every, settings.checkpoint_entries, last_checkpoint(path)
         )
         if doc is not None:
             append_checkpoint(path, doc)
-        return doc
 
     return [push_backups, checkpoint]
 
