@@ -898,9 +898,11 @@ def signing_figures(
     """The same workload with and without signing, and the per-operation costs.
 
     `share_of_throughput` is 1 - signed / unsigned (clamped at 0: on shared servers the
-    signed run can come out faster). `estimated_share` is the signing work alone — the
-    snapshots and checkpoints the signed run made, at the measured per-operation cost of a
-    snapshot as large as the run's (all its containers) — over the run's time."""
+    signed run can come out faster); `cpu_share` the same for the hub workers' CPU seconds,
+    which the load of other processes disturbs less than the wall clock. `estimated_share`
+    is the signing work alone — the snapshots and checkpoints the signed run made, at the
+    measured per-operation cost of a snapshot as large as the run's (all its containers) —
+    over the run's time."""
     base, with_signing = unsigned["msgs_per_s"], signed_run["msgs_per_s"]
     share = max(0.0, 1 - with_signing / base) if base else float("nan")
     db = signed_run["database"]
@@ -911,7 +913,10 @@ def signing_figures(
         + db.get("audit_checkpoints", 0) * micro["checkpoint_sign_us"]
     )
     seconds = signed_run["seconds"] or float("nan")
+    cpu = (signed_run["cpu_seconds"]["hub_workers"], unsigned["cpu_seconds"]["hub_workers"])
     return {
+        "hub_cpu_seconds_signed_unsigned": cpu,
+        "cpu_share": round(max(0.0, cpu[0] / cpu[1] - 1), 4) if cpu[1] else float("nan"),
         "per_operation": micro,
         "unsigned_msgs_per_s": base,
         "signed_run": signed_run,
@@ -1112,7 +1117,7 @@ def _signing_rows(sg: dict[str, Any]) -> list[str]:
         f"({sg['snapshots']} snapshots, {sg['checkpoints']} checkpoints) | "
         f"{run['msgs_per_s']:,.0f} msg/s | unsigned {sg['unsigned_msgs_per_s']:,.0f} msg/s: "
         f"**{sg['share_of_throughput']:.1%} slower**; signing work alone "
-        f"{sg['estimated_share']:.2%} of the run |",
+        f"{sg['estimated_share']:.2%} of the run; hub CPU +{sg['cpu_share']:.1%} |",
     ]
 
 
