@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -11,10 +15,12 @@ from sqlalchemy import Engine, delete, insert, select, text, update
 
 from hub.adapters import signing
 from hub.adapters.signing import Ed25519Signer, KeyRing
+from hub.domain.events import GateWithdrawn
+from hub.errors import ConcurrencyConflict
 from hub.ledger import audit
 from hub.ledger.db import make_engine, upgrade
 from hub.ledger.tables import audit as audit_table
-from hub.ledger.tables import audit_head
+from hub.ledger.tables import audit_head, outbox
 from hub.ledger.uow import SqlAlchemyUnitOfWork
 from hub.service_layer import backups, checkpoints
 from hub.service_layer.ports import AuditEntry
@@ -153,3 +159,65 @@ def test_backup_sequences_count_per_terminal_on_postgresql(engine: Engine, tmp_p
         uow.commit()
     assert (first["sequence"], other["sequence"], second["sequence"]) == (1, 1, 2)
     assert backups.verify(second, ring) == ""
+
+
+def test_concurrent_commits_share_a_terminal_and_checkpoint_without_deadlock(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Several hub processes: each commit pushes PSAT a snapshot (gap 0) and may make a
+    checkpoint; the terminal's backup row and the audit head are always locked in that order,
+    so none waits on another in a cycle; sequences and checkpoint numbers stay unique."""
+    signer, ring = _signer(tmp_path)
+    policy = backups.BackupPolicy(signer, gap=timedelta(0))
+    errors: list[BaseException] = []
+
+    def commit_round(i: int) -> None:
+        now = datetime.now(UTC)
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            uow.audit.append(AuditEntry(now, "T", f"step {i}", "", "", {}))
+            event = GateWithdrawn("MSCU1234566", "PSAT", i, "R", "test")
+            backups.on_event(uow, event, policy, lambda: now)
+            if i % 2:
+                job = partial(checkpoints.make_if_due, uow, signer, now, timedelta(0), 1)
+                uow.before_commit("~checkpoint", job)
+            uow.commit()
+
+    def worker(start: int) -> None:
+        try:
+            for i in range(start, start + 5):
+                retry(lambda i=i: commit_round(i))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k * 10,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    with engine.connect() as conn:
+        sent = conn.execute(
+            select(outbox.c.body).where(outbox.c.message_type == "BackupSnapshot")
+        ).scalars()
+        sequences = sorted(json.loads(body)["sequence"] for body in sent)
+        stored = audit.stored_checkpoints(conn)
+        assert audit.verify(conn, stored, ring) == []
+    assert [c["number"] for c in stored] == list(range(1, len(stored) + 1))
+    # unique and consecutive: each snapshot took the terminal's row lock; a commit that found
+    # a snapshot newer than its own clock (it waited for that lock) marked one pending instead,
+    # which the next snapshot or tick clears
+    assert 0 < len(sequences) <= 20
+    assert sequences == list(range(1, len(sequences) + 1))
+
+
+def retry(fn: Callable[[], None], attempts: int = 20) -> None:
+    """What the worker does with a ConcurrencyConflict (a key taken by a concurrent insert:
+    the first backup row of a terminal, a checkpoint number)."""
+    for attempt in range(attempts):
+        try:
+            fn()
+            return
+        except ConcurrencyConflict as exc:
+            if attempt == attempts - 1 or "deadlock" in str(exc):
+                raise  # a lock cycle is what this test is about: not retried
+            time.sleep(0.05 * (attempt + 1))
