@@ -100,7 +100,7 @@ def build(
         limits=limits_of(settings),
         hub_id=settings.hub_id,
         charge=charge_token,
-        backups=backup_policy(settings, signer),
+        backup_policy=backup_policy(settings, signer),
     )
     relay = None
     if consume and own_transport and not settings.embedded:

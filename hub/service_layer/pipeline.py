@@ -48,7 +48,7 @@ class HubContext:
     limits: Limits = field(default_factory=Limits)
     hub_id: str = "CPUHUB"
     charge: TokenGate = no_tokens
-    backups: backups.BackupPolicy | None = None
+    backup_policy: backups.BackupPolicy | None = None
     """Signed backup snapshots pushed to terminals; None: none are."""
 
 
@@ -362,7 +362,7 @@ def record_events(
         if isinstance(event, ActionRefused):
             continue
         _send(uow, outbound.for_event(event, uow, now, hub.hub_id, files), now)
-        backups.on_event(uow, event, hub.backups, hub.clock)
+        backups.on_event(uow, event, hub.backup_policy, hub.clock)
 
 
 def _send(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> None:

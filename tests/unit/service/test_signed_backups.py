@@ -164,7 +164,7 @@ def test_after_a_key_rotation_old_snapshots_verify_by_key_id(
 
 def _withdrawn(evidence: Evidence, clock: FixedClock) -> None:
     """A change at PSAT committed through the hook `record_events` uses."""
-    policy = evidence.hub.worker.hub.backups
+    policy = evidence.hub.worker.hub.backup_policy
     with evidence.hub.uow() as uow:
         event = GateWithdrawn(CONTAINER, "PSAT", 9, "R1", "test")
         backups.on_event(uow, event, policy, clock)
