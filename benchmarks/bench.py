@@ -78,6 +78,7 @@ TARGETS = (
     ("parse_linearity", "<=", 1.25, "parse + map 10x input in ≤ 1.25 x 10x the time"),
     ("e2e_linearity", "<=", 1.25, "end to end 10x messages in ≤ 1.25 x 10x the time"),
     ("latency_p99_over_bare_p99", "<=", 20.0, "p99 latency at half load ≤ 20x bare p99"),
+    ("signing_share", "<=", 0.05, "signing backups and checkpoints costs ≤ 5% of throughput"),
 )
 
 
@@ -472,13 +473,21 @@ def hub_worker(
     stop: Any,
     results: Any,
     profile_path: str = "",
+    signing_dir: str = "",
 ) -> None:
-    """One `hub run`: the hub's own composition root and worker loop, in this process."""
+    """One `hub run`: the hub's own composition root and worker loop, in this process. With
+    `signing_dir`, signing is on (backups pushed on change, checkpoints) as `hub run` does
+    with HUB_SIGNING_KEY set."""
     from hub.bootstrap import build, configure_logging
     from hub.config import Settings
 
     configure_logging("ERROR")
-    settings = Settings(database_url=db_url, amqp_url=amqp_url, log_level="ERROR")
+    evidence: dict[str, Any] = {}
+    if signing_dir:
+        key = private_key(signing_dir)
+        checkpoints = str(Path(signing_dir) / f"checkpoints-{os.getpid()}.jsonl")
+        evidence = {"signing_key": str(key), "checkpoint_file": checkpoints}
+    settings = Settings(database_url=db_url, amqp_url=amqp_url, log_level="ERROR", **evidence)
     ready.set()
     go.wait()
     hub = build(settings, migrate=False)
@@ -559,6 +568,7 @@ class Workers:
     amqp_url: str
     count: int
     profile_dir: str = ""
+    signing_dir: str = ""
 
     def __post_init__(self) -> None:
         ctx = spawn()
@@ -571,7 +581,11 @@ class Workers:
                 ctx.Process(
                     target=hub_worker,
                     args=(self.db_url, self.amqp_url, self.ready[i], self.go, self.stop),
-                    kwargs={"results": self.results, "profile_path": prof},
+                    kwargs={
+                        "results": self.results,
+                        "profile_path": prof,
+                        "signing_dir": self.signing_dir,
+                    },
                     daemon=True,
                 )
             )
@@ -622,6 +636,11 @@ def db_counts(url: str) -> dict[str, Any]:
                 ("outbox_rows", "SELECT count(*) FROM outbox"),
                 ("outbox_unsent", "SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
                 ("quarantined", "SELECT count(*) FROM quarantine"),
+                (
+                    "backup_snapshots",
+                    "SELECT count(*) FROM outbox WHERE message_type = 'BackupSnapshot'",
+                ),
+                ("audit_checkpoints", "SELECT count(*) FROM audit_checkpoints"),
             ):
                 counts[table] = int(conn.execute(text(sql)).scalar_one())
             reasons = conn.execute(
@@ -655,7 +674,12 @@ class Run:
 
 
 def measure_e2e(
-    run: Run, workers: int, containers: int, order: str = "mixed", profile: bool = False
+    run: Run,
+    workers: int,
+    containers: int,
+    order: str = "mixed",
+    profile: bool = False,
+    signing_dir: str = "",
 ) -> dict[str, Any]:
     """Preload the mix for `containers` into hub.inbound, then let `workers` drain it. The
     partner and terminal queues are consumed as partners would; the run is done when every
@@ -666,7 +690,7 @@ def measure_e2e(
     db_url = servers.db_url(name)
     _purge_queues(servers.amqp_url)
     prof_dir = run.profile_dir if profile else ""
-    pool = Workers(db_url, servers.amqp_url, workers, prof_dir)
+    pool = Workers(db_url, servers.amqp_url, workers, prof_dir, signing_dir)
     lag = plan.lag_for(order, containers)
     messages = list(workload.staggered(containers, tag, first, lag=lag))
     pub = Publisher(servers.sender_url)
@@ -706,6 +730,7 @@ def measure_e2e(
         "containers": containers,
         "messages": len(messages),
         "order": order,
+        "signed": bool(signing_dir),
         "lag_steps": lag,
         "complete": complete,
         "processed": done,
@@ -864,6 +889,106 @@ def measure_big(plan: Plan) -> dict[str, Any]:
 # --------------------------------------------------------------------------- report
 
 
+# --------------------------------------------------------------------------- 7. signing
+
+
+def signing_figures(
+    micro: dict[str, Any], unsigned: dict[str, Any], signed_run: dict[str, Any]
+) -> dict[str, Any]:
+    """The same workload with and without signing, and the per-operation costs.
+
+    `share_of_throughput` is 1 - signed / unsigned (clamped at 0: on shared servers the
+    signed run can come out faster); `cpu_share` the same for the hub workers' CPU seconds,
+    which the load of other processes disturbs less than the wall clock. `estimated_share`
+    is the signing work alone — the snapshots and checkpoints the signed run made, at the
+    measured per-operation cost of a snapshot as large as the run's (all its containers) —
+    over the run's time."""
+    base, with_signing = unsigned["msgs_per_s"], signed_run["msgs_per_s"]
+    share = max(0.0, 1 - with_signing / base) if base else float("nan")
+    db = signed_run["database"]
+    sizes = sorted(micro["snapshot"], key=int)
+    fit = next((k for k in sizes if int(k) >= signed_run["containers"]), sizes[-1])
+    work_us = (
+        db.get("backup_snapshots", 0) * micro["snapshot"][fit]["sign_us"]
+        + db.get("audit_checkpoints", 0) * micro["checkpoint_sign_us"]
+    )
+    seconds = signed_run["seconds"] or float("nan")
+    cpu = (signed_run["cpu_seconds"]["hub_workers"], unsigned["cpu_seconds"]["hub_workers"])
+    return {
+        "hub_cpu_seconds_signed_unsigned": cpu,
+        "cpu_share": round(max(0.0, cpu[0] / cpu[1] - 1), 4) if cpu[1] else float("nan"),
+        "per_operation": micro,
+        "unsigned_msgs_per_s": base,
+        "signed_run": signed_run,
+        "share_of_throughput": round(share, 4),
+        "estimated_share": round(work_us / 1e6 / seconds, 5),
+        "snapshots": db.get("backup_snapshots", 0),
+        "checkpoints": db.get("audit_checkpoints", 0),
+    }
+
+
+def make_signing_dir() -> str:
+    """A fresh Ed25519 key pair (as `hub keys generate` makes it) in a temporary folder."""
+    from hub.adapters import signing
+
+    folder = tempfile.mkdtemp(prefix="hub-bench-keys-")
+    signing.generate(Path(folder))
+    return folder
+
+
+def private_key(signing_dir: str) -> Path:
+    return next(p for p in Path(signing_dir).glob("*.pem") if not p.name.endswith(".pub.pem"))
+
+
+def _authorisations(n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "container": f"BENU{i:07d}",
+            "sequence": 1,
+            "release_ref": f"REL{i}",
+            "mode": "truck",
+            "identity": "AP1234567",
+            "tar": f"TAR{i}",
+            "port": "BEANR",
+            "bills_of_lading": [f"BL{i}"],
+            "expires_at": None,
+        }
+        for i in range(n)
+    ]
+
+
+def measure_signing(signing_dir: str, sizes: tuple[int, ...] = (10, 100, 1000)) -> dict[str, Any]:
+    """Per operation: sign a terminal snapshot of n authorisations (canonical JSON + Ed25519)
+    and verify it, and sign an audit checkpoint."""
+    from hub.adapters import signing
+    from hub.service_layer import signed
+
+    signer = signing.load_signer(private_key(signing_dir))
+    ring = signing.load_key_ring([Path(signing_dir)])
+    out: dict[str, Any] = {"snapshot": {}}
+    for n in sizes:
+        content = {"kind": "hub.terminal-backup", "terminal": "PSAT", "sequence": 1}
+        content["authorisations"] = _authorisations(n)  # type: ignore[assignment]
+        doc = signed.sign(content, signer)
+        sign_rate = rate_of(lambda c=content: signed.sign(c, signer), 0.3, repeats=3)
+        verify_rate = rate_of(lambda d=doc: signed.check(d, ring), 0.3, repeats=3)
+        out["snapshot"][str(n)] = {
+            "sign_us": round(1e6 / sign_rate, 1),
+            "verify_us": round(1e6 / verify_rate, 1),
+            "bytes": len(signed.canonical(doc)),
+        }
+    checkpoint = {
+        "kind": "hub.audit-checkpoint",
+        "number": 1,
+        "entries": 10**6,
+        "head_hash": "0" * 64,
+    }
+    out["checkpoint_sign_us"] = round(
+        1e6 / rate_of(lambda: signed.sign(checkpoint, signer), 0.3, 3), 1
+    )
+    return out
+
+
 def top_entries(path: Path, n: int = 25) -> dict[str, list[dict[str, Any]]]:
     stats = pstats.Stats(str(path))
     total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
@@ -901,6 +1026,7 @@ def ratios(r: dict[str, Any]) -> dict[str, float]:
         "latency_p99_over_bare_p99": div(
             r["latency"]["p99_ms"], r["ceiling"]["round_trip"]["p99_ms"]
         ),
+        "signing_share": r["signing"]["share_of_throughput"],
     }
 
 
@@ -970,6 +1096,7 @@ def table(r: dict[str, Any]) -> str:
         f"**{rat['memory_over_size']:.1f}x its size** |",
         f"| parse + map 10x vs 1x containers (time ratio / 10) | {big['linearity']:.2f} | "
         "1.00 = linear |",
+        *_signing_rows(r["signing"]),
         "",
         "| target | value | met |",
         "|---|---:|---|",
@@ -977,6 +1104,21 @@ def table(r: dict[str, Any]) -> str:
     for t in r["targets"].values():
         lines.append(f"| {t['what']} | {t['value']} | {'yes' if t['met'] else '**no**'} |")
     return "\n".join(lines)
+
+
+def _signing_rows(sg: dict[str, Any]) -> list[str]:
+    per = sg["per_operation"]
+    snap = "; ".join(f"{n}: {v['sign_us']:.0f} µs" for n, v in per["snapshot"].items())
+    run = sg["signed_run"]
+    return [
+        f"| sign a terminal snapshot (n authorisations) / a checkpoint | {snap} / "
+        f"{per['checkpoint_sign_us']:.0f} µs | Ed25519 + canonical JSON |",
+        f"| end to end, 1 worker, {run['containers']:,} containers, phases, signing on "
+        f"({sg['snapshots']} snapshots, {sg['checkpoints']} checkpoints) | "
+        f"{run['msgs_per_s']:,.0f} msg/s | unsigned {sg['unsigned_msgs_per_s']:,.0f} msg/s: "
+        f"**{sg['share_of_throughput']:.1%} slower**; signing work alone "
+        f"{sg['estimated_share']:.2%} of the run; hub CPU +{sg['cpu_share']:.1%} |",
+    ]
 
 
 def run_all(plan: Plan, quick: bool, profile_dir: str = "") -> dict[str, Any]:
@@ -1009,6 +1151,12 @@ def run_all(plan: Plan, quick: bool, profile_dir: str = "") -> dict[str, Any]:
         ):
             log(f"end to end: {workers} worker(s), {count} containers, {order}")
             runs.append(measure_e2e(run, workers, count, order))
+        log(f"end to end: 1 worker, {plan.e2e_phases_containers} containers, phases, signing on")
+        signing_dir = make_signing_dir()
+        signed_run = measure_e2e(
+            run, 1, plan.e2e_phases_containers, "phases", signing_dir=signing_dir
+        )
+        result["signing"] = signing_figures(measure_signing(signing_dir), runs[2], signed_run)
         # Sustained: the runs of `big_n` containers (tens of seconds), not the short 1x run,
         # which is there for the linearity ratio.
         sustained = [r for r in runs[1:] if r["complete"]] or runs[1:]

@@ -5,22 +5,26 @@ Nothing else in the hub creates a connection; nothing connects at import time.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TypeVar
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
 
+from hub.adapters import signing
 from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import with_retries
+from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
 from hub.ledger.db import Database
 from hub.ledger.reporting import for_uow
-from hub.service_layer import accounts
+from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
 from hub.service_layer.portal import Portal
-from hub.service_layer.ports import Clock, Transport, UnitOfWork
+from hub.service_layer.ports import Clock, Signer, Transport, UnitOfWork
 from hub.service_layer.relay import BackgroundRelay
 from hub.service_layer.tokens import charge_token
 from hub.service_layer.worker import Worker
@@ -96,12 +100,14 @@ def build(
         with_retries(db.upgrade, attempts=1_000, max_delay=settings.startup_wait, max_wait=5.0)
     own_transport = transport is None
     transport = transport or make_transport(settings, consume=consume)
+    signer = load_signer(settings)
     context = HubContext(
         clock=clock,
         limits=limits_of(settings),
         hub_id=settings.hub_id,
         charge=charge_token,
         hub_aliases=settings.hub_alias_ids(),
+        backup_policy=backup_policy(settings, signer),
     )
     relay = None
     if consume and own_transport and not settings.embedded:
@@ -117,7 +123,7 @@ def build(
         batch_size=settings.batch_size,
         batch_wait=settings.batch_wait,
         retry=_retry,
-        periodic=periodic_jobs(settings),
+        periodic=periodic_jobs(settings) + evidence_jobs(settings, signer),
         relay=relay,
     )
     return Hub(settings, db, transport, worker, clock)
@@ -152,6 +158,86 @@ def periodic_jobs(settings: Settings) -> list[Callable[[UnitOfWork, datetime], o
         return accounts.send_reminders(uow, now, settings.reminder_days, for_uow(uow), "hub run")
 
     return [expire, remind]
+
+
+def load_signer(settings: Settings) -> Ed25519Signer | None:
+    """The hub's signing key (`HUB_SIGNING_KEY`), or None when none is configured."""
+    return signing.load_signer(Path(settings.signing_key)) if settings.signing_key else None
+
+
+def key_ring(settings: Settings, extra: Sequence[Path] = ()) -> signing.KeyRing:
+    """The public keys that verify the hub's evidence: `extra` files or directories, else the
+    `HUB_PUBLIC_KEYS` directory plus the current signing key's own public key."""
+    if extra:
+        return signing.load_key_ring(extra)
+    folder = Path(settings.public_keys)
+    ring = signing.load_key_ring([folder] if folder.is_dir() else [])
+    signer = load_signer(settings)
+    if signer is not None:
+        ring.add_pem(signer.public_pem())
+    return ring
+
+
+def backup_policy(settings: Settings, signer: Signer | None) -> backups.BackupPolicy | None:
+    if signer is None:
+        return None
+    every, gap = timedelta(seconds=settings.backup_every), timedelta(seconds=settings.backup_gap)
+    return backups.BackupPolicy(signer, every, gap)
+
+
+def evidence_jobs(
+    settings: Settings, signer: Signer | None
+) -> list[Callable[[UnitOfWork, datetime], object]]:
+    """With a signing key, `hub run` also pushes each terminal a signed backup snapshot at
+    least every `backup_every` seconds, and checkpoints the audit chain (to the authorities'
+    queues and to `checkpoint_file`) at least every `checkpoint_every` seconds or
+    `checkpoint_entries` entries."""
+    policy = backup_policy(settings, signer)
+    if signer is None or policy is None:
+        return []
+    checkpoint_every = timedelta(seconds=settings.checkpoint_every)
+
+    def push_backups(uow: UnitOfWork, now: datetime) -> object:
+        return backups.push_due(uow, now, policy)
+
+    def checkpoint(uow: UnitOfWork, now: datetime) -> object:
+        # at commit, after the backup snapshots: the audit head is locked last, as by every
+        # other commit, so two hub processes never wait on each other's locks in a cycle
+        uow.before_commit("~checkpoint", lambda: make_checkpoint(uow, now))
+        return None
+
+    def make_checkpoint(uow: UnitOfWork, now: datetime) -> None:
+        path = Path(settings.checkpoint_file)
+        doc = checkpoints.make_if_due(
+            uow, signer, now, checkpoint_every, settings.checkpoint_entries, last_checkpoint(path)
+        )
+        if doc is not None:
+            append_checkpoint(path, doc)
+
+    return [push_backups, checkpoint]
+
+
+def append_checkpoint(path: Path, doc: dict[str, Any]) -> None:
+    """One JSON line per checkpoint. Written before the commit: a checkpoint whose row is
+    then rolled back is still a true, signed statement about the chain."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(doc, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def last_checkpoint(path: Path) -> Any:
+    """The last line of the checkpoint file, read from its end; None without one."""
+    try:
+        with path.open("rb") as f:
+            size = f.seek(0, 2)
+            f.seek(max(0, size - 65536))
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return None
+    try:
+        return json.loads(lines[-1]) if lines else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
 
 
 def _retry(fn: Callable[[], T]) -> T:

@@ -38,6 +38,15 @@ class Settings:
     reminder_days: int = 30
     broker_credentials: str = "var/broker-credentials.json"
     broker_user_prefix: str = ""
+    signing_key: str = ""
+    """The hub's Ed25519 private key file (`hub keys generate`); unset: nothing is signed."""
+    public_keys: str = "var/keys"
+    """Directory of the hub's public keys (`*.pub.pem`), old ones kept after a rotation."""
+    backup_every: float = 300.0
+    backup_gap: float = 5.0
+    checkpoint_every: float = 300.0
+    checkpoint_entries: int = 10_000
+    checkpoint_file: str = "var/audit-checkpoints.jsonl"
     log_level: str = "INFO"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -1,4 +1,5 @@
-"""Operator commands: partners, quarantine, audit, release view, backup, broker setup."""
+"""Operator commands: partners, quarantine, release view, broker setup (audit, backups and
+keys: `evidence_cmd`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from hub.config import Settings
 from hub.entrypoints.money_cmd import command_cause, run_service
 from hub.entrypoints.partners_file import load_partners_file
 from hub.errors import HubError
-from hub.ledger import audit as audit_trail
-from hub.ledger import backup as backups
 from hub.service_layer import registry, views
 from hub.service_layer.pipeline import handle_inbound
 from hub.service_layer.ports import Delivery, QuarantineKind
@@ -129,42 +128,6 @@ def quarantine_replay(settings: Settings, entry_id: int) -> None:
 
 
 @click.group()
-def audit() -> None:
-    """The tamper-evident audit trail."""
-
-
-@audit.command("verify")
-@click.pass_obj
-def audit_verify(settings: Settings) -> None:
-    """Check the hash chain; name every changed, inserted or deleted entry."""
-    hub = build(settings, consume=False)
-    with hub.db.connect() as conn:
-        breaks = audit_trail.verify(conn)
-    hub.close()
-    for b in breaks:
-        click.echo(str(b))
-    if breaks:
-        raise SystemExit(1)
-    click.echo("audit trail intact")
-
-
-@audit.command("show")
-@click.argument("container")
-@click.pass_obj
-def audit_show(settings: Settings, container: str) -> None:
-    """A container's whole history, for an authority."""
-    hub = build(settings, consume=False)
-    with hub.db.connect() as conn:
-        entries = audit_trail.history(conn, container.upper())
-    hub.close()
-    for e in entries:
-        click.echo(
-            f"{e['seq']:6} {e['at']} {e['actor']:12} {e['action']:22} "
-            f"{json.dumps(e['details'], ensure_ascii=False)[:120]}"
-        )
-
-
-@click.group()
 def release() -> None:
     """Release rights."""
 
@@ -180,40 +143,6 @@ def release_show(settings: Settings, container: str, party: str) -> None:
         view = views.release_view(uow, container.upper(), party)
     hub.close()
     click.echo(json.dumps(view, indent=2, default=str))
-
-
-@click.group()
-def backup() -> None:
-    """Backup information for terminals (works while the hub is unreachable)."""
-
-
-@backup.command("export")
-@click.option("--terminal", required=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None)
-@click.pass_obj
-def backup_export(settings: Settings, terminal: str, output: Path | None) -> None:
-    """Write the terminal's current authorisations with a checksum."""
-    hub = build(settings, consume=False)
-    with hub.uow() as uow:
-        doc = backups.export(uow.files.for_terminal(terminal), terminal, hub.clock())
-    hub.close()
-    text = json.dumps(doc, indent=2)
-    if output:
-        output.write_text(text)
-        click.echo(f"wrote {len(doc['authorisations'])} authorisation(s) to {output}")
-    else:
-        click.echo(text)
-
-
-@backup.command("verify")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def backup_verify(file: Path) -> None:
-    """Check a backup file's checksum."""
-    problem = backups.verify(json.loads(file.read_text()))
-    if problem:
-        click.echo(f"INVALID: {problem}")
-        raise SystemExit(1)
-    click.echo("backup checksum valid")
 
 
 def send_amqp(settings: Settings, body: bytes, party: str, password: str, message_id: str) -> None:
@@ -243,10 +172,23 @@ def send_amqp(settings: Settings, body: bytes, party: str, password: str, messag
 def _admin_commands() -> list[Any]:
     from hub.entrypoints import partners_cmd  # noqa: F401 - adds register, approve... to `partners`
     from hub.entrypoints.broker_cmd import broker
+    from hub.entrypoints.evidence_cmd import audit, backup, keys
     from hub.entrypoints.money_cmd import billing, tokens, wallet
     from hub.entrypoints.reports_cmd import report
 
-    return [partners, quarantine, audit, release, backup, broker, tokens, wallet, billing, report]
+    return [
+        partners,
+        quarantine,
+        audit,
+        release,
+        backup,
+        keys,
+        broker,
+        tokens,
+        wallet,
+        billing,
+        report,
+    ]
 
 
 COMMANDS = _admin_commands()

@@ -1,46 +1,42 @@
 """The audit trail: append-only, each entry chained by SHA-256 to the one before.
 
 Entries are appended when the unit of work commits, under a lock on the single `audit_head`
-row, so the chain has one order even with several hub processes. `verify` walks the chain and
-names the first entry that was changed, inserted or deleted.
+row, so the chain has one order even with several hub processes. `verify` walks the chain
+(`hub.service_layer.chain`) and names every entry that was changed, inserted or deleted; given
+signed checkpoints (`hub.service_layer.checkpoints`), also a deleted tail and a rewound head.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from hub.ledger import storable
-from hub.ledger.tables import audit, audit_head
+from hub.ledger.tables import audit, audit_checkpoints, audit_head
 from hub.service_layer import ports
+from hub.service_layer.chain import GENESIS, Break, ChainRow, entry_hash, walk
+from hub.service_layer.checkpoints import CheckpointBreak, anchor, check_sequence
 
-GENESIS = "0" * 64
+__all__ = [
+    "GENESIS",
+    "Break",
+    "SqlAudit",
+    "entry_hash",
+    "history",
+    "rows",
+    "stored_checkpoints",
+    "verify",
+]
 
 
 def normalise(details: dict[str, Any]) -> dict[str, Any]:
     """Details as they will read back from the database (JSON types only)."""
     result: dict[str, Any] = json.loads(json.dumps(details, default=str, sort_keys=True))
     return result
-
-
-def entry_hash(prev_hash: str, seq: int, entry: ports.AuditEntry) -> str:
-    """The chained hash of one entry."""
-    body = {
-        "seq": seq,
-        "at": entry.at.astimezone(UTC).isoformat(),
-        "actor": entry.actor,
-        "action": entry.action,
-        "container": entry.container,
-        "message_ref": entry.message_ref,
-        "details": entry.details,
-    }
-    text = prev_hash + json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SqlAudit(ports.Audit):
@@ -63,6 +59,9 @@ class SqlAudit(ports.Audit):
                 storable.json_safe(normalise(entry.details)),
             )
         )
+
+    def history(self, container: str) -> list[dict[str, Any]]:
+        return history(self.conn, container)
 
     def flush(self) -> None:
         if not self.pending:
@@ -106,40 +105,38 @@ class SqlAudit(ports.Audit):
         return int(row.last_seq), str(row.last_hash)
 
 
-@dataclass(frozen=True)
-class Break:
-    """Where the chain is broken: the entry and what is wrong with it."""
-
-    seq: int
-    problem: str
-
-    def __str__(self) -> str:
-        return f"audit entry {self.seq}: {self.problem}"
-
-
-def verify(conn: Connection) -> list[Break]:
-    """Walk the whole chain; every changed, inserted or deleted entry is reported."""
-    breaks: list[Break] = []
-    prev, expected_seq = GENESIS, 1
-    for row in conn.execute(select(audit).order_by(audit.c.seq)):
-        if row.seq != expected_seq:
-            breaks.append(Break(expected_seq, f"missing (next entry is {row.seq}): deleted"))
-        if row.prev_hash != prev:
-            breaks.append(
-                Break(
-                    row.seq,
-                    "does not follow the previous entry: "
-                    "an entry before it was changed, inserted or deleted",
-                )
-            )
+def rows(conn: Connection, first: int = 1, last: int | None = None) -> Iterator[ChainRow]:
+    """The stored entries from `first` to `last` (inclusive), in order."""
+    query = select(audit).where(audit.c.seq >= first).order_by(audit.c.seq)
+    if last is not None:
+        query = query.where(audit.c.seq <= last)
+    for row in conn.execute(query.execution_options(yield_per=1000)):
         entry = ports.AuditEntry(
             row.at, row.actor, row.action, row.container, row.message_ref, row.details
         )
-        if entry_hash(row.prev_hash, row.seq, entry) != row.hash:
-            breaks.append(Break(row.seq, "content does not match its hash: changed"))
-        prev, expected_seq = row.hash, row.seq + 1
-    breaks.extend(_check_head(conn, expected_seq - 1, prev))
-    return breaks
+        yield ChainRow(row.seq, row.prev_hash, row.hash, entry)
+
+
+def verify(
+    conn: Connection,
+    checkpoints: Sequence[Any] = (),
+    verifier: ports.Verifier | None = None,
+) -> list[Break | CheckpointBreak]:
+    """Walk the whole chain; every changed, inserted or deleted entry is reported. With
+    `checkpoints` (signed documents, oldest first, checked with `verifier`), deleting the
+    newest entries and rewinding the head, or rewriting the chain, is reported too, and so is
+    a checkpoint that is forged, replayed or missing."""
+    trusted: list[dict[str, Any]] = []
+    findings: list[Break | CheckpointBreak] = []
+    if checkpoints:
+        assert verifier is not None, "checkpoints need the hub's public key(s)"
+        trusted, bad = check_sequence(checkpoints, verifier)
+        findings.extend(bad)
+    found = walk(rows(conn), wanted=[c["entries"] for c in trusted])
+    findings.extend(found.breaks)
+    findings.extend(_check_head(conn, found.last_seq, found.last_hash))
+    findings.extend(anchor(found, trusted))
+    return findings
 
 
 def _check_head(conn: Connection, last_seq: int, last_hash: str) -> list[Break]:
@@ -149,6 +146,13 @@ def _check_head(conn: Connection, last_seq: int, last_hash: str) -> list[Break]:
     if row.last_seq != last_seq or row.last_hash != last_hash:
         return [Break(int(row.last_seq), f"last entry {row.last_seq} is missing: deleted")]
     return []
+
+
+def stored_checkpoints(conn: Connection) -> list[Any]:
+    """The checkpoint documents the database holds, oldest first (weaker than a copy kept
+    outside the hub: whoever can rewrite the chain can delete these too)."""
+    query = select(audit_checkpoints.c.document).order_by(audit_checkpoints.c.number)
+    return list(conn.scalars(query))
 
 
 def history(conn: Connection, container: str) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@
 - `quarantine`: rejected deliveries kept with their kind and reason, for replay; the payload
   bytes are in `quarantine_payloads`, once per SHA-256 however many entries name them.
 - `partners`, `partner_keys` (unique identifiers), token and wallet tables: registry and money.
+- `backup_snapshots`: per terminal, the sequence and time of the last signed snapshot pushed.
+- `audit_checkpoints`: the signed checkpoints of the audit chain the hub has published.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -298,4 +301,23 @@ one_time_secrets = Table(
     Column("issued_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime()),
+)
+
+backup_snapshots = Table(
+    "backup_snapshots",
+    metadata,
+    Column("terminal", String(35), primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("generated_at", UtcDateTime(), nullable=False),
+    Column("pending", Boolean, nullable=False, default=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("number", Id, primary_key=True, autoincrement=False),
+    Column("entries", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("document", JSON, nullable=False),
 )

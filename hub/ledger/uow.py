@@ -29,6 +29,7 @@ from sqlalchemy.exc import (
 
 from hub.errors import ConcurrencyConflict, DatabaseUnavailable, HubError, Unstorable
 from hub.ledger.audit import SqlAudit
+from hub.ledger.evidence import SqlEvidence
 from hub.ledger.partners import SqlPartners
 from hub.ledger.repositories import SqlContainerFiles, SqlInbox, SqlOutbox, SqlQuarantine
 from hub.ledger.tokens import SqlTokens, SqlWallets
@@ -63,6 +64,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         self.quarantine = SqlQuarantine(self.conn)
         self.tokens = SqlTokens(self.conn)
         self.wallets = SqlWallets(self.conn)
+        self.evidence = SqlEvidence(self.conn)
         return self
 
     def __exit__(self, *args: object) -> None:
@@ -83,6 +85,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         assert self.conn is not None
         try:
             with _database_faults():
+                self.run_before_commit()
                 self.flush()
                 self._audit.flush()
             try:
@@ -99,6 +102,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         if self.conn is not None and self.conn.in_transaction():
             with suppress(OperationalError, DBAPIError):
                 self.conn.rollback()
+        self.drop_before_commit()
         if self.conn is not None:
             self._audit.pending.clear()
             self._files.forget()

@@ -27,7 +27,7 @@ from hub.domain.values import PartyRef
 from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch, Unstorable
 from hub.mappers.base import MappedMessage, MapStatus
 from hub.rendering import edifact as edi_text
-from hub.service_layer import outbound
+from hub.service_layer import backups, outbound
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
 from hub.service_layer.intake import Limits, Unit, read_units, sha256
 from hub.service_layer.ports import (
@@ -59,6 +59,9 @@ class HubContext:
     @property
     def hub_ids(self) -> tuple[str, ...]:
         return (self.hub_id, *self.hub_aliases)
+
+    backup_policy: backups.BackupPolicy | None = None
+    """Signed backup snapshots pushed to terminals; None: none are."""
 
 
 @dataclass
@@ -440,6 +443,7 @@ def record_events(
         if isinstance(event, ActionRefused):
             continue
         _send(uow, outbound.for_event(event, uow, now, hub.hub_id, files), now)
+        backups.on_event(uow, event, hub.backup_policy, hub.clock)
 
 
 def _send(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -229,6 +229,10 @@ class Audit(abc.ABC):
     def append(self, entry: AuditEntry) -> None:
         """Queue an entry; entries are chained by hash when the unit of work commits."""
 
+    @abc.abstractmethod
+    def history(self, container: str) -> list[dict[str, Any]]:
+        """Every stored entry about `container`, oldest first."""
+
 
 class Quarantine(abc.ABC):
     @abc.abstractmethod
@@ -309,6 +313,64 @@ class Wallets(abc.ABC):
     def add(self, party: str, movement: WalletMovement) -> None: ...
 
 
+class Signer(abc.ABC):
+    """Signs evidence that leaves the hub (implemented in `hub.adapters.signing`)."""
+
+    key_id: str
+    algorithm: str
+
+    @abc.abstractmethod
+    def sign(self, data: bytes) -> str:
+        """The signature of `data`, base64."""
+
+
+class Verifier(abc.ABC):
+    """Checks signatures against the public keys it knows, by key id."""
+
+    @abc.abstractmethod
+    def verify(self, kid: str, data: bytes, signature: str) -> str:
+        """'' when `signature` is `data` signed by key `kid`, else what is wrong."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed statement of the audit chain: `entries` entries, the last with `head_hash`."""
+
+    number: int
+    entries: int
+    head_hash: str
+    at: datetime
+    document: dict[str, Any] = field(default_factory=dict)
+    """The signed document as published (canonical fields and signature)."""
+
+
+class Evidence(abc.ABC):
+    """What the hub remembers of the evidence it sent: backup sequences, checkpoints."""
+
+    @abc.abstractmethod
+    def next_backup(self, terminal: str, at: datetime) -> int:
+        """Lock `terminal`'s backup row until commit; return its next snapshot sequence."""
+
+    @abc.abstractmethod
+    def defer_backup(self, terminal: str, since: datetime) -> bool:
+        """Lock `terminal`'s backup row; when its last snapshot is newer than `since`, mark a
+        snapshot pending (for `backups_due`) and return True; else False (push one now)."""
+
+    @abc.abstractmethod
+    def backups_due(self, terminals: Sequence[str], before: datetime) -> list[str]:
+        """Those of `terminals` with a snapshot pending, or none newer than `before`."""
+
+    @abc.abstractmethod
+    def audit_head(self) -> tuple[int, str]:
+        """(entries, head hash) of the audit chain, locked until commit."""
+
+    @abc.abstractmethod
+    def last_checkpoint(self) -> Checkpoint | None: ...
+
+    @abc.abstractmethod
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+
+
 class UnitOfWork(abc.ABC):
     """One database transaction: state, inbox, audit and outbox commit together or not at all."""
 
@@ -320,9 +382,25 @@ class UnitOfWork(abc.ABC):
     quarantine: Quarantine
     tokens: Tokens
     wallets: Wallets
+    evidence: Evidence
 
     def __enter__(self) -> UnitOfWork:
         return self
+
+    def before_commit(self, key: str, job: Callable[[], object]) -> None:
+        """Run `job` once when this unit of work commits, before anything is written; a second
+        job under the same `key` is dropped (coalescing: one terminal snapshot per commit)."""
+        jobs: dict[str, Callable[[], object]] = self.__dict__.setdefault("_before_commit", {})
+        jobs.setdefault(key, job)
+
+    def run_before_commit(self) -> None:
+        """The implementation calls this first in `commit` (jobs may add more work)."""
+        jobs: dict[str, Callable[[], object]] = self.__dict__.pop("_before_commit", {})
+        for key in sorted(jobs):  # a fixed order: row locks they take never cross
+            jobs[key]()
+
+    def drop_before_commit(self) -> None:
+        self.__dict__.pop("_before_commit", None)
 
     def __exit__(self, *args: object) -> None:
         self.rollback()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+from hub.adapters import signing
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
-from hub.ledger import backup
+from hub.service_layer import backups
 from hub.service_layer.views import release_view
 from tests.unit.service.conftest import STORY, FixedClock, send
 
@@ -35,17 +37,20 @@ def test_a_party_sees_only_its_own_link(embedded: tuple[Hub, InProcessTransport]
 
 
 def test_backup_export_carries_the_standing_authorisation_and_verifies(
-    embedded: tuple[Hub, InProcessTransport],
+    embedded: tuple[Hub, InProcessTransport], tmp_path: Path
 ) -> None:
     hub, transport = embedded
     _story(hub, transport)
+    private, public, _kid = signing.generate(tmp_path / "keys")
+    signer = signing.load_signer(private)
     with hub.uow() as uow:
-        doc = backup.export(uow.files.for_terminal("PSAT"), "PSAT", hub.clock())
+        doc = backups.snapshot(uow, "PSAT", signer, hub.clock())
     assert [a["container"] for a in doc["authorisations"]] == [CONTAINER]
     assert doc["authorisations"][0]["identity"] == "AP1234567"
-    assert backup.verify(doc) == ""
+    ring = signing.load_key_ring([public])
+    assert backups.verify(doc, ring) == ""
     doc["authorisations"][0]["identity"] = "AP9999999"
-    assert "does not match" in backup.verify(doc)
+    assert "forged or altered" in backups.verify(doc, ring)
 
 
 def test_the_worker_expires_rights_on_time_and_withdraws(

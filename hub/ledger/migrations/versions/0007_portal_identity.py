@@ -1,7 +1,7 @@
 """portal identity: users, web sessions, login attempts, one-time secrets
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 05:00:00
 """
 
