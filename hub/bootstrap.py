@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -54,12 +54,8 @@ class Hub:
 
 
 def limits_of(settings: Settings) -> Limits:
-    return Limits(
-        max_bytes=settings.max_bytes,
-        max_segments=settings.max_segments,
-        max_xml_bytes=settings.max_xml_bytes,
-        max_xml_depth=settings.max_xml_depth,
-    )
+    """Every input limit of `settings` (a `Limits` field is a `Settings` field of that name)."""
+    return Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)})
 
 
 def make_transport(settings: Settings, *, consume: bool = True) -> Transport:

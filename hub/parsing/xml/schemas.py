@@ -88,7 +88,7 @@ def _unsupported(root: etree._Element, qname: etree.QName) -> UnsupportedMessage
 
 
 def _problems(root: etree._Element, log: object) -> tuple[Problem, ...]:
-    return tuple(_problem(root, entry) for entry in log_entries(log)[:MAX_PROBLEMS])
+    return tuple(_problem(root, entry) for entry in log_entries(log, MAX_PROBLEMS))
 
 
 def _problem(root: etree._Element, entry: LogEntry) -> Problem:
