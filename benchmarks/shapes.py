@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from benchmarks.workload import containers
+from hub.service_layer.intake import Limits
+
+LIMITS = Limits()
 
 UNA = "UNA:+.? '"
 EQD = "EQD+CN+{}+45G1:102:5+++5'"
@@ -148,13 +151,13 @@ def _padding(size: int) -> list[str]:
 def eqd_at_limit(size: int) -> bytes:
     """The most container lines a payload may hold (`max_containers`), in one COREOR, padded
     with free text to `size`: read and mapped."""
-    lines = [EQD.format(c) for c in containers(25_000)]
+    lines = [EQD.format(c) for c in containers(LIMITS.max_containers)]
     return _interchange(_coreor("1", [*_padding(size - 34 * len(lines)), *lines]))
 
 
 def messages_at_limit(size: int) -> bytes:
     """The most messages a payload may hold (`max_messages`), one container each, padded."""
-    items = containers(10_000)
+    items = containers(LIMITS.max_messages)
     pad = _padding(size // len(items) - 250)
     body = "".join(_coreor(str(n), [*pad, EQD.format(c)]) for n, c in enumerate(items, 1))
     return _interchange(body, count=len(items))
@@ -162,7 +165,7 @@ def messages_at_limit(size: int) -> bytes:
 
 def interchanges_at_limit(size: int) -> bytes:
     """The most interchanges a payload may hold (`max_interchanges`), a COREOR each, padded."""
-    items = containers(1_000)
+    items = containers(LIMITS.max_interchanges)
     pad = _padding(size // len(items) - 400)
     body = "".join(
         _unb(ctl=f"IC{n}") + _coreor("1", [*pad, EQD.format(c)]) + f"UNZ+1+IC{n}'"
@@ -210,8 +213,18 @@ def xml_attribute_value(size: int) -> bytes:
 
 
 def xml_deep(size: int) -> bytes:
-    """Nested to just under the depth limit, with the rest of the size as text."""
-    return _xml("<event>" * 60 + "x" * size + "</event>" * 60)
+    """Chains nested to just under the depth limit, as many as the element limit allows, the
+    rest of the size as text in their leaves (each under the text limit)."""
+    depth = LIMITS.max_xml_depth - 2
+    chains = (LIMITS.max_xml_elements - 20) // depth
+    leaf = "x" * max(0, min(LIMITS.max_xml_text, (size - 16 * depth * chains) // chains))
+    return _xml(("<event>" * depth + leaf + "</event>" * depth) * chains)
+
+
+def xml_wide(size: int) -> bytes:
+    """Just under the element limit, all siblings (one validation error each), with text."""
+    count = LIMITS.max_xml_elements - 20
+    return _xml(f"<x>{'y' * max(1, size // count - 8)}</x>" * count)
 
 
 Shape = Callable[[int], bytes]
@@ -244,6 +257,7 @@ XML_SHAPES: dict[str, Shape] = {
     "xml_text": xml_text,
     "xml_attribute_value": xml_attribute_value,
     "xml_deep": xml_deep,
+    "xml_wide": xml_wide,
 }
 SHAPES: dict[str, Shape] = {**EDIFACT_SHAPES, **XML_SHAPES}
 XML_SIZE = 990_000

@@ -35,7 +35,7 @@ class Settings:
     max_repetitions: int = 99
     max_release_characters: int = 100_000
     max_problems: int = 1_000
-    max_messages: int = 10_000
+    max_messages: int = 5_000
     max_interchanges: int = 1_000
     max_containers: int = 25_000
     max_xml_bytes: int = 1_000_000

@@ -39,7 +39,7 @@ class Limits:
     max_repetitions: int = 99
     max_release_characters: int = 100_000
     max_problems: int = 1_000
-    max_messages: int = 10_000
+    max_messages: int = 5_000
     max_interchanges: int = 1_000
     max_containers: int = 25_000
     """Container lines (EQD segments) and commands in one payload (0085 code 36)."""

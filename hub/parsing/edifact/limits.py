@@ -50,7 +50,7 @@ class EdifactLimits:
     """Release characters (``?``) in one interchange's text."""
     max_problems: int = 1_000
     """Syntax problems (empty segments, bad tags, ...) the tokenizer reports before giving up."""
-    max_messages: int = 10_000
+    max_messages: int = 5_000
     """Messages (UNH) in one payload, all interchanges together."""
     max_interchanges: int = 1_000
     """Interchanges (UNB, or UNA) in one payload."""
@@ -100,22 +100,25 @@ def check_plain(
     raw: str, position: int, separators: Separators, repetition: str, limits: EdifactLimits
 ) -> None:
     """Length, elements, repetitions and components of a segment without release characters,
-    counted on its text before it is cut (the text is cut only when a count says it may have
-    too many components or repetitions, and it is short enough by then)."""
+    counted on its text before it is cut; nothing longer than the limits allow is split."""
     check_length(raw, position, limits)
     element, component = separators.element, separators.component
+    tag = raw[:3]
     if raw.count(element) > limits.max_elements:
-        _too_many("data elements", raw[:3], position, limits.max_elements + 1, limits.max_elements)
+        _too_many("data elements", tag, position, limits.max_elements + 1, limits.max_elements)
     many_components = raw.count(component) >= limits.max_components
-    if many_components or (repetition and raw.count(repetition) >= limits.max_repetitions):
-        parts = [
-            [
-                occurrence.split(component)
-                for occurrence in (el.split(repetition) if repetition else [el])
-            ]
-            for el in raw.split(element)
-        ]
-        check_parts(parts, position, limits)
+    if not many_components and not (repetition and raw.count(repetition) >= limits.max_repetitions):
+        return
+    for number, text in enumerate(raw.split(element)):  # at most max_elements + 1 pieces
+        if repetition and text.count(repetition) >= limits.max_repetitions:
+            what = "repetitions of a data element"
+            _too_many(what, tag, position, number, limits.max_repetitions)
+        if text.count(component) < limits.max_components:
+            continue
+        occurrences = text.split(repetition) if repetition else [text]
+        if any(o.count(component) >= limits.max_components for o in occurrences):
+            what = "components in a data element"
+            _too_many(what, tag, position, number, limits.max_components)
 
 
 def check_parts(parts: Parts, position: int, limits: EdifactLimits) -> None:
