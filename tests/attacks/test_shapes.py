@@ -28,6 +28,7 @@ from hub.config import Settings
 from hub.entrypoints.partners_file import load_partners_file
 from hub.errors import InputTooLarge, PermanentError, Problem
 from hub.parsing.edifact.limits import EdifactLimits
+from hub.parsing.edifact.model import Segment
 from hub.parsing.edifact.tokenizer import tokenize
 from hub.parsing.xml import XmlLimits, parse_xml
 from hub.service_layer.intake import Limits, read_units
@@ -306,3 +307,19 @@ def test_every_message_of_a_large_interchange_gets_its_own_answer(
     aperaks = [m for m in transport.on("hub.partner", "MSCBE") if m.message_type == "APERAK"]
     refs = sorted(int(m.body.decode().split("RFF+ACW:")[1].split("'")[0]) for m in aperaks)
     assert refs == list(range(1, count + 1))
+
+
+def test_a_long_segment_read_in_part_gives_what_cutting_it_would() -> None:
+    """`Segment.get` on a long lazy segment reads only up to the element asked for."""
+    raw = "LOC+11+BEANR:139:6+PSAT:TER:ZZZ+" + "+".join(f"E{n}:C{n}" for n in range(40))
+    lazy, cut = Segment.lazy("LOC", raw, 1, "+:"), Segment.lazy("LOC", raw, 1, "+:")
+    assert len(raw) > 100
+    elements = cut.elements
+    for element in range(len(elements) + 2):
+        for component in range(4):
+            expected = (
+                elements[element][component]
+                if element < len(elements) and component < len(elements[element])
+                else ""
+            )
+            assert lazy.get(element, component) == expected, (element, component)
