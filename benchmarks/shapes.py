@@ -148,6 +148,15 @@ def _padding(size: int) -> list[str]:
     return segments
 
 
+def segments_at_limit(size: int) -> bytes:
+    """Just under the segment limit, almost all of them three letters, padded to `size` with
+    free texts of 90,000 characters (each segment costs the same, whatever its length)."""
+    count = LIMITS.max_segments - 200
+    rest = max(0, size - 4 * count)
+    long = "FTX+AAA+++" + "X" * 90_000 + "'"
+    return _interchange(_coreor("1", ["ZZZ'"] * count + [long] * (rest // len(long))))
+
+
 def eqd_at_limit(size: int) -> bytes:
     """The most container lines a payload may hold (`max_containers`), in one COREOR, padded
     with free text to `size`: read and mapped."""
@@ -245,6 +254,7 @@ EDIFACT_SHAPES: dict[str, Shape] = {
     "many_interchanges": many_interchanges,
     "una_flood": una_flood,
     "released_una": released_una,
+    "segments_at_limit": segments_at_limit,
     "eqd_at_limit": eqd_at_limit,
     "messages_at_limit": messages_at_limit,
     "interchanges_at_limit": interchanges_at_limit,
