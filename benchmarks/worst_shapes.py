@@ -85,7 +85,8 @@ with tempfile.TemporaryDirectory() as tmp:
         for partner in load_partners_file(Path(sys.argv[1]) / "samples" / "partners.yaml"):
             uow.partners.save(partner)
         uow.commit()
-    transport.put(coreor_messages(1).replace(b"IC1", b"WARM1"), "mscbe", "warm")
+    other = EQD.format(containers(1, start=9_000_000)[0])  # not one of the payload's
+    transport.put(_interchange(_coreor("1", [other])).replace(b"IC1", b"WARM1"), "mscbe", "w")
     hub.worker.drain()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall, cpu = time.perf_counter(), time.process_time()
