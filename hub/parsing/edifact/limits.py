@@ -24,6 +24,7 @@ from hub.parsing.edifact.una import Separators
 __all__ = [
     "DEFAULT_LIMITS",
     "EdifactLimits",
+    "check_counts",
     "check_length",
     "check_parts",
     "check_plain",
@@ -146,6 +147,27 @@ def _too_many(what: str, tag: str, position: int, element: int, limit: int) -> N
         position=position,
         element=element,
     )
+
+
+def check_counts(
+    text: str, start: int, end: int, seps: Separators, position: int, limits: EdifactLimits
+) -> None:
+    """Before a body is split: its release characters, and a lower bound of its segments
+    (terminators not directly after a release character), within the limits. Empty segments
+    are allowed for, up to the problem limit (each is reported). `position` is the number of
+    segments read before this body."""
+    release, term = seps.release, seps.terminator
+    escaped = 0
+    if release:
+        count = text.count(release, start, end)
+        if count > limits.max_release_characters:
+            what = f"{count:,} release characters in one interchange"
+            raise too_large(what, limits.max_release_characters)
+        escaped = text.count(release + term, start, end) if count else 0
+    terminators = text.count(term, start, end) - escaped
+    if terminators > limits.max_segments - position + limits.max_problems:
+        what = f"more than {limits.max_segments:,} segments ({terminators:,} terminators)"
+        raise too_large(what, limits.max_segments, position=limits.max_segments + 1)
 
 
 def check_service_counts(segments: Iterable[Segment], limits: EdifactLimits) -> None:

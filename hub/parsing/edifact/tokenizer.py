@@ -32,6 +32,7 @@ from hub.errors import Problem
 from hub.parsing.edifact.limits import (
     DEFAULT_LIMITS,
     EdifactLimits,
+    check_counts,
     check_length,
     check_parts,
     check_plain,
@@ -87,7 +88,7 @@ def tokenize(
         raise too_large(what, limits.max_interchanges)
     for una, start, end in bodies:
         seps = _separators(una, text[start : min(start + 4, end)], state)
-        _check_counts(text, start, end, seps, state)
+        check_counts(text, start, end, seps, state.position, limits)
         _tokenize_body(_pieces(text, start, end, seps), seps, state)
     return state.result
 
@@ -130,25 +131,6 @@ class _State:
             what = f"more than {self.max_segments:,} segments"
             raise too_large(what, self.max_segments, position=self.position)
         return self.position
-
-
-def _check_counts(text: str, start: int, end: int, seps: Separators, state: _State) -> None:
-    """Before a body is split: its release characters, and a lower bound of its segments
-    (terminators not directly after a release character), within the limits. Empty segments
-    are allowed for, up to the problem limit (each is reported)."""
-    limits = state.limits
-    release, term = seps.release, seps.terminator
-    escaped = 0
-    if release:
-        count = text.count(release, start, end)
-        if count > limits.max_release_characters:
-            what = f"{count:,} release characters in one interchange"
-            raise too_large(what, limits.max_release_characters)
-        escaped = text.count(release + term, start, end) if count else 0
-    terminators = text.count(term, start, end) - escaped
-    if terminators > limits.max_segments - state.position + limits.max_problems:
-        what = f"more than {limits.max_segments:,} segments ({terminators:,} terminators)"
-        raise too_large(what, limits.max_segments, position=limits.max_segments + 1)
 
 
 def _separators(una: str | None, head: str, state: _State) -> Separators:
