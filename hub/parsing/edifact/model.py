@@ -112,6 +112,16 @@ class Segment:
         parts = found[element].split(separators[1], component + 1)
         return parts[component] if component < len(parts) else ""
 
+    def data(self) -> str:
+        """Every component's characters run together, without separators. A segment read on
+        the fast path gives its text with the separators taken out: nothing is cut or kept."""
+        raw = self.raw
+        if raw is not None and self._elements is None:
+            separators = self._separators
+            data = raw[len(self.tag) + 1 :]
+            return data.replace(separators[0], "").replace(separators[1], "")
+        return "".join(map("".join, self.elements))
+
     def _key(self) -> tuple[str, Elements, int, Repeats]:
         return (self.tag, self.elements, self.position, self.repeats)
 
