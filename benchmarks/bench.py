@@ -1,6 +1,6 @@
 """The hub against the limits of this machine, measured in one run (issue 8).
 
-    .venv/bin/python benchmarks/bench.py [--quick] [--json PATH] [--profile DIR]
+    .venv/bin/python benchmarks/bench.py [--quick] [--json PATH] [--profile DIR] [--shapes]
 
 Measures, on the same machine and the same servers, in this order:
 
@@ -18,7 +18,12 @@ Measures, on the same machine and the same servers, in this order:
    terminal queue `terminal.PSAT` (bound to `hub.gate` / `PSAT`), with the mix running at half
    the best end-to-end rate;
 6. peak memory (tracemalloc and ru_maxrss) and time of one ~10 MB COARRI (20,000 containers)
-   through parse + map in a fresh process, and 1x vs 10x of it (is it linear?).
+   through parse + map in a fresh process, and 1x vs 10x of it (is it linear?);
+7. worst shapes (issue 13, `benchmarks/worst_shapes.py`): every adversarial shape of
+   `benchmarks/shapes.py` at 10 MB through `read_units`, each in a fresh process (time, peak
+   extra memory, outcome), and the largest interchanges the limits let through (5,000
+   messages, 25,000 containers) through the whole pipeline on SQLite. `--shapes` runs only
+   this section (no servers needed).
 
 Prints a table with the ratios and targets and writes everything as JSON (default
 `benchmarks/results/<timestamp>.json`). `--quick` uses tiny counts (a few seconds; the test
@@ -63,7 +68,7 @@ if str(REPO) not in sys.path:
 
 import pika  # noqa: E402
 
-from benchmarks import workload  # noqa: E402
+from benchmarks import shapes, workload, worst_shapes  # noqa: E402
 from benchmarks.amqp_tools import PERSISTENT, Publisher, Receiver, bare_relay, connect  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
@@ -79,6 +84,8 @@ TARGETS = (
     ("e2e_linearity", "<=", 1.25, "end to end 10x messages in ≤ 1.25 x 10x the time"),
     ("latency_p99_over_bare_p99", "<=", 20.0, "p99 latency at half load ≤ 20x bare p99"),
     ("signing_share", "<=", 0.05, "signing backups and checkpoints costs ≤ 5% of throughput"),
+    ("worst_shape_seconds", "<=", 2.0, "any 10 MB shape parsed or rejected in ≤ 2 s (wall)"),
+    ("worst_shape_memory_over_size", "<=", 10.0, "any 10 MB shape: extra memory ≤ 10x its size"),
 )
 
 
@@ -103,6 +110,9 @@ class Plan:
     # stage after the other (all releases, then all accepts, ...), a container's steps
     # `containers` messages apart. One worker runs the phases too, for a like-for-like ratio.
     lag: int = 30
+    shapes_size: int = 10_000_000
+    pipeline_messages: int = 5_000
+    pipeline_containers: int = 25_000
 
     def lag_for(self, order: str, containers: int) -> int:
         return self.lag if order == "mixed" else containers
@@ -121,6 +131,9 @@ class Plan:
             big_containers=400,
             stall_seconds=10.0,
             lag=2,
+            shapes_size=100_000,
+            pipeline_messages=20,
+            pipeline_containers=20,
         )
 
 
@@ -1027,6 +1040,8 @@ def ratios(r: dict[str, Any]) -> dict[str, float]:
             r["latency"]["p99_ms"], r["ceiling"]["round_trip"]["p99_ms"]
         ),
         "signing_share": r["signing"]["share_of_throughput"],
+        "worst_shape_seconds": r["worst_shapes"]["worst_time"]["wall_s"],
+        "worst_shape_memory_over_size": r["worst_shapes"]["worst_memory"]["extra_memory_ratio"],
     }
 
 
@@ -1179,6 +1194,8 @@ def run_all(plan: Plan, quick: bool, profile_dir: str = "") -> dict[str, Any]:
         result["ceiling"] = combine_ceilings(ceilings)
         log("big COARRI interchange")
         result["big_interchange"] = measure_big(plan)
+        log("worst shapes")
+        result["worst_shapes"] = measure_shapes(plan, quick)
         if profile_dir:
             log("profiled end-to-end run (not part of the figures)")
             run.profile_dir = profile_dir
@@ -1199,6 +1216,26 @@ def run_all(plan: Plan, quick: bool, profile_dir: str = "") -> dict[str, Any]:
     return result
 
 
+def measure_shapes(plan: Plan, quick: bool) -> dict[str, Any]:
+    """Section 7: every adversarial shape through `read_units`, then the pipeline at the limits."""
+    found = worst_shapes.measure(plan.shapes_size, list(shapes.SHAPES), fresh_process=not quick)
+    found["pipeline"] = worst_shapes.measure_pipeline(
+        plan.pipeline_messages, plan.pipeline_containers
+    )
+    return found
+
+
+def shapes_only(plan: Plan, quick: bool, path: Path | None) -> int:
+    """`--shapes`: section 7 alone, its table printed and its JSON written."""
+    found = measure_shapes(plan, quick)
+    path = path or RESULTS / f"shapes-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"worst_shapes": found, "meta": {"quick": quick}}, indent=2))
+    print(worst_shapes.table(found, found["pipeline"]))
+    print(f"\nresults: {path}")
+    return 0
+
+
 def log(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
@@ -1208,8 +1245,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny counts (seconds; for tests)")
     parser.add_argument("--json", type=Path, help="where to write the results")
     parser.add_argument("--profile", metavar="DIR", help="cProfile the first end-to-end worker")
+    parser.add_argument("--shapes", action="store_true", help="only the worst-shape section")
     args = parser.parse_args(argv)
     plan = Plan.quick() if args.quick else Plan()
+    if args.shapes:
+        return shapes_only(plan, args.quick, args.json)
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
     result = run_all(plan, args.quick, args.profile or "")
@@ -1217,6 +1257,8 @@ def main(argv: list[str] | None = None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, default=str))
     print(table(result))
+    print()
+    print(worst_shapes.table(result["worst_shapes"], result["worst_shapes"]["pipeline"]))
     if "profile" in result:
         print("\nTop of the end-to-end worker profile (tottime):")
         for row in result["profile"]["by_tottime"][:15]:

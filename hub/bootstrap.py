@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,12 +59,8 @@ class Hub:
 
 
 def limits_of(settings: Settings) -> Limits:
-    return Limits(
-        max_bytes=settings.max_bytes,
-        max_segments=settings.max_segments,
-        max_xml_bytes=settings.max_xml_bytes,
-        max_xml_depth=settings.max_xml_depth,
-    )
+    """Every input limit of `settings` (a `Limits` field is a `Settings` field of that name)."""
+    return Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)})
 
 
 def make_transport(settings: Settings, *, consume: bool = True) -> Transport:

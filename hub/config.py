@@ -28,10 +28,24 @@ class Settings:
     batch_wait: float = 0.2
     hub_id: str = "CPUHUB"
     hub_aliases: str = ""
+    # Input limits, one per shape (`hub.service_layer.intake.Limits`, same names and defaults).
     max_bytes: int = 10_000_000
     max_segments: int = 200_000
+    max_segment_length: int = 100_000
+    max_elements: int = 99
+    max_components: int = 99
+    max_repetitions: int = 99
+    max_release_characters: int = 100_000
+    max_problems: int = 1_000
+    max_messages: int = 5_000
+    max_interchanges: int = 1_000
+    max_containers: int = 25_000
     max_xml_bytes: int = 1_000_000
     max_xml_depth: int = 64
+    max_xml_elements: int = 10_000
+    max_xml_attributes: int = 50
+    max_xml_text: int = 65_536
+    max_xml_namespaces: int = 50
     expiry_every: float = 30.0
     startup_wait: float = 60.0
     contribution_cents: int = 1000

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from hub.errors import (
     InputTooLarge,
@@ -20,19 +20,52 @@ from hub.errors import (
 from hub.mappers.base import MappedMessage, MapStatus
 from hub.mappers.edifact import map_edifact_message
 from hub.mappers.xml import map_xml_document
-from hub.parsing.edifact import looks_like_edifact, parse_edifact
-from hub.parsing.edifact.model import Interchange, Message
-from hub.parsing.xml import XmlDocument, looks_like_xml, parse_xml
+from hub.parsing.edifact import EdifactLimits, looks_like_edifact, parse_edifact
+from hub.parsing.edifact.model import Interchange, Message, Segment, SyntaxCode
+from hub.parsing.xml import XmlDocument, XmlLimits, looks_like_xml, parse_xml
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Input limits; past them a message is rejected with a clear reason."""
+    """Input limits, one per shape; past one a payload is rejected with `InputTooLarge` and a
+    `Problem` naming the limit and where it was crossed, before the work it bounds is done.
+    `hub.config.Settings` has each as a ``HUB_*`` variable (README, configuration)."""
 
     max_bytes: int = 10_000_000
     max_segments: int = 200_000
+    max_segment_length: int = 100_000
+    max_elements: int = 99
+    max_components: int = 99
+    max_repetitions: int = 99
+    max_release_characters: int = 100_000
+    max_problems: int = 1_000
+    max_messages: int = 5_000
+    max_interchanges: int = 1_000
+    max_containers: int = 25_000
+    """Container lines (EQD segments) and commands in one payload (0085 code 36)."""
     max_xml_bytes: int = 1_000_000
     max_xml_depth: int = 64
+    max_xml_elements: int = 10_000
+    max_xml_attributes: int = 50
+    max_xml_text: int = 65_536
+    max_xml_namespaces: int = 50
+
+    @property
+    def edifact(self) -> EdifactLimits:
+        """The limits the EDIFACT parser checks."""
+        return EdifactLimits(**{f.name: getattr(self, f.name) for f in fields(EdifactLimits)})
+
+    @property
+    def xml(self) -> XmlLimits:
+        """The limits the XML parser checks."""
+        return XmlLimits(
+            max_bytes=self.max_xml_bytes,
+            max_depth=self.max_xml_depth,
+            max_elements=self.max_xml_elements,
+            max_attributes=self.max_xml_attributes,
+            max_text=self.max_xml_text,
+            max_namespaces=self.max_xml_namespaces,
+        )
 
 
 @dataclass(frozen=True)
@@ -51,8 +84,21 @@ class Unit:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+_last_digest: tuple[bytes, str] = (b"", hashlib.sha256(b"").hexdigest())
+
+
 def sha256(payload: bytes) -> str:
-    return hashlib.sha256(payload).hexdigest()
+    """The SHA-256 hex digest of `payload`. The last payload's digest is remembered (by
+    identity; that payload is kept until the next call): the pipeline asks for its delivery's
+    digest once per unit, and a payload of a thousand interchanges must not be hashed a
+    thousand times."""
+    global _last_digest
+    last = _last_digest
+    if last[0] is payload:
+        return last[1]
+    digest = hashlib.sha256(payload).hexdigest()
+    _last_digest = (payload, digest)
+    return digest
 
 
 def read_units(payload: bytes, *, strict: bool = False, limits: Limits = Limits()) -> list[Unit]:
@@ -61,7 +107,7 @@ def read_units(payload: bytes, *, strict: bool = False, limits: Limits = Limits(
         raise InputTooLarge(f"payload of {len(payload)} bytes exceeds {limits.max_bytes}")
     if looks_like_xml(payload):
         try:
-            doc = parse_xml(payload, max_bytes=limits.max_xml_bytes, max_depth=limits.max_xml_depth)
+            doc = parse_xml(payload, limits=limits.xml)
         except UnsupportedMessage as error:
             return [_unsupported_xml(payload, error)]
         return [_xml_unit(doc)]
@@ -81,8 +127,9 @@ def _edifact_units(payload: bytes, strict: bool, limits: Limits) -> list[Unit]:
     """One unit per interchange. Problems of the payload as a whole (its bytes not valid in
     the character set, ...) belong to every interchange in it and to its answer: they are
     never dropped."""
-    parsed = parse_edifact(payload, strict=strict, max_segments=limits.max_segments)
-    units = [_edifact_unit(ic, payload, parsed.problems) for ic in parsed.interchanges]
+    parsed = parse_edifact(payload, strict=strict, limits=limits.edifact)
+    budget = _Containers(limits.max_containers)
+    units = [_edifact_unit(ic, payload, budget, parsed.problems) for ic in parsed.interchanges]
     if not units:
         raise SyntaxRejected("no interchange or message found", tuple(parsed.problems))
     return units
@@ -115,7 +162,42 @@ def _resume_gc() -> None:
             gc.enable()
 
 
-def _edifact_unit(ic: Interchange, payload: bytes, shared: tuple[Problem, ...] = ()) -> Unit:
+class _Containers:
+    """Container lines and commands counted over a payload, against `max_containers`: the EQD
+    segments of a message before it is mapped, its commands after."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.lines = 0
+        self.commands = 0
+
+    def before(self, message: Message) -> None:
+        for segment in message.segments:
+            if segment.tag == "EQD":
+                self.lines += 1
+                if self.lines > self.limit:
+                    self._reject("container lines (EQD segments)", message.ref, segment)
+
+    def after(self, message: Message, mapped: MappedMessage) -> None:
+        self.commands += len(mapped.commands)
+        if self.commands > self.limit:
+            self._reject("commands", message.ref, message.segments[0])
+
+    def _reject(self, what: str, ref: str, at: Segment) -> None:
+        text = f"more than {self.limit:,} {what} in one payload: the limit is {self.limit:,}"
+        problem = Problem(
+            text,
+            SyntaxCode.TOO_MANY_GROUP_REPETITIONS,
+            message_ref=ref,
+            segment_tag=at.tag,
+            segment_position=at.position,
+        )
+        raise InputTooLarge(text, (problem,))
+
+
+def _edifact_unit(
+    ic: Interchange, payload: bytes, budget: _Containers, shared: tuple[Problem, ...] = ()
+) -> Unit:
     key = (
         f"edifact:{ic.sender}:{ic.recipient}:{ic.control_ref}"
         if ic.enveloped
@@ -123,7 +205,7 @@ def _edifact_unit(ic: Interchange, payload: bytes, shared: tuple[Problem, ...] =
     )
     if ic.test_indicator:  # a test must not make its live twin (same reference) a duplicate
         key += ":test"
-    messages = tuple(_map_message(m) for m in ic.messages)
+    messages = tuple(_map_counted(m, budget) for m in ic.messages)
     return Unit(
         format="edifact",
         dedup_key=key,
@@ -133,6 +215,13 @@ def _edifact_unit(ic: Interchange, payload: bytes, shared: tuple[Problem, ...] =
         warnings=(*ic.warnings, *(p for p in shared if p.severity != "error")),
         interchange=ic,
     )
+
+
+def _map_counted(message: Message, budget: _Containers) -> MappedMessage:
+    budget.before(message)
+    mapped = _map_message(message)
+    budget.after(message, mapped)
+    return mapped
 
 
 def _map_message(message: Message) -> MappedMessage:

@@ -49,7 +49,7 @@ def control_ref() -> str:
 def _subject(unit: Unit, mapped: MappedMessage, sender: Partner, hub_id: str) -> edi.AckSubject:
     ic = unit.interchange
     assert ic is not None
-    message = next((m for m in ic.messages if m.ref == mapped.ref), None)
+    message = ic.message(mapped.ref)
     subject = edi.AckSubject.of(ic, message)
     if not ic.enveloped:
         subject = replace(subject, sender=_edi_id(sender), recipient=hub_id)

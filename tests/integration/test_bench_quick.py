@@ -24,6 +24,8 @@ RATIOS = (
     "parse_linearity",
     "e2e_linearity",
     "latency_p99_over_bare_p99",
+    "worst_shape_seconds",
+    "worst_shape_memory_over_size",
 )
 
 
@@ -66,6 +68,21 @@ def test_every_figure_is_there(results: dict) -> None:
     for key in ("seconds", "tracemalloc_peak_bytes", "maxrss_delta_bytes", "linearity"):
         assert _number(big[key])
     assert big["mapped_all"] is True
+
+
+def test_every_worst_shape_is_measured(results: dict) -> None:
+    from benchmarks.shapes import SHAPES
+
+    section = results["worst_shapes"]
+    assert [r["shape"] for r in section["shapes"]] == list(SHAPES)
+    for row in section["shapes"]:
+        assert _number(row["wall_s"]) and _number(row["extra_memory_bytes"]), row
+        assert row["outcome"].startswith(("read:", "rejected:")), row
+    assert section["worst_time"]["shape"] in SHAPES
+    assert section["worst_memory"]["shape"] in SHAPES
+    pipeline = {p["kind"]: p for p in section["pipeline"]}
+    assert set(pipeline) == {"messages", "containers"}
+    assert all(p["rejected"] == 0 and p["published"] > p["count"] for p in pipeline.values())
 
 
 def test_end_to_end_runs_complete_with_every_message_applied(results: dict) -> None:

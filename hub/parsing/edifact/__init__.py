@@ -16,28 +16,34 @@ import re
 from hub.errors import SyntaxRejected
 from hub.parsing.edifact.decoding import UTF8_BOM, decode_payload
 from hub.parsing.edifact.envelope import build_payload
+from hub.parsing.edifact.limits import DEFAULT_LIMITS, EdifactLimits, check_service_counts
 from hub.parsing.edifact.model import ParsedPayload
-from hub.parsing.edifact.tokenizer import DEFAULT_MAX_SEGMENTS, tokenize
+from hub.parsing.edifact.tokenizer import tokenize
 
-__all__ = ["looks_like_edifact", "parse_edifact"]
+__all__ = ["DEFAULT_LIMITS", "EdifactLimits", "looks_like_edifact", "parse_edifact"]
 
 _START = re.compile(rb"(?:UNA|UNB|UNH|[A-Z][A-Z0-9]{2}[+\x1d])")
 
 
 def parse_edifact(
-    payload: bytes | str, *, strict: bool = False, max_segments: int = DEFAULT_MAX_SEGMENTS
+    payload: bytes | str,
+    *,
+    strict: bool = False,
+    max_segments: int | None = None,
+    limits: EdifactLimits = DEFAULT_LIMITS,
 ) -> ParsedPayload:
     """Parse one inbound payload (one or more interchanges, or bare messages).
 
     Problems found on the way are returned inside the result, located by segment position
     (UNA counts as a segment) and element. Control count and reference mismatches are warnings,
-    errors when `strict`. Raises `InputTooLarge` past `max_segments` segments and
-    `SyntaxRejected` when nothing in the payload is EDIFACT.
+    errors when `strict`. Raises `InputTooLarge` past any of `limits` (`max_segments`
+    overrides its segment limit) and `SyntaxRejected` when nothing in the payload is EDIFACT.
     """
     text, problems = decode_payload(payload) if isinstance(payload, bytes) else (payload, [])
     rejection = _rejection(text)
-    tokens = tokenize(text, max_segments=max_segments)
+    tokens = tokenize(text, max_segments=max_segments, limits=limits)
     del text  # segments keep only their own text; a large payload's is freed before mapping
+    check_service_counts(tokens.segments, limits)
     parsed = build_payload(tokens.segments, tokens.problems, strict=strict)
     del tokens
     if not parsed.interchanges:

@@ -124,7 +124,7 @@ def _printable(text: str, pattern: re.Pattern[str]) -> bool:
 
 
 def _data(segment: Segment) -> str:
-    return "".join(map("".join, segment.elements))
+    return segment.data()
 
 
 def _locate(segment: Segment, pattern: re.Pattern[str], name: str) -> Problem:

@@ -9,10 +9,13 @@ messages they contain. Positions count segments from 1 within the payload, so a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from hub.errors import Problem
 
 Elements = tuple[tuple[str, ...], ...]
+_LONG = 100
+"""Raw length from which `Segment.get` reads a lazy segment in part instead of cutting it."""
 Repeats = tuple[tuple[int, Elements], ...]
 
 
@@ -81,14 +84,43 @@ class Segment:
         return found
 
     def get(self, element: int, component: int = 0) -> str:
-        """Component `component` of element `element` (both from 0), '' when absent."""
+        """Component `component` of element `element` (both from 0), '' when absent.
+
+        A long segment read on the fast path is not cut whole for this: only up to the element
+        asked for, and nothing is kept (a mapper looking at the qualifiers of thousands of wide
+        segments must not hold every one of their constituents)."""
         elements = self._elements
         if elements is None:
+            raw = self.raw
+            assert raw is not None
+            if len(raw) > _LONG:
+                return self._peek(raw, element, component)
             elements = self._cut()
         try:
             return elements[element][component]
         except IndexError:
             return ""
+
+    def _peek(self, raw: str, element: int, component: int) -> str:
+        size = len(self.tag)
+        if len(raw) <= size or element < 0 or component < 0:
+            return ""
+        separators = self._separators
+        found = raw[size + 1 :].split(separators[0], element + 1)
+        if element >= len(found):
+            return ""
+        parts = found[element].split(separators[1], component + 1)
+        return parts[component] if component < len(parts) else ""
+
+    def data(self) -> str:
+        """Every component's characters run together, without separators. A segment read on
+        the fast path gives its text with the separators taken out: nothing is cut or kept."""
+        raw = self.raw
+        if raw is not None and self._elements is None:
+            separators = self._separators
+            data = raw[len(self.tag) + 1 :]
+            return data.replace(separators[0], "").replace(separators[1], "")
+        return "".join(map("".join, self.elements))
 
     def _key(self) -> tuple[str, Elements, int, Repeats]:
         return (self.tag, self.elements, self.position, self.repeats)
@@ -163,6 +195,18 @@ class Interchange:
     errors: tuple[Problem, ...] = ()
     separators: tuple[str, str, str, str, str, str] = (":", "+", ".", "?", "*", "'")
 
+    def message(self, ref: str) -> Message | None:
+        """The first message with UNH reference `ref`, None when there is none (an index built
+        on first use: answering each of many messages stays linear)."""
+        return self._by_ref.get(ref)
+
+    @cached_property
+    def _by_ref(self) -> dict[str, Message]:
+        found: dict[str, Message] = {}
+        for message in self.messages:
+            found.setdefault(message.ref, message)
+        return found
+
 
 @dataclass(frozen=True)
 class ParsedPayload:
@@ -190,6 +234,8 @@ class SyntaxCode:
     LOWER_LEVEL_EMPTY = "32"
     OUTSIDE_MESSAGE = "33"
     TOO_MANY_REPETITIONS = "35"
+    TOO_MANY_GROUP_REPETITIONS = "36"
+    DATA_ELEMENT_TOO_LONG = "39"
 
 
 #: Python codec per UNB syntax identifier (0001). Unknown identifiers (e.g. IATB) read as latin-1,

@@ -15,16 +15,30 @@ Rules it follows (ISO 9735):
   under versions 1-3 (or with no `UNB`) it is ordinary data.
 - Whitespace (CR/LF, blanks) directly after a terminator is not data; a UTF-8 BOM is dropped.
 - A missing final terminator, empty segments, a dangling release character and invalid tags
-  are reported as `Problem`s, never raised. Only the segment limit raises (`InputTooLarge`).
+  are reported as `Problem`s, never raised. Only the limits raise (`InputTooLarge`, see
+  `limits`): counts of interchanges, release characters and segment terminators are taken
+  over the text before it is split; a segment's length and its separators are counted before
+  it is cut (only for segments longer than the smallest limit: the others cannot exceed one).
+  Work and memory stay linear in the text whatever its shape.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from hub.errors import InputTooLarge, Problem
+from hub.errors import Problem
+from hub.parsing.edifact.limits import (
+    DEFAULT_LIMITS,
+    EdifactLimits,
+    check_counts,
+    check_length,
+    check_parts,
+    check_plain,
+    shortest,
+    too_large,
+)
 from hub.parsing.edifact.model import Segment, SyntaxCode
 from hub.parsing.edifact.una import (
     BLANKS,
@@ -39,10 +53,12 @@ from hub.parsing.edifact.una import (
 
 __all__ = ["LEVEL_A", "LEVEL_B", "Separators", "Tokenized", "tokenize"]
 
-DEFAULT_MAX_SEGMENTS = 200_000
+DEFAULT_MAX_SEGMENTS = DEFAULT_LIMITS.max_segments
 _TRAILER_JUNK = BLANKS + "\x00\x1a"
 _TAG = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
-_SERVICE_TAGS = frozenset({"UNA", "UNB"})  # always take the slow path: UNB sets the version
+# Always taken on the slow path: UNB sets the version; UNB and UNH are counted against the
+# limits as they come, so that a flood of interchanges or messages stops at the first too many.
+_SERVICE_TAGS = frozenset({"UNA", "UNB", "UNH"})
 # Tags already seen valid, each mapped to one shared instance (bounded: 3-character tags only).
 _GOOD_TAGS: dict[str, str] = {}
 
@@ -55,12 +71,24 @@ class Tokenized:
     problems: list[Problem] = field(default_factory=list)
 
 
-def tokenize(text: str, *, max_segments: int = DEFAULT_MAX_SEGMENTS) -> Tokenized:
-    """Split EDIFACT `text` into segments (positions from 1, a UNA counts as a segment)."""
-    state = _State(max_segments)
+def tokenize(
+    text: str, *, max_segments: int | None = None, limits: EdifactLimits = DEFAULT_LIMITS
+) -> Tokenized:
+    """Split EDIFACT `text` into segments (positions from 1, a UNA counts as a segment).
+
+    Raises `InputTooLarge` past any of `limits` (`max_segments` overrides its segment limit).
+    """
+    if max_segments is not None:
+        limits = replace(limits, max_segments=max_segments)
+    state = _State(limits)
     text = text.lstrip("\ufeff" + BLANKS)
-    for una, start, end in spans(text):
+    bodies = spans(text, limits.max_interchanges)
+    if len(bodies) > limits.max_interchanges:
+        what = f"more than {limits.max_interchanges:,} interchanges (UNA service string advices)"
+        raise too_large(what, limits.max_interchanges)
+    for una, start, end in bodies:
         seps = _separators(una, text[start : min(start + 4, end)], state)
+        check_counts(text, start, end, seps, state.position, limits)
         _tokenize_body(_pieces(text, start, end, seps), seps, state)
     return state.result
 
@@ -68,16 +96,31 @@ def tokenize(text: str, *, max_segments: int = DEFAULT_MAX_SEGMENTS) -> Tokenize
 class _State:
     """Running position, active repetition separator and the growing result."""
 
-    def __init__(self, max_segments: int) -> None:
-        self.max_segments = max_segments
+    def __init__(self, limits: EdifactLimits) -> None:
+        self.limits = limits
+        self.max_segments = limits.max_segments
         self.position = 0
         self.repetition = ""
         self.result = Tokenized()
+        self.service: dict[str, int] = {}
 
     def problem(self, message: str, code: str, severity: str = "error", tag: str = "") -> None:
-        self.result.problems.append(
+        found = self.result.problems
+        if len(found) >= self.limits.max_problems:
+            what = f"more than {self.limits.max_problems:,} syntax problems"
+            raise too_large(what, self.limits.max_problems, tag=tag, position=self.position)
+        found.append(
             Problem(message, code, severity, segment_tag=tag, segment_position=self.position)
         )
+
+    def count(self, tag: str) -> None:
+        """Count a UNB or UNH against the interchange or message limit."""
+        seen = self.service[tag] = self.service.get(tag, 0) + 1
+        limit = self.limits.max_interchanges if tag == "UNB" else self.limits.max_messages
+        if seen > limit:
+            what = "interchanges" if tag == "UNB" else "messages"
+            text = f"more than {limit:,} {tag} segments ({what} in one payload)"
+            raise too_large(text, limit, tag=tag, position=self.position)
 
     def emit(self, segment: Segment) -> None:
         self.result.segments.append(segment)
@@ -85,10 +128,8 @@ class _State:
     def next_position(self) -> int:
         self.position += 1
         if self.position > self.max_segments:
-            raise InputTooLarge(
-                f"more than {self.max_segments} segments",
-                (Problem(f"segment limit {self.max_segments} exceeded", SyntaxCode.UNSPECIFIED),),
-            )
+            what = f"more than {self.max_segments:,} segments"
+            raise too_large(what, self.max_segments, position=self.position)
         return self.position
 
 
@@ -172,6 +213,7 @@ def _tokenize_body(pieces: list[str], seps: Separators, state: _State) -> None:
     cut = element + seps.component
     position = state.position
     repetition = state.repetition
+    short = shortest(state.limits)
     for raw in pieces:
         tag = good.get(raw[:3])
         if (
@@ -181,6 +223,8 @@ def _tokenize_body(pieces: list[str], seps: Separators, state: _State) -> None:
             and not (repetition and repetition in raw)
         ):
             position += 1
+            if len(raw) > short:
+                check_plain(raw, position, seps, "", state.limits)
             append(lazy(tag, raw, position, cut))
             continue
         state.position = position
@@ -206,18 +250,25 @@ def _check_limit(pieces: list[str], state: _State) -> None:
 
 
 def _rejoin(pieces: list[str], seps: Separators) -> list[str]:
-    """Glue back pieces split at a released terminator (``?'``, ``???'``; not ``??'``)."""
+    """Glue back pieces split at a released terminator (``?'``, ``???'``; not ``??'``).
+
+    A piece whose text ends in an odd run of release characters continues into the next one;
+    the run lies within the piece itself (a terminator is no release character), so each piece
+    is looked at once and a run of glued pieces is joined once: linear in the text."""
     out: list[str] = []
-    pending: str | None = None
+    pending: list[str] = []
+    release, term = seps.release, seps.terminator
     for piece in pieces[:-1]:
-        current = piece if pending is None else pending + seps.terminator + piece
-        if released(current, seps.release):
-            pending = current
+        if piece[-1:] == release and released(piece, release):
+            pending.append(piece)
+        elif pending:
+            pending.append(piece)
+            out.append(term.join(pending))
+            pending = []
         else:
-            out.append(current)
-            pending = None
+            out.append(piece)
     tail = pieces[-1]
-    out.append(tail if pending is None else pending + seps.terminator + tail)
+    out.append(term.join([*pending, tail]) if pending else tail)
     return out
 
 
@@ -232,7 +283,14 @@ def _segment(raw: str, seps: Separators, state: _State) -> Segment | None:
         state.problem("empty segment", SyntaxCode.MISSING, "warning")
         return None
     position = state.next_position()
-    if seps.release and seps.release in raw:
+    limits = state.limits
+    long = len(raw) > shortest(limits)
+    has_release = bool(seps.release) and seps.release in raw
+    if long:
+        check_length(raw, position, limits)
+        if not has_release:
+            check_plain(raw, position, seps, state.repetition, limits)
+    if has_release:
         parts, dangling = _split_released(raw, seps, state.repetition)
         if dangling:
             state.problem(
@@ -243,7 +301,11 @@ def _segment(raw: str, seps: Separators, state: _State) -> Segment | None:
             )
     else:
         parts = _split_plain(raw, seps, state.repetition)
+    if long and has_release:
+        check_parts(parts, position, limits)
     segment = _build(parts, position, state)
+    if segment.tag in _SERVICE_TAGS:
+        state.count(segment.tag)
     if segment.tag == "UNB":
         state.repetition = seps.repetition if segment.get(0, 1).strip() == "4" else ""
     return segment

@@ -8,6 +8,8 @@ inside data never starts a new interchange.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import NamedTuple
 
 BLANKS = " \r\n\t\v\f"
@@ -38,9 +40,10 @@ def chunks(text: str) -> list[tuple[str | None, str]]:
     return [(una, text[start:end]) for una, start, end in spans(text)]
 
 
-def spans(text: str) -> list[tuple[str | None, int, int]]:
+def spans(text: str, max_spans: int = 0) -> list[tuple[str | None, int, int]]:
     """Like `chunks`, but each governed text as offsets (start, end) into `text`: a large
-    payload is not copied."""
+    payload is not copied. With `max_spans`, stops after one span more than that (the caller
+    rejects the payload): a text of a million UNAs is not cut a million times."""
     found: list[tuple[str | None, int, int]] = []
     una: str | None = None
     start = 0
@@ -50,25 +53,34 @@ def spans(text: str) -> list[tuple[str | None, int, int]]:
         seps = from_una(una) if una is not None and len(una) == 6 else None
         nxt = _next_una(text, start, seps or LEVEL_A)
         found.append((una, start, max(start, nxt)))
-        if nxt >= len(text):
+        if nxt >= len(text) or (max_spans and len(found) > max_spans):
             return found
         una, start = text[nxt + 3 : nxt + 9], nxt + 9
 
 
+#: How many released terminators followed by "UNA" are skipped before the search gives up and
+#: lets the rest of the text be one body: its release characters then exceed any limit.
+MAX_RELEASED_UNA = 100_000
+
+
+@lru_cache(maxsize=32)
+def _una_after(terminator: str) -> re.Pattern[str]:
+    """A terminator, blanks, then "UNA"."""
+    return re.compile(f"{re.escape(terminator)}[{re.escape(BLANKS)}]*UNA")
+
+
 def _next_una(text: str, start: int, seps: Separators) -> int:
-    """Offset of the next UNA that follows an unreleased terminator, or len(text)."""
-    hit = text.find("UNA", start)
-    while hit != -1:
-        end = hit
-        while end > start and text[end - 1] in BLANKS:
-            end -= 1
-        if (
-            end > start
-            and text[end - 1] == seps.terminator
-            and not _released_at(text, end - 1, seps.release)
-        ):
-            return hit
-        hit = text.find("UNA", hit + 1)
+    """Offset of the next UNA that follows an unreleased terminator, or len(text).
+
+    Only "UNA" right after a terminator (blanks allowed) is looked at, found by a regular
+    expression, so data full of "UNA" costs one scan; each candidate's terminator is checked
+    for a release character before it (an odd run of them)."""
+    candidates = _una_after(seps.terminator).finditer(text, start)
+    for skipped, found in enumerate(candidates):
+        if skipped > MAX_RELEASED_UNA:
+            break
+        if not _released_at(text, found.start(), seps.release):
+            return found.end() - 3
     return len(text)
 
 

@@ -8,12 +8,14 @@ hub's own errors (`InputTooLarge`, `SyntaxRejected`, `SchemaRejected`, `Unsuppor
 """
 
 from hub.parsing.xml.document import XmlDocument, XmlNode, parse_timestamp
+from hub.parsing.xml.limits import XmlLimits
 from hub.parsing.xml.reader import looks_like_xml, parse_xml
 from hub.parsing.xml.schemas import SCHEMA_DIR, namespaces, schema_file
 
 __all__ = [
     "SCHEMA_DIR",
     "XmlDocument",
+    "XmlLimits",
     "XmlNode",
     "looks_like_xml",
     "namespaces",

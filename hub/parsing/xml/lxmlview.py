@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, cast
 
 from lxml import etree
@@ -20,9 +21,10 @@ class LogEntry:
     path: str
 
 
-def log_entries(log: object) -> list[LogEntry]:
-    """The entries of an lxml error log (`etree._ErrorLog`, `_ListErrorLog`) as `LogEntry`s."""
-    return [_entry(e) for e in cast(Iterable[Any], log)]
+def log_entries(log: object, limit: int | None = None) -> list[LogEntry]:
+    """The first `limit` (default all) entries of an lxml error log (`etree._ErrorLog`,
+    `_ListErrorLog`) as `LogEntry`s."""
+    return [_entry(e) for e in islice(cast(Iterable[Any], log), limit)]
 
 
 def _entry(raw: Any) -> LogEntry:

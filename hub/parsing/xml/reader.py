@@ -10,12 +10,14 @@ Each step is a guard that raises one of the hub's permanent errors with a clear 
    well (no entity resolution, no network, no DTD loading, no huge trees), and the parsed tree
    is checked again for a DTD;
 3. well-formedness by lxml (`SyntaxRejected` with line and column);
-4. element depth (`InputTooLarge`);
+4. the document's shape (`InputTooLarge`, see `limits`): the count of ``<`` before parsing,
+   then depth, elements, attributes, text lengths and namespaces on the tree;
 5. XSD validation by the root's namespace (`SchemaRejected`, `UnsupportedMessage`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from lxml import etree
@@ -23,9 +25,10 @@ from lxml import etree
 from hub.domain.values import PartyRef
 from hub.errors import InputTooLarge, Problem, SyntaxRejected
 from hub.parsing.xml.document import XmlDocument, XmlNode, parse_timestamp
+from hub.parsing.xml.limits import DEFAULT_XML_LIMITS, XmlLimits, check_markup, check_tree
 from hub.parsing.xml.lxmlview import LogEntry, has_dtd, log_entries
 from hub.parsing.xml.schemas import validate
-from hub.parsing.xml.tree import check_depth, local_name, to_node
+from hub.parsing.xml.tree import local_name, to_node
 
 _DECLARATIONS = ("<!DOCTYPE", "<!ENTITY")
 _ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
@@ -43,12 +46,27 @@ def looks_like_xml(payload: bytes) -> bool:
     return head.lstrip().startswith(b"<")
 
 
-def parse_xml(payload: bytes, *, max_bytes: int = 1_000_000, max_depth: int = 64) -> XmlDocument:
-    """Parse, check and validate one XML document; raises `PermanentError` subclasses."""
-    _check_size(payload, max_bytes)
+def parse_xml(
+    payload: bytes,
+    *,
+    max_bytes: int | None = None,
+    max_depth: int | None = None,
+    limits: XmlLimits = DEFAULT_XML_LIMITS,
+) -> XmlDocument:
+    """Parse, check and validate one XML document; raises `PermanentError` subclasses.
+
+    `max_bytes` and `max_depth`, when given, override those of `limits`."""
+    if max_bytes is not None or max_depth is not None:
+        limits = replace(
+            limits,
+            max_bytes=limits.max_bytes if max_bytes is None else max_bytes,
+            max_depth=limits.max_depth if max_depth is None else max_depth,
+        )
+    _check_size(payload, limits.max_bytes)
     _refuse_declarations(payload)
+    check_markup(payload, limits)
     root = _parse(payload)
-    check_depth(root, max_depth)
+    check_tree(root, limits)
     validate(root)
     return _document(root)
 

@@ -112,7 +112,7 @@ def _of_document(problems: tuple[Problem, ...], root: etree._Element) -> tuple[P
 
 
 def _problems(root: etree._Element, log: object) -> tuple[Problem, ...]:
-    return tuple(_problem(root, entry) for entry in log_entries(log)[:MAX_PROBLEMS])
+    return tuple(_problem(root, entry) for entry in log_entries(log, MAX_PROBLEMS))
 
 
 def _problem(root: etree._Element, entry: LogEntry) -> Problem:

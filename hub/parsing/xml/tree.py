@@ -6,7 +6,6 @@ from collections import Counter
 
 from lxml import etree
 
-from hub.errors import InputTooLarge, Problem
 from hub.parsing.xml.document import XmlNode
 from hub.parsing.xml.lxmlview import source_line
 
@@ -35,20 +34,6 @@ def readable_path(element: etree._Element) -> str:
 def _is_element(node: etree._Element) -> bool:
     """True for elements; False for comments and processing instructions."""
     return isinstance(node.tag, str)
-
-
-def check_depth(root: etree._Element, max_depth: int) -> None:
-    """Raise `InputTooLarge` when elements nest deeper than `max_depth` (the root is level 1)."""
-    level, depth = [root], 1
-    while level:
-        if depth > max_depth:
-            line = source_line(level[0])
-            raise InputTooLarge(
-                f"XML document nests elements deeper than {max_depth} levels",
-                (Problem(f"element nesting exceeds {max_depth} levels", line=line),),
-            )
-        level = [child for element in level for child in element if _is_element(child)]
-        depth += 1
 
 
 def _steps(elements: list[etree._Element]) -> list[str]:
