@@ -27,7 +27,13 @@ from pika.exceptions import AMQPError
 
 from hub.domain.identifiers import WORD
 from hub.errors import BrokerUnavailable, ConfigurationError
-from hub.service_layer.ports import DEAD_LETTER_HEADER, Delivery, Outgoing, Transport
+from hub.service_layer.ports import (
+    CORRELATION_HEADER,
+    DEAD_LETTER_HEADER,
+    Delivery,
+    Outgoing,
+    Transport,
+)
 
 INBOUND_EXCHANGE = "hub.inbound"
 INBOUND_QUEUE = "hub.inbound"
@@ -76,14 +82,25 @@ def declare_outbound_queue(ch: BlockingChannel, exchange: str, queue: str, key: 
     ch.queue_bind(queue, exchange, routing_key=key)
 
 
+_AS_PROPERTIES = ("message_id", CORRELATION_HEADER)
+"""Outgoing headers that travel as AMQP properties, not in the headers table."""
+
+
 def _properties(m: Outgoing) -> pika.BasicProperties:
+    correlation = str(m.headers.get(CORRELATION_HEADER) or "")
     return pika.BasicProperties(
         delivery_mode=pika.DeliveryMode.Persistent,
         content_type=m.content_type,
         message_id=str(m.headers.get("message_id") or m.id or ""),
+        correlation_id=_shortstr(correlation) or None,
         type=m.message_type,
-        headers={k: v for k, v in m.headers.items() if k != "message_id"},
+        headers={k: v for k, v in m.headers.items() if k not in _AS_PROPERTIES},
     )
+
+
+def _shortstr(text: str) -> str:
+    """At most 255 bytes of UTF-8 (an AMQP short string), cut on a character boundary."""
+    return text.encode("utf-8", "replace")[:255].decode("utf-8", "ignore")
 
 
 class AmqpTransport(Transport):
