@@ -122,12 +122,29 @@ def _refused(partners: list[Partner], settings: Settings) -> dict[str, str]:
     return {party: "; ".join(problems) for party, problems in found.items() if problems}
 
 
+def missing_password(settings: Settings, user: str) -> str:
+    """Why there is no password for `user`, naming the file looked in and the fix."""
+    path = settings.credentials_path()
+    where = (
+        f"{path} has no password for {user!r}"
+        if path.exists()
+        else f"no broker password for {user!r}: {path} does not exist"
+    )
+    return (
+        f"{where}. `hub broker setup` writes it there when run with the same HUB_HOME and "
+        "HUB_BROKER_CREDENTIALS (a relative path is taken from HUB_HOME, else the working "
+        "directory) and the partner active; if it wrote the file elsewhere, set "
+        "HUB_BROKER_CREDENTIALS to that file's absolute path. Or give --password-file / "
+        "HUB_SEND_PASSWORD."
+    )
+
+
 def partner_url(settings: Settings, user: str, password: str) -> str:
     """The hub's AMQP URL with the partner's own user and password (from the credentials
     file when `password` is '')."""
     secret = password or read_credentials(settings.credentials_path()).get(user)
     if not secret:
-        raise HubError(f"no broker password for {user!r}: run `hub broker setup` first")
+        raise HubError(missing_password(settings, user))
     parts = urlsplit(settings.amqp_url)
     host = parts.hostname or "127.0.0.1"
     netloc = f"{quote(user, safe='')}:{quote(secret, safe='')}@{host}:{parts.port or 5672}"
