@@ -163,3 +163,23 @@ def _engine(url: str) -> Engine:
     engine = make_engine(url)
     upgrade(engine)
     return engine
+
+
+def test_setup_reports_each_partner_as_it_goes_and_declares_the_inbound_queue(
+    settings: Settings, prefix: str, amqp_url: str
+) -> None:
+    said: list[str] = []
+    everyone = [partner("FIRSTP", Status.ACTIVE), partner("LATERP", Status.SUSPENDED)]
+    setup_all([everyone[0]], settings)
+    setup_all(
+        [everyone[0], replace(everyone[0], party_id="SECONDP", broker_user="secondp")],
+        settings,
+        said.append,
+    )
+    setup_all(everyone, settings, said.append)
+    assert f"FIRSTP: broker user {prefix}firstp updated" in said
+    assert f"SECONDP: broker user {prefix}secondp created" in said
+    assert "LATERP: no broker user (partner suspended)" in said
+    assert any(line.startswith("queues declared") for line in said)
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        conn.channel().queue_declare("hub.inbound", passive=True)  # exists before `hub run`
