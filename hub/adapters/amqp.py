@@ -19,6 +19,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pika
@@ -322,3 +323,65 @@ class AmqpSender:
                 )
         except AMQPError as exc:
             raise BrokerUnavailable(f"could not publish to RabbitMQ: {exc!r}") from exc
+
+
+PEEK_WHOLE = 10_000
+"""A queue longer than this is peeked at its head only, and may change order."""
+
+
+@dataclass(frozen=True)
+class Peeked:
+    """A message as a partner reads it from its queue: the properties that matter to it."""
+
+    body: bytes
+    type: str
+    message_id: str
+    correlation_id: str
+    content_type: str
+    headers: dict[str, Any]
+    redelivered: bool
+
+
+def _peeked(method: Any, props: Any, body: bytes) -> Peeked:
+    return Peeked(
+        body,
+        props.type or "",
+        props.message_id or "",
+        props.correlation_id or "",
+        props.content_type or "",
+        {
+            k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+            for k, v in (props.headers or {}).items()
+        },
+        bool(method.redelivered),
+    )
+
+
+def peek(url: str, queue: str, count: int, consume: bool = False) -> list[Peeked]:
+    """Up to `count` messages of `queue`, read with the credentials in `url` (a partner's own,
+    so the broker's permissions apply). Not consumed unless `consume`: then every message
+    waiting (up to `PEEK_WHOLE`) is read with basic_get and all are handed back at once (nack,
+    requeue), because a quorum queue puts what is handed back behind what was not read: read
+    whole, the queue keeps its order. They come back marked redelivered."""
+    try:
+        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+            ch = conn.channel()
+            waiting = ch.queue_declare(queue, passive=True).method.message_count
+            whole = count if consume else max(count, min(waiting, PEEK_WHOLE))
+            read: list[Peeked] = []
+            last = 0
+            while len(read) < whole:
+                method, props, body = ch.basic_get(queue, auto_ack=False)
+                if method is None:
+                    break
+                last = method.delivery_tag
+                read.append(_peeked(method, props, body))
+            if last and consume:
+                ch.basic_ack(last, multiple=True)
+            elif last:
+                ch.basic_nack(last, multiple=True, requeue=True)
+            return read[:count]
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        raise BrokerUnavailable(f"cannot read {queue}: {exc.reply_text}") from exc
+    except AMQPError as exc:
+        raise BrokerUnavailable(f"could not read {queue}: {exc!r}") from exc

@@ -176,6 +176,7 @@ def _admin_commands() -> list[Any]:
     from hub.entrypoints.broker_cmd import broker
     from hub.entrypoints.evidence_cmd import audit, backup, keys
     from hub.entrypoints.money_cmd import billing, tokens, wallet
+    from hub.entrypoints.peek_cmd import peek
     from hub.entrypoints.reports_cmd import report
 
     return [
@@ -186,6 +187,7 @@ def _admin_commands() -> list[Any]:
         backup,
         keys,
         broker,
+        peek,
         tokens,
         wallet,
         billing,
