@@ -50,7 +50,11 @@ class Settings:
     startup_wait: float = 60.0
     contribution_cents: int = 1000
     reminder_days: int = 30
+    home: str = ""
+    """The hub's own directory (HUB_HOME): relative file settings are taken from it, not from
+    wherever a command happens to run; '' is the working directory."""
     broker_credentials: str = "var/broker-credentials.json"
+    """The broker passwords `hub broker setup` writes (relative: under `home`)."""
     broker_user_prefix: str = ""
     signing_key: str = ""
     """The hub's Ed25519 private key file (`hub keys generate`); unset: nothing is signed."""
@@ -99,4 +103,5 @@ class Settings:
         return tuple(a.strip() for a in self.hub_aliases.split(",") if a.strip())
 
     def credentials_path(self) -> Path:
-        return Path(self.broker_credentials)
+        """`broker_credentials` as an absolute path (a relative one under `home`)."""
+        return (Path(self.home or ".") / self.broker_credentials).absolute()

@@ -19,6 +19,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pika
@@ -27,7 +28,13 @@ from pika.exceptions import AMQPError
 
 from hub.domain.identifiers import WORD
 from hub.errors import BrokerUnavailable, ConfigurationError
-from hub.service_layer.ports import DEAD_LETTER_HEADER, Delivery, Outgoing, Transport
+from hub.service_layer.ports import (
+    CORRELATION_HEADER,
+    DEAD_LETTER_HEADER,
+    Delivery,
+    Outgoing,
+    Transport,
+)
 
 INBOUND_EXCHANGE = "hub.inbound"
 INBOUND_QUEUE = "hub.inbound"
@@ -76,14 +83,25 @@ def declare_outbound_queue(ch: BlockingChannel, exchange: str, queue: str, key: 
     ch.queue_bind(queue, exchange, routing_key=key)
 
 
+_AS_PROPERTIES = ("message_id", CORRELATION_HEADER)
+"""Outgoing headers that travel as AMQP properties, not in the headers table."""
+
+
 def _properties(m: Outgoing) -> pika.BasicProperties:
+    correlation = str(m.headers.get(CORRELATION_HEADER) or "")
     return pika.BasicProperties(
         delivery_mode=pika.DeliveryMode.Persistent,
         content_type=m.content_type,
         message_id=str(m.headers.get("message_id") or m.id or ""),
+        correlation_id=_shortstr(correlation) or None,
         type=m.message_type,
-        headers={k: v for k, v in m.headers.items() if k != "message_id"},
+        headers={k: v for k, v in m.headers.items() if k not in _AS_PROPERTIES},
     )
+
+
+def _shortstr(text: str) -> str:
+    """At most 255 bytes of UTF-8 (an AMQP short string), cut on a character boundary."""
+    return text.encode("utf-8", "replace")[:255].decode("utf-8", "ignore")
 
 
 class AmqpTransport(Transport):
@@ -305,3 +323,65 @@ class AmqpSender:
                 )
         except AMQPError as exc:
             raise BrokerUnavailable(f"could not publish to RabbitMQ: {exc!r}") from exc
+
+
+PEEK_WHOLE = 10_000
+"""A queue longer than this is peeked at its head only, and may change order."""
+
+
+@dataclass(frozen=True)
+class Peeked:
+    """A message as a partner reads it from its queue: the properties that matter to it."""
+
+    body: bytes
+    type: str
+    message_id: str
+    correlation_id: str
+    content_type: str
+    headers: dict[str, Any]
+    redelivered: bool
+
+
+def _peeked(method: Any, props: Any, body: bytes) -> Peeked:
+    return Peeked(
+        body,
+        props.type or "",
+        props.message_id or "",
+        props.correlation_id or "",
+        props.content_type or "",
+        {
+            k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+            for k, v in (props.headers or {}).items()
+        },
+        bool(method.redelivered),
+    )
+
+
+def peek(url: str, queue: str, count: int, consume: bool = False) -> list[Peeked]:
+    """Up to `count` messages of `queue`, read with the credentials in `url` (a partner's own,
+    so the broker's permissions apply). Not consumed unless `consume`: then every message
+    waiting (up to `PEEK_WHOLE`) is read with basic_get and all are handed back at once (nack,
+    requeue), because a quorum queue puts what is handed back behind what was not read: read
+    whole, the queue keeps its order. They come back marked redelivered."""
+    try:
+        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+            ch = conn.channel()
+            waiting = ch.queue_declare(queue, passive=True).method.message_count
+            whole = count if consume else max(count, min(waiting, PEEK_WHOLE))
+            read: list[Peeked] = []
+            last = 0
+            while len(read) < whole:
+                method, props, body = ch.basic_get(queue, auto_ack=False)
+                if method is None:
+                    break
+                last = method.delivery_tag
+                read.append(_peeked(method, props, body))
+            if last and consume:
+                ch.basic_ack(last, multiple=True)
+            elif last:
+                ch.basic_nack(last, multiple=True, requeue=True)
+            return read[:count]
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        raise BrokerUnavailable(f"cannot read {queue}: {exc.reply_text}") from exc
+    except AMQPError as exc:
+        raise BrokerUnavailable(f"could not read {queue}: {exc!r}") from exc

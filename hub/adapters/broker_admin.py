@@ -18,6 +18,7 @@ import json
 import re
 import secrets
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -87,8 +88,15 @@ class BrokerSetup:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def setup_all(partners: list[Partner], settings: Settings) -> BrokerSetup:
-    """Users for the active partners, none for the others; stores the passwords (0600)."""
+def print_nothing(_line: str) -> None:
+    """The default `progress` of `setup_all`: silent."""
+
+
+def setup_all(
+    partners: list[Partner], settings: Settings, progress: Callable[[str], object] = print_nothing
+) -> BrokerSetup:
+    """Users for the active partners, none for the others; stores the passwords (0600).
+    `progress` is told each partner's outcome as it is done (rabbitmqctl takes seconds)."""
     if settings.embedded:
         raise HubError("HUB_AMQP_URL is not set: there is no broker to set up")
     if prefix_problem(settings.broker_user_prefix):
@@ -102,13 +110,22 @@ def setup_all(partners: list[Partner], settings: Settings) -> BrokerSetup:
         if p.status is Status.ACTIVE:
             done.ready[user] = stored.get(user) or secrets.token_hex(18)
             setup_partner(p, user, vhost_of(settings.amqp_url), done.ready[user], user in existing)
+            progress(f"{p.party_id}: broker user {user} {_made(user in existing)}")
         elif user in existing:
             remove_user(user)
             done.removed.append(user)
+            progress(f"{p.party_id}: broker user {user} removed (partner {p.status.value})")
+        else:
+            progress(f"{p.party_id}: no broker user (partner {p.status.value})")
     kept = {u: pw for u, pw in stored.items() if u not in done.removed}
     write_credentials(settings.credentials_path(), kept | done.ready)
     declare_partner_queues(settings.amqp_url, [(p.party_id, p.terminals) for p in usable])
+    progress(f"queues declared: hub.inbound and {len(usable)} partner queue(s)")
     return done
+
+
+def _made(existed: bool) -> str:
+    return "updated" if existed else "created"
 
 
 def _refused(partners: list[Partner], settings: Settings) -> dict[str, str]:
@@ -122,12 +139,29 @@ def _refused(partners: list[Partner], settings: Settings) -> dict[str, str]:
     return {party: "; ".join(problems) for party, problems in found.items() if problems}
 
 
+def missing_password(settings: Settings, user: str) -> str:
+    """Why there is no password for `user`, naming the file looked in and the fix."""
+    path = settings.credentials_path()
+    where = (
+        f"{path} has no password for {user!r}"
+        if path.exists()
+        else f"no broker password for {user!r}: {path} does not exist"
+    )
+    return (
+        f"{where}. `hub broker setup` writes it there when run with the same HUB_HOME and "
+        "HUB_BROKER_CREDENTIALS (a relative path is taken from HUB_HOME, else the working "
+        "directory) and the partner active; if it wrote the file elsewhere, set "
+        "HUB_BROKER_CREDENTIALS to that file's absolute path. Or give --password-file / "
+        "HUB_SEND_PASSWORD."
+    )
+
+
 def partner_url(settings: Settings, user: str, password: str) -> str:
     """The hub's AMQP URL with the partner's own user and password (from the credentials
     file when `password` is '')."""
     secret = password or read_credentials(settings.credentials_path()).get(user)
     if not secret:
-        raise HubError(f"no broker password for {user!r}: run `hub broker setup` first")
+        raise HubError(missing_password(settings, user))
     parts = urlsplit(settings.amqp_url)
     host = parts.hostname or "127.0.0.1"
     netloc = f"{quote(user, safe='')}:{quote(secret, safe='')}@{host}:{parts.port or 5672}"

@@ -54,7 +54,7 @@ def quarantine() -> None:
     """Rejected messages kept with their reason, for replay."""
 
 
-@quarantine.command("list")
+@quarantine.command("list", short_help="List held entries (--all: replayed too; --kind K).")
 @click.option("--all", "show_all", is_flag=True, help="Include replayed entries.")
 @click.option(
     "--kind",
@@ -77,7 +77,7 @@ def quarantine_list(settings: Settings, show_all: bool, kind: str | None) -> Non
         )
 
 
-@quarantine.command("show")
+@quarantine.command("show", short_help="Show one entry as JSON, payload included.")
 @click.argument("entry_id", type=int)
 @click.pass_obj
 def quarantine_show(settings: Settings, entry_id: int) -> None:
@@ -105,7 +105,7 @@ def quarantine_show(settings: Settings, entry_id: int) -> None:
     )
 
 
-@quarantine.command("replay")
+@quarantine.command("replay", short_help="Run one entry through the hub again.")
 @click.argument("entry_id", type=int)
 @click.pass_obj
 def quarantine_replay(settings: Settings, entry_id: int) -> None:
@@ -132,7 +132,7 @@ def release() -> None:
     """Release rights."""
 
 
-@release.command("show")
+@release.command("show", short_help="What PARTY may see of CONTAINER's release (exit 1: nothing).")
 @click.argument("container")
 @click.option("--as", "party", required=True, help="The party asking.")
 @click.pass_obj
@@ -143,6 +143,8 @@ def release_show(settings: Settings, container: str, party: str) -> None:
         view = views.release_view(uow, container.upper(), party)
     hub.close()
     click.echo(json.dumps(view, indent=2, default=str))
+    if "error" in view:
+        raise SystemExit(1)
 
 
 def send_amqp(settings: Settings, body: bytes, party: str, password: str, message_id: str) -> None:
@@ -174,6 +176,7 @@ def _admin_commands() -> list[Any]:
     from hub.entrypoints.broker_cmd import broker
     from hub.entrypoints.evidence_cmd import audit, backup, keys
     from hub.entrypoints.money_cmd import billing, tokens, wallet
+    from hub.entrypoints.peek_cmd import peek
     from hub.entrypoints.reports_cmd import report
 
     return [
@@ -184,6 +187,7 @@ def _admin_commands() -> list[Any]:
         backup,
         keys,
         broker,
+        peek,
         tokens,
         wallet,
         billing,

@@ -6,7 +6,7 @@ import click
 
 from hub.adapters.broker_admin import setup_all
 from hub.bootstrap import build
-from hub.config import Settings
+from hub.config import Settings, mask_url
 
 
 @click.group()
@@ -25,14 +25,18 @@ def broker_setup(settings: Settings) -> None:
     with hub.uow() as uow:
         partners = uow.partners.all()
     hub.close()
-    done = setup_all(partners, settings)
+    click.echo(f"setting up broker users for {len(partners)} partner(s) on {_host(settings)}")
+    done = setup_all(partners, settings, click.echo)
     for party, problems in sorted(done.refused.items()):
         click.echo(f"refused {party}: {problems}", err=True)
-    for user in done.removed:
-        click.echo(f"removed broker user {user} (partner not active)")
     click.echo(
         f"broker users ready for {len(done.ready)} active partner(s); "
         f"credentials in {settings.credentials_path()}"
     )
     if done.refused:
         raise SystemExit(1)
+
+
+def _host(settings: Settings) -> str:
+    """The broker's address and vhost, without the password."""
+    return mask_url(settings.amqp_url)

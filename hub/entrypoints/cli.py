@@ -101,9 +101,14 @@ def db_upgrade(settings: Settings) -> None:
     from hub.ledger.db import Database
 
     db = Database(settings.database_url)
-    db.upgrade()
+    before, after = db.upgrade()
     db.dispose()
-    click.echo("database schema is up to date")
+    if before is None:
+        click.echo(f"created schema at revision {after}")
+    elif before != after:
+        click.echo(f"upgraded schema from revision {before} to {after}")
+    else:
+        click.echo(f"schema already at revision {after}")
 
 
 cli.add_command(inspect)

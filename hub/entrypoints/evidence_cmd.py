@@ -223,8 +223,11 @@ def audit_show(settings: Settings, container: str, reader: str, as_json: bool) -
     if as_json:
         click.echo(json.dumps(view, indent=2, ensure_ascii=False))
         return
-    for e in view["entries"]:
+    entries = view["entries"]
+    actor = max((len(e["actor"]) for e in entries), default=0)
+    action = max((len(e["action"]) for e in entries), default=0)
+    for e in entries:  # every column whole, aligned to the longest
         click.echo(
-            f"{e['seq']:6} {e['at']} {e['actor']:12} {e['action']:22} "
-            f"{json.dumps(e['details'], ensure_ascii=False)[:120]}"
+            f"{e['seq']:6} {e['at']} {e['actor']:{actor}} {e['action']:{action}} "
+            f"{json.dumps(e['details'], ensure_ascii=False)}"
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -61,16 +62,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The schema's Alembic revision; None for a database without the hub's schema."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 class Database:
     """The hub's database: engine, migrations and units of work, behind one object."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
 
-    def upgrade(self) -> None:
-        """Migrate; a server that cannot be reached is `DatabaseUnavailable` (retryable)."""
+    def upgrade(self, revision: str = "head") -> tuple[str | None, str | None]:
+        """Migrate; returns the revision before (None: no schema) and after. A server that
+        cannot be reached is `DatabaseUnavailable` (retryable)."""
         try:
-            upgrade(self.engine)
+            before = current_revision(self.engine)
+            upgrade(self.engine, revision)
+            return before, current_revision(self.engine)
         except DBAPIError as exc:
             if isinstance(exc, OperationalError) and _refused_login(exc):
                 raise ConfigurationError(f"database refused the hub: {short_error(exc)}") from exc

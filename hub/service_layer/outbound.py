@@ -24,7 +24,13 @@ from hub.rendering import edifact as edi
 from hub.rendering import xml as xml_out
 from hub.service_layer.intake import Unit, sha256
 from hub.service_layer.notifications import event_details, notifications_for
-from hub.service_layer.ports import REPEAT_HEADER, Delivery, Outgoing, UnitOfWork
+from hub.service_layer.ports import (
+    CORRELATION_HEADER,
+    REPEAT_HEADER,
+    Delivery,
+    Outgoing,
+    UnitOfWork,
+)
 
 PARTNER_EXCHANGE = "hub.partner"
 GATE_EXCHANGE = "hub.gate"
@@ -34,6 +40,7 @@ XML = "application/xml"
 __all__ = [
     "acknowledgement",
     "contrl",
+    "correlated",
     "event_details",
     "for_event",
     "payload_rejection",
@@ -153,6 +160,19 @@ def repeat(originals: Sequence[Outgoing]) -> list[Outgoing]:
         )
         for m in originals
     ]
+
+
+def correlated(messages: Sequence[Outgoing], delivery: Delivery) -> list[Outgoing]:
+    """Answers to `delivery`, marked with its message id (`CORRELATION_HEADER`) so that the
+    sender matches them to what it sent; a delivery without one gets answers without one."""
+    if not delivery.message_id:
+        return [replace(m, headers=_without(m.headers)) for m in messages]
+    mark = {CORRELATION_HEADER: delivery.message_id}
+    return [replace(m, headers={**_without(m.headers), **mark}) for m in messages]
+
+
+def _without(headers: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in headers.items() if k != CORRELATION_HEADER}
 
 
 def _ack_id(seed: str) -> str:

@@ -306,7 +306,8 @@ def _process_unit(
     if uow.inbox.seen(sender.party_id, key):
         _audit(uow, now, sender, "duplicate", unit.dedup_key, {"format": unit.format})
         log.info("duplicate %s from %s answered again", unit.dedup_key, sender.party_id)
-        _send(uow, outbound.repeat(uow.outbox.answers_to(sender.party_id, unit.dedup_key)), now)
+        again = outbound.repeat(uow.outbox.answers_to(sender.party_id, unit.dedup_key))
+        _answer(uow, again, delivery, now)
         outcome.duplicates += 1
         return
     if unit.claimed_sender and not claims_match(sender, unit.claimed_sender):
@@ -358,7 +359,7 @@ def _apply_unit(
     results = [_apply_message(m, unit, sender, acting, uow, hub) for m in unit.messages]
     rejected = [r for r in results if not r.accepted]
     for r in results:
-        _send(
+        _answer(
             uow,
             outbound.acknowledgement(
                 unit,
@@ -370,9 +371,10 @@ def _apply_unit(
                 now,
                 r.lost,
             ),
+            delivery,
             now,
         )
-    _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, []), now)
+    _answer(uow, outbound.contrl(unit, sender, hub.hub_id, now, []), delivery, now)
     for kind in (QuarantineKind.UNREADABLE, QuarantineKind.REFUSED):
         these = [r for r in rejected if r.kind is kind]
         if these:
@@ -451,6 +453,11 @@ def _send(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> None:
         uow.outbox.add(message, now)
 
 
+def _answer(uow: UnitOfWork, answers: list[Outgoing], delivery: Delivery, now: datetime) -> None:
+    """Answers to `delivery`'s sender, correlated to its message id."""
+    _send(uow, outbound.correlated(answers, delivery), now)
+
+
 def _reject_unit(
     unit: Unit,
     delivery: Delivery,
@@ -464,11 +471,11 @@ def _reject_unit(
     problems = list(error.problems) or [Problem(error.reason, code="12")]
     log.warning("rejected %s from %s: %s", unit.dedup_key, sender.party_id, error)
     _audit(uow, now, sender, "rejected", unit.dedup_key, {"reason": str(error)})
-    _send(uow, outbound.contrl(unit, sender, hub.hub_id, now, problems), now)
+    _answer(uow, outbound.contrl(unit, sender, hub.hub_id, now, problems), delivery, now)
     for m in unit.messages:
         said = [*problems, *m.errors]  # what is wrong with the unit, then with the message
         ack = outbound.acknowledgement(unit, m, False, said, sender, hub.hub_id, now, m.containers)
-        _send(uow, ack, now)
+        _answer(uow, ack, delivery, now)
     lost = [(m, m.containers) for m in unit.messages]
     reason = f"{error}; not applied: {_naming_all(lost)}" if lost else str(error)
     rejection = Rejection(kind_of(error), reason, tuple(problems), _named(lost))
@@ -491,7 +498,7 @@ def _reject_whole(
         actor = prepared.sender.party_id if prepared.sender else delivery.user_id or "?"
         uow.audit.append(AuditEntry(now, actor, "duplicate", message_ref=dedup, details={}))
         log.info("duplicate payload %s from %s answered again", dedup, who)
-        _send(uow, outbound.repeat(uow.outbox.answers_to(who, dedup)), now)
+        _answer(uow, outbound.repeat(uow.outbox.answers_to(who, dedup)), delivery, now)
         outcome.duplicates += 1
         return
     if prepared.dead_letter:
@@ -537,7 +544,8 @@ def _reject_payload(
     log.warning("rejected payload from %s: %s", sender.party_id, error)
     problems = list(error.problems) or [Problem(error.reason)]
     _audit(uow, now, sender, "rejected", f"sha256:{sha256(delivery.body)}", {"reason": str(error)})
-    _send(uow, outbound.payload_rejection(delivery, sender, error, hub.hub_id, now, key), now)
+    answers = outbound.payload_rejection(delivery, sender, error, hub.hub_id, now, key)
+    _answer(uow, answers, delivery, now)
     outcome.reject(Rejection(kind_of(error), str(error), tuple(problems)))
 
 

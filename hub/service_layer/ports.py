@@ -60,6 +60,10 @@ class Outgoing:
     again is answered with it again (`Outbox.answers_to`)."""
 
 
+CORRELATION_HEADER = "correlation_id"
+"""On every answer (APERAK, CONTRL, XML ack): the AMQP `message_id` of the delivery it answers;
+the AMQP transport sends it as the `correlation_id` property."""
+
 REPEAT_HEADER = "x-hub-repeat"
 """Set (true) on an answer sent again to a file the hub had already processed."""
 

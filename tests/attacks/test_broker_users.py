@@ -20,6 +20,8 @@ from sqlalchemy import Engine
 
 from hub.adapters.amqp import AmqpTransport, declare_partner_queues
 from hub.adapters.broker_admin import setup_all
+from hub.adapters.inprocess import InProcessTransport
+from hub.bootstrap import build
 from hub.config import Settings
 from hub.domain.partners import Partner, Role, Status
 from hub.entrypoints.cli import cli
@@ -163,3 +165,75 @@ def _engine(url: str) -> Engine:
     engine = make_engine(url)
     upgrade(engine)
     return engine
+
+
+def test_setup_reports_each_partner_as_it_goes_and_declares_the_inbound_queue(
+    settings: Settings, prefix: str, amqp_url: str
+) -> None:
+    said: list[str] = []
+    everyone = [partner("FIRSTP", Status.ACTIVE), partner("LATERP", Status.SUSPENDED)]
+    setup_all([everyone[0]], settings)
+    setup_all(
+        [everyone[0], replace(everyone[0], party_id="SECONDP", broker_user="secondp")],
+        settings,
+        said.append,
+    )
+    setup_all(everyone, settings, said.append)
+    assert f"FIRSTP: broker user {prefix}firstp updated" in said
+    assert f"SECONDP: broker user {prefix}secondp created" in said
+    assert "LATERP: no broker user (partner suspended)" in said
+    assert any(line.startswith("queues declared") for line in said)
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        conn.channel().queue_declare("hub.inbound", passive=True)  # exists before `hub run`
+
+
+def _waiting(amqp_url: str, queue: str) -> int:
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        return int(conn.channel().queue_declare(queue, passive=True).method.message_count)
+
+
+def test_peek_reads_a_queue_as_its_partner_and_leaves_it_there(
+    settings: Settings, amqp_url: str, tmp_path: Path
+) -> None:
+    mine, other = partner("PEEKP", Status.ACTIVE), partner("OTHERP", Status.ACTIVE)
+    settings = replace(settings, database_url=f"sqlite:///{tmp_path}/hub.db")
+    hub = build(settings, consume=False, transport=InProcessTransport())
+    with hub.uow() as uow:
+        uow.partners.save(mine)
+        uow.partners.save(other)
+        uow.commit()
+    hub.close()
+    setup_all([mine, other], settings)
+    queue = "partner.PEEKP"
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
+        ch = conn.channel()
+        ch.basic_get(queue, auto_ack=True)  # nothing left from an earlier run
+        ch.queue_purge(queue)
+        for n in (1, 2, 3):
+            props = pika.BasicProperties(
+                type="APERAK", message_id=f"hub-{n}", correlation_id=f"m{n}"
+            )
+            ch.basic_publish("hub.partner", "PEEKP", f"body {n}".encode(), props)
+    env = {
+        "HUB_AMQP_URL": amqp_url,
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_BROKER_CREDENTIALS": settings.broker_credentials,
+        "HUB_BROKER_USER_PREFIX": settings.broker_user_prefix,
+    }
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["peek", queue, "--count", "2"], env=env, catch_exceptions=False)
+    assert "type=APERAK message_id=hub-1 correlation_id=m1" in shown.output
+    assert "body 2" in shown.output and "body 3" not in shown.output
+    assert _waiting(amqp_url, queue) == 3, "nothing consumed"
+    again = runner.invoke(cli, ["peek", queue, "--count", "5"], env=env, catch_exceptions=False)
+    assert [line.split()[2] for line in again.output.splitlines() if line.startswith("#")] == [
+        "message_id=hub-1",
+        "message_id=hub-2",
+        "message_id=hub-3",
+    ], "in order, all still there"
+    runner.invoke(
+        cli, ["peek", queue, "--count", "1", "--consume"], env=env, catch_exceptions=False
+    )
+    assert _waiting(amqp_url, queue) == 2
+    refused = runner.invoke(cli, ["peek", queue, "--as", "OTHERP"], env=env)
+    assert refused.exit_code != 0 and "ACCESS_REFUSED" in str(refused.exception)

@@ -82,14 +82,14 @@ AUTHORISED = GateAuthorised(
 )
 WITHDRAWN = GateWithdrawn("MSCU1234566", "PSAT", 4, "REL-2024-000123", "customs light is red")
 TRANSFERRED = Notification(
-    "NXT210000274362",
+    "TRUCKCO",
     "Transferred",
     "MSCU1234566",
     "REL-2024-000123",
-    {"from_party": "BE0456789012"},
+    {"from_party": "BE0456789034"},
 )
 LIGHT_CHANGED = Notification(
-    "NXT210000274362",
+    "TRUCKCO",
     "ReleaseLightChanged",
     "MSCU1234566",
     "",
@@ -116,9 +116,9 @@ OUTBOUND: dict[str, Callable[[], bytes]] = {
         LIGHT_CHANGED, now=NOW, message_id="note-0002"
     ),
     "ack_accepted.xml": lambda: render_xml_ack(
-        "FWD-2024-000045", "BE0456789012", True, [], now=NOW
+        "FWD-2024-000045", "BE0456789034", True, [], now=NOW
     ),
     "ack_rejected.xml": lambda: render_xml_ack(
-        "BAD-0001", "BE0456789012", False, REJECTION, now=NOW
+        "BAD-0001", "BE0456789034", False, REJECTION, now=NOW
     ),
 }

@@ -15,8 +15,8 @@ from hub.parsing.xml import parse_xml
 from tests.unit.xml.support import INVALID, SAMPLES, golden_json, inbound_samples, mapped_json
 
 CONTAINER, REF = "MSCU1234566", "REL-2024-000123"
-FORWARDER = PartyRef("BE0456789012", "Eori")
-OPERATOR = PartyRef("NXT210000274362", "NxtEntityId")
+FORWARDER = PartyRef("BE0456789034", "Eori")
+OPERATOR = PartyRef("TRUCKCO", "NxtEntityId")
 
 
 def _map(path: Path) -> MappedMessage:
@@ -86,7 +86,7 @@ def test_header_becomes_ref_type_and_claimed_sender() -> None:
     assert (mapped.ref, mapped.type, mapped.claimed_sender) == (
         "FWD-2024-000045",
         "ReleaseRightAction",
-        "BE0456789012",
+        "BE0456789034",
     )
     assert mapped.version == "urn:hub:release:1" and mapped.containers == (CONTAINER,)
 

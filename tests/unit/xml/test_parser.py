@@ -26,9 +26,9 @@ def test_document_fields() -> None:
         "1",
     )
     assert doc.message_id == "MSC-REL-0001"
-    assert doc.sender == PartyRef("BE0403134986", "Eori")
+    assert doc.sender == PartyRef("BE0403238995", "Eori")
     assert doc.timestamp == datetime(2024, 3, 1, 10, 15, tzinfo=UTC)
-    assert doc.tree.text_at("releaseTo/identificationCode") == "BE0456789012"
+    assert doc.tree.text_at("releaseTo/identificationCode") == "BE0456789034"
 
 
 def test_tree_is_plain_python_with_lines_and_paths() -> None:

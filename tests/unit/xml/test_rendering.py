@@ -46,7 +46,7 @@ def test_rejection_carries_code_text_line_and_path() -> None:
     doc = parse_xml(OUTBOUND["ack_rejected.xml"]())
     assert (doc.namespace, doc.root_name) == ("urn:hub:ack:1", "Acknowledgement")
     assert doc.tree.text_at("originalMessageId") == "BAD-0001"
-    assert doc.tree.text_at("originalSender") == "BE0456789012"
+    assert doc.tree.text_at("originalSender") == "BE0456789034"
     assert doc.tree.text_at("status") == "rejected"
     assert _errors(doc)[0] == {
         "severity": "error",
