@@ -5,7 +5,7 @@
   filter a bounded batch at a time. `replay_entry` is the one replay path (the CLI's
   `hub quarantine replay` calls it too).
 - Registrations: what waits for the hub team's decision.
-- A container's timeline from the audit trail.
+- A container's timeline from the audit trail; what was sent to a partner or terminal.
 
 Every operator action is audited under the operator (`identity.actor_of`).
 """
@@ -24,7 +24,13 @@ from hub.service_layer import approvals, identity
 from hub.service_layer.identity import Done, actor_of
 from hub.service_layer.identity_ports import IdentityStore
 from hub.service_layer.pipeline import HubContext, Outcome, handle_inbound
-from hub.service_layer.ports import AuditEntry, Delivery, QuarantineEntry, UnitOfWork
+from hub.service_layer.ports import (
+    AuditEntry,
+    Delivery,
+    QuarantineEntry,
+    SentMessage,
+    UnitOfWork,
+)
 
 OPERATORS_PARTY = "HUB"
 """The party id of the hub team's users (no partner row: they act for the hub, not a company)."""
@@ -145,6 +151,15 @@ def pending(uow: UnitOfWork) -> tuple[list[Partner], list[Partner]]:
     waiting = [p for p in partners if p.status in PENDING]
     asking = [p for p in partners if p.pending_roles and p not in waiting]
     return waiting, asking
+
+
+SENT_SHOWN, SENT_PREVIEW = 100, 2000
+"""How many recent outbox rows the console lists, and how much of each body it shows."""
+
+
+def sent(uow: UnitOfWork, routing_key: str) -> list[SentMessage]:
+    """What the hub wrote recently for a partner or terminal (its routing key), newest first."""
+    return uow.outbox.recent(routing_key.strip(), SENT_SHOWN, SENT_PREVIEW)
 
 
 def timeline(uow: UnitOfWork, container: str) -> list[dict[str, Any]]:

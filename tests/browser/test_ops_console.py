@@ -142,6 +142,13 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     actions = page.eval_on_selector_all("[data-action]", "cells => cells.map(c => c.textContent)")
     assert actions[:3] == ["ActionRefused", "Released", "RightTransferred"]
     shot(page, "ops-timeline")
+    page.goto(f"{site.url}/ops/sent?to=FWDANT")
+    sent = page.eval_on_selector_all(
+        "#sent tbody tr", "rows => rows.map(r => [r.dataset.type, r.cells[3].textContent])"
+    )
+    assert sent == [["Transferred", c] for c in reversed(containers)]  # newest first
+    assert page.inner_text("#sent").count("not yet") == 3  # no relay runs in this test
+    shot(page, "ops-sent")
     replays = _audited(site, "QuarantineReplayed")
     assert sorted(r.details["entry"] for r in replays) == [1, 2, 3]
     assert {(r.actor, r.message_ref) for r in replays} == {("HUB/ops1", "console")}
@@ -182,7 +189,7 @@ def test_a_company_user_gets_403_on_every_console_url(site: Site, browser: Any) 
     assert page.url.endswith("/account")
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "hub_csrf")
     urls = _urls()
-    assert len(urls) == 8
+    assert len(urls) == 9
     for method, path in urls:
         if method == "GET":
             status = page.goto(f"{site.url}{path}").status

@@ -1,7 +1,8 @@
 """The operations console (/ops), for the hub team only (`operations.is_operator`): the
 quarantine (filter, show, replay one, replay all that match a batch at a time), pending
-registrations and role requests, and a container's timeline. Every handler checks the operator
-first (403 for anyone else) and makes one call to `hub.service_layer.operations`."""
+registrations and role requests, a container's timeline and what was sent recently. Every
+handler checks the operator first (403 for anyone else) and makes one call to
+`hub.service_layer.operations`."""
 
 from __future__ import annotations
 
@@ -171,6 +172,14 @@ async def timeline_page(request: Request) -> Response:
     return render(request, "ops_timeline.html", container=container, rows=rows)
 
 
+async def sent_page(request: Request) -> Response:
+    """The last messages written for a routing key (a partner or a terminal), with previews."""
+    _operator(request)
+    key = request.query_params.get("to", "").strip()[:128]
+    rows = await _portal(request).read(lambda uow, _s, _n: operations.sent(uow, key))
+    return render(request, "ops_sent.html", to=key, rows=rows)
+
+
 ROUTES = [
     Route("/ops", overview, methods=["GET"]),
     Route("/ops/quarantine", quarantine_page, methods=["GET"]),
@@ -180,5 +189,6 @@ ROUTES = [
     Route("/ops/partners", partners_page, methods=["GET"]),
     Route("/ops/partners", decide_submit, methods=["POST"]),
     Route("/ops/timeline", timeline_page, methods=["GET"]),
+    Route("/ops/sent", sent_page, methods=["GET"]),
 ]
 """Every console URL (the 403 test walks them all)."""
