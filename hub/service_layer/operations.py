@@ -26,6 +26,7 @@ from hub.service_layer.identity_ports import IdentityStore
 from hub.service_layer.pipeline import HubContext, Outcome, handle_inbound
 from hub.service_layer.ports import (
     AuditEntry,
+    Checkpoint,
     Delivery,
     QuarantineEntry,
     SentMessage,
@@ -151,6 +152,35 @@ def pending(uow: UnitOfWork) -> tuple[list[Partner], list[Partner]]:
     waiting = [p for p in partners if p.status in PENDING]
     asking = [p for p in partners if p.pending_roles and p not in waiting]
     return waiting, asking
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The console's first page: what waits for the hub team, and the audit chain's state."""
+
+    held: dict[str, int]
+    registrations: int
+    role_requests: int
+    audit_entries: int
+    audit_head: str
+    checkpoint: Checkpoint | None
+
+    @property
+    def unchecked(self) -> int:
+        """Audit entries written since the last signed checkpoint."""
+        return self.audit_entries - (self.checkpoint.entries if self.checkpoint else 0)
+
+
+def overview(uow: UnitOfWork) -> Overview:
+    """Counts for the overview (the chain head is read, not verified: `hub audit verify`)."""
+    held: dict[str, int] = {}
+    for q in uow.quarantine.list("held"):
+        held[q.kind] = held.get(q.kind, 0) + 1
+    waiting, asking = pending(uow)
+    entries, head = uow.evidence.audit_head()
+    roles = sum(len(p.pending_roles) for p in asking)
+    last = uow.evidence.last_checkpoint()
+    return Overview(held, len(waiting), roles, entries, head, last)
 
 
 SENT_SHOWN, SENT_PREVIEW = 100, 2000

@@ -104,7 +104,12 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     page.fill("#password_again", PASSWORD)
     page.click("form[action='/activate'] button")
     _log_in(page, site, "ops1", OPERATOR)
-    assert page.url.endswith("/ops/quarantine")
+    assert page.url.endswith("/ops")
+    held = page.eval_on_selector_all("#held tr", "rows => rows.map(r => r.innerText)")
+    assert held == ["refused\t3", "unreadable\t1"]
+    assert "none yet" in page.inner_text("#checkpoint")
+    shot(page, "ops-overview")
+    page.click("text=Quarantine >> nth=0")
     assert page.locator("#rows tbody tr").count() == 4
 
     page.select_option("#kind", "refused")

@@ -66,8 +66,10 @@ def _filter(given: FormData | QueryParams) -> tuple[operations.QuarantineFilter,
 
 
 async def overview(request: Request) -> Response:
+    """Counts: held quarantine by kind, decisions waiting, the audit chain and its checkpoint."""
     _operator(request)
-    return redirect("/ops/quarantine")
+    view = await _portal(request).read(lambda uow, _s, _n: operations.overview(uow))
+    return render(request, "ops_overview.html", view=view)
 
 
 async def quarantine_page(request: Request) -> Response:
