@@ -23,7 +23,7 @@ from hub.entrypoints.cli import cli
 from hub.entrypoints.partners_file import load_partners_file
 from hub.entrypoints.web import pages_ops
 from hub.ledger.tables import audit
-from hub.service_layer import approvals, operations
+from hub.service_layer import approvals, identity, operations, registry
 from hub.service_layer.pipeline import handle_inbound
 from hub.service_layer.ports import Delivery
 from tests.browser.conftest import Site, shot
@@ -84,6 +84,19 @@ def _log_in(page: Any, site: Site, username: str, email: str) -> None:
     page.click("form[action='/login/code'] button")
 
 
+def _operator_page(site: Site, browser: Any) -> Any:
+    """A page of an operator invited by the CLI, activated from the mail and logged in."""
+    page = browser.new_page()
+    page.goto(_invite_operator(site))
+    page.get_by_label("User name").fill("ops1")
+    page.fill("#password", PASSWORD)
+    page.fill("#password_again", PASSWORD)
+    page.click("form[action='/activate'] button")
+    _log_in(page, site, "ops1", OPERATOR)
+    assert page.url.endswith("/ops")
+    return page
+
+
 def test_operator_replays_the_releases_refused_while_their_recipient_was_not_active(
     site: Site, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,14 +110,7 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
         approvals.activate(uow, "FWDANT", site.clock(), "test: FWDANT activated")
         uow.commit()
 
-    page = browser.new_page()
-    page.goto(_invite_operator(site))
-    page.get_by_label("User name").fill("ops1")
-    page.fill("#password", PASSWORD)
-    page.fill("#password_again", PASSWORD)
-    page.click("form[action='/activate'] button")
-    _log_in(page, site, "ops1", OPERATOR)
-    assert page.url.endswith("/ops")
+    page = _operator_page(site, browser)
     held = page.eval_on_selector_all("#held tr", "rows => rows.map(r => r.innerText)")
     assert held == ["refused\t3", "unreadable\t1"]
     assert "none yet" in page.inner_text("#checkpoint")
@@ -207,3 +213,37 @@ def test_a_company_user_gets_403_on_every_console_url(site: Site, browser: Any) 
     anonymous = browser.new_page()
     anonymous.context.clear_cookies()
     assert anonymous.goto(f"{site.url}/ops/quarantine").status == 403
+
+
+def test_operator_approves_one_registration_and_denies_another(site: Site, browser: Any) -> None:
+    parties = {}
+    for name, vat, email in [
+        ("Kempen", "BE0123456749", "a@kempen.example"),
+        ("Other", "BE0234567873", "b@other.example"),
+    ]:
+        form = registry.Registration(name, vat, vat, roles=("release_party",))
+        done = site.portal.run(
+            lambda u, s, now, form=form, email=email: identity.register_company(
+                u, s, form, email, "en", now
+            )
+        )
+        assert isinstance(done, registry.Registered)
+        parties[name] = done.partner.party_id
+    page = _operator_page(site, browser)
+    assert "2 registration(s)" in page.inner_text("#waiting")
+    page.click("#waiting a")
+    shot(page, "ops-partners")
+    page.click(f"tr[data-party='{parties['Kempen']}'] button[value=approve]")
+    assert site.mailbox.link("a@kempen.example").startswith(f"{site.url}/activate?token=")
+    other = f"tr[data-party='{parties['Other']}']"
+    page.click(f"{other} button[value=deny]")
+    assert "give a reason" in page.inner_text("#form-error")
+    page.fill(f"{other} input[name=reason]", "unknown in VIES")
+    page.click(f"{other} button[value=deny]")
+    assert "unknown in VIES" in site.mailbox.wait_for("b@other.example", "VIES")
+    assert page.locator("#waiting tbody tr").count() == 0
+    with site.hub.uow() as uow:
+        states = {name: uow.partners.get(party).status for name, party in parties.items()}  # type: ignore[union-attr]
+    assert states == {"Kempen": Status.APPROVED, "Other": Status.DENIED}
+    decided = _audited(site, "PartnerApproved") + _audited(site, "PartnerDenied")
+    assert {r.message_ref for r in decided} == {"console: HUB/ops1"}
