@@ -13,7 +13,7 @@ Every operator action is audited under the operator (`identity.actor_of`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -56,9 +56,12 @@ class QuarantineFilter:
     text: str = ""
     since: datetime | None = None
     until: datetime | None = None
+    upto: int = 0
+    """When not 0, only entries up to this id: a "replay all" run is bound to the entries held
+    when it started, never to those its own replays quarantine again."""
 
     def matches(self, q: QuarantineEntry) -> bool:
-        if self.kind and q.kind != self.kind:
+        if (self.kind and q.kind != self.kind) or (self.upto and q.id > self.upto):
             return False
         if self.sender and self.sender.upper() not in (q.sender.upper(), q.broker_user.upper()):
             return False
@@ -119,21 +122,26 @@ class Batch:
     done: int
     again: int
     left: int
+    upto: int
+    """The highest entry id of the run: the next batch passes it on (`QuarantineFilter.upto`)."""
 
 
 def replay_matching(
     uow: UnitOfWork, hub: HubContext, user: User, query: QuarantineFilter, at: datetime
 ) -> Done[Batch] | Refusal:
-    """Replay up to `BATCH` held entries that match `query`, oldest first."""
+    """Replay up to `BATCH` held entries that match `query`, oldest first; the first batch of
+    a run fixes its last entry (`Batch.upto`)."""
     if not is_operator(user):
         return Refusal("only the hub team replays quarantined messages", "not-operator")
     todo = held(uow, query)
+    if not query.upto and todo:
+        query = replace(query, upto=todo[-1].id)
     again = 0
     for q in todo[:BATCH]:
         outcome = replay_entry(uow, hub, q.id, at, actor_of(user), "console")
         again += bool(not isinstance(outcome, Refusal) and outcome.quarantine_ids)
     done = min(BATCH, len(todo))
-    return Done(Batch(done, again, len(todo) - done))
+    return Done(Batch(done, again, len(todo) - done, query.upto))
 
 
 def replay_one(

@@ -105,7 +105,7 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     containers = [_container(700 + n) for n in range(3)]
     for n, container in enumerate(containers):
         _deliver(site, _release(n, container))
-    _deliver(site, b"UNA:+.? 'UNB+garbage")  # unreadable: must stay held
+    _deliver(site, b"UNA:+.? 'UNB+<script>alert(1)</script>")  # unreadable: stays held
     with site.hub.uow() as uow:
         approvals.activate(uow, "FWDANT", site.clock(), "test: FWDANT activated")
         uow.commit()
@@ -117,6 +117,10 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     shot(page, "ops-overview")
     page.click("text=Quarantine >> nth=0")
     assert page.locator("#rows tbody tr").count() == 4
+    page.click("#rows tbody tr >> nth=3 >> a")
+    assert "<script>alert(1)</script>" in page.inner_text("#payload")  # shown, escaped
+    assert page.locator("#payload script").count() == 0
+    page.go_back()
 
     page.select_option("#kind", "refused")
     page.fill("#sender", "MSCBE")

@@ -61,6 +61,7 @@ def _filter(given: FormData | QueryParams) -> tuple[operations.QuarantineFilter,
         text=raw["text"],
         since=_date(raw["since"], end=False),
         until=_date(raw["until"], end=True),
+        upto=_count(str(given.get("upto", "") or "")),
     )
     return query, raw
 
@@ -121,6 +122,7 @@ async def replay_all(request: Request) -> Response:
     total = max(_count(text(form, "total")), done + result.left)
     again = _count(text(form, "again")) + result.again
     progress = {"done": done, "total": total, "again": again, "left": result.left}
+    progress["upto"] = result.upto
     return render(request, "ops_replay.html", raw=raw, progress=progress, back=urlencode(raw))
 
 

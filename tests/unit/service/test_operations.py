@@ -158,8 +158,10 @@ def test_replay_all_goes_in_bounded_batches_and_only_for_an_operator(
 
     refused = replay(admin)
     assert isinstance(refused, Refusal) and refused.code == "not-operator"
-    assert replay(operator) == operations.Batch(done=2, again=0, left=1)
-    assert replay(operator) == operations.Batch(done=1, again=0, left=0)
+    first = replay(operator)
+    assert first == operations.Batch(done=2, again=0, left=1, upto=3)
+    query = replace(query, upto=first.upto)
+    assert replay(operator) == operations.Batch(done=1, again=0, left=0, upto=3)
     assert portal.read(lambda u, _s, _n: operations.held(u, query)) == []
 
 
@@ -187,3 +189,27 @@ def test_an_operator_approves_and_denies_registrations(portal: Portal) -> None:
     assert isinstance(approved, Partner) and approved.status is Status.APPROVED
     assert "token=" in portal.mailer.sent[-1].body  # type: ignore[attr-defined]
     assert portal.read(lambda u, _s, _n: operations.pending(u)) == ([], [])
+
+
+def test_replay_all_ends_even_when_every_entry_is_quarantined_again(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(operations, "BATCH", 2)
+    _partners(portal, Status.APPROVED)  # FWDANT stays inactive: each replay is refused again
+    for n in range(3):
+        _quarantine(portal, _release(n))
+    operator, context = _operator(portal), portal.context
+    assert context is not None
+    query = operations.QuarantineFilter(text="is not active")
+    batches = []
+    while not batches or batches[-1].left:
+        assert len(batches) < 3, batches  # without the bound the run would never end
+        batch = portal.run(
+            lambda u, _s, now, q=query: operations.replay_matching(u, context, operator, q, now)
+        )
+        assert isinstance(batch, operations.Batch)
+        batches.append(batch)
+        query = replace(query, upto=batch.upto)
+    assert [(b.done, b.again) for b in batches] == [(2, 2), (1, 1)]
+    again = portal.read(lambda u, _s, _n: operations.held(u, operations.QuarantineFilter()))
+    assert [q.id for q in again] == [4, 5, 6]
