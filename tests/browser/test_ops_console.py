@@ -234,6 +234,9 @@ def test_operator_approves_one_registration_and_denies_another(site: Site, brows
         assert isinstance(done, registry.Registered)
         parties[name] = done.partner.party_id
     page = _operator_page(site, browser)
+    for company_page in ("/containers", "/tokens", "/gate"):  # the hub team acts for no company
+        assert page.goto(f"{site.url}{company_page}").status == 403
+    page.goto(f"{site.url}/ops")
     assert "2 registration(s)" in page.inner_text("#waiting")
     page.click("#waiting a")
     shot(page, "ops-partners")
