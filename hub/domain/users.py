@@ -35,6 +35,8 @@ class UserRole(enum.StrEnum):
 
     ADMIN = "admin"
     MEMBER = "member"
+    OPERATOR = "operator"
+    """The hub team (operations console); never invited by a company, only `hub operators add`."""
 
 
 class UserState(enum.StrEnum):

@@ -12,12 +12,12 @@ import click
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import build
 from hub.config import Settings
+from hub.domain.refusals import Refusal
 from hub.entrypoints.money_cmd import command_cause, run_service
 from hub.entrypoints.partners_file import load_partners_file
 from hub.errors import HubError
-from hub.service_layer import registry, views
-from hub.service_layer.pipeline import handle_inbound
-from hub.service_layer.ports import Delivery, QuarantineKind
+from hub.service_layer import operations, registry, views
+from hub.service_layer.ports import QuarantineKind
 
 
 @click.group()
@@ -111,16 +111,17 @@ def quarantine_show(settings: Settings, entry_id: int) -> None:
 def quarantine_replay(settings: Settings, entry_id: int) -> None:
     """Run a quarantined payload through the hub again (after a profile fix, say)."""
     hub = build(settings, consume=False)
-    with hub.uow() as uow:
-        q = uow.quarantine.get(entry_id)
-        if q is None or q.status != "held":
-            raise click.ClickException(f"no held quarantine entry {entry_id}")
-        delivery = Delivery(q.payload, q.broker_user, f"replay-{entry_id}", q.content_type)
-        outcome = handle_inbound(delivery, uow, hub.worker.hub, replay_of=entry_id)
-        uow.quarantine.mark(entry_id, "replayed", hub.clock())
-        uow.commit()
-    hub.worker.drain()
-    hub.close()
+    try:
+        with hub.uow() as uow:
+            outcome = operations.replay_entry(
+                uow, hub.worker.hub, entry_id, hub.clock(), "hub", command_cause()
+            )
+            if isinstance(outcome, Refusal):
+                raise click.ClickException(outcome.reason)
+            uow.commit()
+        hub.worker.drain()
+    finally:
+        hub.close()
     click.echo(
         f"replayed {entry_id}: {outcome.status}"
         + (f", quarantined again as {outcome.quarantine_ids}" if outcome.quarantine_ids else "")

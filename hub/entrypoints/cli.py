@@ -15,7 +15,7 @@ from hub.bootstrap import build, configure_logging
 from hub.config import Settings
 from hub.entrypoints import admin, demo
 from hub.entrypoints.inspect_cmd import inspect
-from hub.entrypoints.portal_cli import serve
+from hub.entrypoints.portal_cli import operators, serve
 from hub.errors import HubError
 
 
@@ -114,6 +114,7 @@ def db_upgrade(settings: Settings) -> None:
 cli.add_command(inspect)
 cli.add_command(demo.demo)
 cli.add_command(serve)
+cli.add_command(operators)
 for command in admin.COMMANDS:
     cli.add_command(command)
 

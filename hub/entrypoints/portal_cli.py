@@ -37,3 +37,23 @@ def serve(settings: Settings, port: int, host: str) -> None:
     from hub.entrypoints.web.server import serve_forever
 
     serve_forever(settings, host, port)
+
+
+@click.group()
+def operators() -> None:
+    """The hub team: users of the operations console (/ops)."""
+
+
+@operators.command("add")
+@click.argument("email")
+@click.option("--language", default="en", show_default=True, help="nl, en, fr or de.")
+@click.pass_obj
+def operators_add(settings: Settings, email: str, language: str) -> None:
+    """Invite EMAIL to the hub team: a one-time activation link is mailed."""
+    from hub.service_layer import operations
+
+    url = settings.web_base_url
+    user = run_portal(
+        settings, lambda u, s, now: operations.add_operator(u, s, email, language, now, url)
+    )
+    click.echo(f"invited operator {user.email}; the activation link was mailed")

@@ -395,6 +395,29 @@ class SqlOutbox(ports.Outbox):
             for r in rows
         ]
 
+    def recent(self, routing_key: str, limit: int, preview: int) -> list[ports.SentMessage]:
+        c = outbox.c
+        query = (
+            select(
+                c.id,
+                c.created_at,
+                c.routing_key,
+                c.message_type,
+                c.container,
+                c.sent_at,
+                func.substr(c.body, 1, preview).label("preview"),
+                func.length(c.body).label("size"),
+            )
+            .order_by(c.id.desc())
+            .limit(limit)
+        )
+        if routing_key:
+            query = query.where(c.routing_key == routing_key)
+        return [
+            ports.SentMessage(**{**row._asdict(), "preview": bytes(row.preview or b"")})
+            for row in self.conn.execute(query)
+        ]
+
     def truncate(self, mark: int) -> None:
         """Forget the messages added after the first `mark` (a savepoint rolled back)."""
         del self.pending[mark:]

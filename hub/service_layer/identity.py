@@ -70,11 +70,11 @@ def register_company(
     done = registry.register(uow, form, at, "portal registration")
     if isinstance(done, Refusal) or done.existing:
         return done if isinstance(done, Refusal) else Done(done)
-    _new_user(uow, store, done.partner.party_id, admin_email, UserRole.ADMIN, language, at, "")
+    new_user(uow, store, done.partner.party_id, admin_email, UserRole.ADMIN, language, at, "")
     return Done(done)
 
 
-def _new_user(
+def new_user(
     uow: UnitOfWork,
     store: IdentityStore,
     party: str,
@@ -125,13 +125,18 @@ def invitation(
     store: IdentityStore, user: User, partner: Partner, at: datetime, base_url: str
 ) -> Mail:
     """A new one-time activation link for `user`, as the mail that carries it."""
+    return invitation_for(store, user, partner.name, at, base_url)
+
+
+def invitation_for(
+    store: IdentityStore, user: User, company: str, at: datetime, base_url: str
+) -> Mail:
+    """The activation link mail for `user` of `company` (a name: the hub team has no partner)."""
     token = new_token()
     store.add_secret(OneTimeSecret(digest(token), ACTIVATE, user.id, at, at + LINK_TTL))
     link = f"{base_url.rstrip('/')}/activate?token={token}"
     hours = int(LINK_TTL.total_seconds() // 3600)
-    return compose(
-        "invitation", user.language, user.email, company=partner.name, hours=hours, link=link
-    )
+    return compose("invitation", user.language, user.email, company=company, hours=hours, link=link)
 
 
 def activate_user(
@@ -154,9 +159,10 @@ def activate_user(
         return Refusal(problem, "invalid-password")
     if store.user_by_username(username) is not None:
         return Refusal(f"the user name {username} is taken", "invalid-username")
-    company = _activate_company(uow, found.party_id, at)
-    if isinstance(company, Refusal):
-        return company
+    if found.role is not UserRole.OPERATOR:  # the hub team has no company to activate
+        company = _activate_company(uow, found.party_id, at)
+        if isinstance(company, Refusal):
+            return company
     store.use_secret(digest(token), at)
     user = replace(
         found,
@@ -210,12 +216,14 @@ def invite_user(
     """An admin invites a colleague: a new user of the same company, mailed a link."""
     if not actor.is_admin:
         return Refusal("only an admin of the company invites users", "not-admin")
+    if role not in (UserRole.ADMIN, UserRole.MEMBER):
+        return Refusal(f"a company's user is an admin or a member, not {role!r}", "bad-role")
     if problem := email_problem(email):
         return Refusal(problem, "invalid-email")
     partner = uow.partners.get(actor.party_id)
     assert partner is not None
     cause = f"portal: invited by {actor_of(actor)}"
-    user = _new_user(uow, store, actor.party_id, email, UserRole(role), language, at, cause)
+    user = new_user(uow, store, actor.party_id, email, UserRole(role), language, at, cause)
     return Done(user, (invitation(store, user, partner, at, base_url),))
 
 

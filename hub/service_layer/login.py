@@ -23,6 +23,7 @@ from hub.domain.users import (
     LockoutPolicy,
     SecondFactor,
     User,
+    UserRole,
     UserState,
     still_valid,
 )
@@ -109,7 +110,8 @@ def start_login(
         _audit_if_locked(uow, store, policy, username, client, at)
         return WRONG
     company = uow.partners.get(user.party_id)
-    if company is None or company.status is not Status.ACTIVE:
+    operator = user.role is UserRole.OPERATOR  # the hub team: no company
+    if not operator and (company is None or company.status is not Status.ACTIVE):
         return Refusal(
             "your company's access is not active; contact the hub team", "party-not-active"
         )
@@ -170,7 +172,10 @@ def _start_session(
 ) -> SessionStarted:
     token = new_token()
     store.add_session(WebSession(digest(token), user.id, at, at + SESSION_TTL))
-    if user.first_login_at is None:
+    if user.first_login_at is None and user.role is UserRole.OPERATOR:
+        user = replace(user, first_login_at=at)
+        store.save_user(user)
+    elif user.first_login_at is None:
         first_of_company = all(u.first_login_at is None for u in store.users_of(user.party_id))
         user = replace(user, first_login_at=at)
         store.save_user(user)

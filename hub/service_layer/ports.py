@@ -210,9 +210,28 @@ class Inbox(abc.ABC):
     def record(self, sender: str, key: str, outcome: str, sha256: str, at: datetime) -> None: ...
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """An outbox row as the operations console shows it: the body cut to a preview."""
+
+    id: int
+    created_at: datetime
+    routing_key: str
+    message_type: str
+    container: str
+    sent_at: datetime | None
+    preview: bytes
+    size: int
+
+
 class Outbox(abc.ABC):
     @abc.abstractmethod
     def add(self, message: Outgoing, at: datetime) -> None: ...
+
+    def recent(self, routing_key: str, limit: int, preview: int) -> list[SentMessage]:
+        """The last `limit` messages written for `routing_key` (every key when empty), newest
+        first, sent or not, each body cut to `preview` bytes."""
+        return []
 
     @abc.abstractmethod
     def claim(self, limit: int, at: datetime) -> list[Outgoing]:

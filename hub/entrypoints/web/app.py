@@ -14,10 +14,10 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub.entrypoints.web import pages_auth, pages_company, pages_portal
+from hub.entrypoints.web import pages_auth, pages_company, pages_ops, pages_portal
 from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import SESSION, redirect, render
-from hub.service_layer import login
+from hub.service_layer import login, operations
 from hub.service_layer.portal import Portal
 
 STATIC = Path(__file__).parent / "static"
@@ -30,7 +30,10 @@ HEADERS = {
 
 
 async def home(request: Request) -> Response:
-    return redirect("/account" if getattr(request.state, "user", None) else "/login")
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return redirect("/login")
+    return redirect("/ops" if operations.is_operator(user) else "/account")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -61,6 +64,7 @@ def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
             *pages_auth.ROUTES,
             *pages_company.ROUTES,
             *pages_portal.ROUTES,
+            *pages_ops.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=signed_in)],

@@ -13,7 +13,7 @@ from hub.domain.users import SecondFactor, User
 from hub.entrypoints.web.i18n import language_of
 from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import checked_form, language, redirect, render, text
-from hub.service_layer import identity, login, registry
+from hub.service_layer import identity, login, operations, registry
 
 
 def _portal(request: Request) -> OffLoop:
@@ -73,6 +73,8 @@ async def account_page(request: Request) -> Response:
     user = _user(request)
     if user is None:
         return redirect("/login")
+    if operations.is_operator(user):  # the hub team has no company: its page is the console
+        return redirect("/ops")
     return render(request, "account.html", 200, **await _company_view(request, user))
 
 

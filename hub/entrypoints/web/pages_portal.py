@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.domain.refusals import Refusal
-from hub.domain.users import User
+from hub.domain.users import User, UserRole
 from hub.entrypoints.web.commands_form import command_for, release_command
 from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import checked_form, redirect, render, text
@@ -36,6 +36,8 @@ def _user(request: Request) -> User:
     user = getattr(request.state, "user", None)
     if user is None:
         raise HTTPException(401, "log in first")
+    if user.role is UserRole.OPERATOR:  # the hub team acts for no company in the chain
+        raise HTTPException(403, "the hub team uses the operations console (/ops)")
     return user  # type: ignore[no-any-return]
 
 
