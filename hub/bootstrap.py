@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -18,10 +19,12 @@ from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import with_retries
 from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
+from hub.ledger import overview
 from hub.ledger.db import Database
 from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
+from hub.service_layer.observe import Check, run_checks
 from hub.service_layer.pipeline import HubContext
 from hub.service_layer.portal import Portal
 from hub.service_layer.ports import Clock, Signer, Transport, UnitOfWork
@@ -236,11 +239,93 @@ def last_checkpoint(path: Path) -> Any:
         return None
 
 
+def observe(hub: Hub) -> Any:
+    """Measure `hub`'s worker and relay with Prometheus and serve /metrics, /livez and /readyz
+    on `metrics_host:metrics_port` from a thread. Returns the server (`shutdown()` it), or
+    None when `metrics_port` is 0."""
+    s = hub.settings
+    if not s.metrics_port:
+        return None
+    from hub.adapters import metrics as prom
+
+    m = prom.PrometheusMetrics()
+    hub.worker.metrics = m
+    if hub.worker.relay is not None:
+        hub.worker.relay.metrics = m
+    m.watch(lambda: overview.overview(hub.db.engine, hub.clock()), lambda: _up(hub))
+    endpoints = prom.Endpoints(m, lambda: live_checks(hub), lambda: ready_checks(hub))
+    return prom.serve(endpoints, s.metrics_host, s.metrics_port)
+
+
+def _connected(transport: Transport) -> bool:
+    return bool(getattr(transport, "connected", True))  # the in-process one is always there
+
+
+def _up(hub: Hub) -> dict[str, bool]:
+    db_ok = not run_checks({"database": lambda: overview.ping(hub.db.engine)})[0].detail
+    relay = hub.worker.relay
+    broker = _connected(hub.transport) and (relay is None or _connected(relay.transport))
+    return {"database": db_ok, "broker": broker}
+
+
+def live_checks(hub: Hub) -> list[Check]:
+    """The worker loop went round within `live_seconds`."""
+    limit = hub.settings.live_seconds
+
+    def loop() -> str:
+        idle = time.monotonic() - hub.worker.last_tick
+        return "" if idle < limit else f"worker loop idle for {idle:.0f}s (limit {limit:.0f}s)"
+
+    return run_checks({"worker_loop": loop})
+
+
+def ready_checks(hub: Hub) -> list[Check]:
+    """Database answers, schema at the newest migration, broker connected, relay not stuck."""
+    limit = hub.settings.ready_outbox_age
+
+    def broker() -> str:
+        relay = hub.worker.relay
+        ok = _connected(hub.transport) and (relay is None or _connected(relay.transport))
+        return "" if ok else "not connected to RabbitMQ"
+
+    def relay() -> str:
+        age = overview.overview(hub.db.engine, hub.clock()).oldest_unsent_seconds
+        return "" if age < limit else f"oldest unsent outbox row is {age:.0f}s old"
+
+    return run_checks(
+        {
+            "database": lambda: overview.ping(hub.db.engine),
+            "migrations": lambda: overview.migrations_pending(hub.db.engine),
+            "broker": broker,
+            "relay": relay,
+        }
+    )
+
+
+def banner(hub: Hub) -> list[str]:
+    """What `hub run` logs at start: its settings (passwords masked) and its topology."""
+    from hub.adapters import amqp
+
+    lines = [f"hub run starting: {hub.settings!r}"]
+    if hub.settings.embedded:
+        lines.append("transport: in-process (HUB_AMQP_URL not set)")
+    else:
+        lines.append(
+            f"topology: consumes {amqp.INBOUND_QUEUE} (dead letters: {amqp.DEAD_QUEUE}); "
+            f"publishes to exchanges {amqp.GATE_EXCHANGE} (terminal.<code>), "
+            f"{amqp.PARTNER_EXCHANGE} (partner.<party>)"
+        )
+    return lines
+
+
 def _retry(fn: Callable[[], T]) -> T:
     return with_retries(fn, attempts=6, max_delay=30.0)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, fmt: str = "text") -> None:
+    """Readable lines by default; one JSON object a line with `fmt="json"` (see `logs`)."""
+    from hub import logs
+
+    logs.configure(level, fmt)
     logging.getLogger("pika").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)

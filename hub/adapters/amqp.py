@@ -161,6 +161,11 @@ class AmqpTransport(Transport):
             # `process_data_events`; a ready timer does, so the relay stops waiting now
             self.conn.call_later(0, _noop)
 
+    @property
+    def connected(self) -> bool:
+        """Whether the connection is open (read by the readiness probe, from its thread)."""
+        return self.conn is not None and self.conn.is_open
+
     def _live(self) -> pika.BlockingConnection:
         """The open connection; after a failed reconnect there is none, and saying so is what
         makes the worker back off and reconnect instead of idling without a consumer."""
