@@ -136,3 +136,26 @@ def test_batch_line_and_rejections_are_logged(
     lines = [r.getMessage() for r in caplog.records if r.name == "hub.worker"]
     assert any("junk-1" in line and "rejected" in line for line in lines)
     assert any(line.startswith("batch of 1 in ") and "rejected=1" in line for line in lines)
+
+
+def test_hub_status_reads_the_overview_from_the_database(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    from click.testing import CliRunner
+
+    from hub.entrypoints.cli import cli
+
+    hub, transport = embedded
+    name, user = STORY[0]
+    transport.put((SAMPLES / name).read_bytes(), user, "r-1")
+    transport.put(b"this is no EDI at all", "mscbe", "junk")
+    hub.worker.process(transport.fetch(10, 0.0))  # committed, not relayed
+    result = CliRunner().invoke(
+        cli, ["status"], env={"HUB_DATABASE_URL": hub.settings.database_url}
+    )
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(":", 1) for line in result.output.splitlines())
+    unsent = overview(hub.db.engine, hub.clock()).outbox_backlog
+    assert unsent > 0 and int(lines["outbox backlog"]) == unsent
+    assert lines["quarantine held"].split() == ["1", "(unreadable=1)"]
+    assert int(lines["audit head"]) > 0
