@@ -252,9 +252,19 @@ def observe(hub: Hub) -> Any:
     hub.worker.metrics = m
     if hub.worker.relay is not None:
         hub.worker.relay.metrics = m
-    m.watch(lambda: overview.overview(hub.db.engine, hub.clock()), lambda: _up(hub))
+    m.watch(lambda: overview.overview(hub.db.engine, hub.clock()), lambda: _up(hub), _depths(s))
     endpoints = prom.Endpoints(m, lambda: live_checks(hub), lambda: ready_checks(hub))
     return prom.serve(endpoints, s.metrics_host, s.metrics_port)
+
+
+def _depths(settings: Settings) -> Callable[[], dict[str, tuple[int, int]]] | None:
+    """The hub's own queues (inbound and its dead letters), read at each scrape."""
+    if settings.embedded:
+        return None
+    from hub.adapters import amqp
+
+    queues = (amqp.INBOUND_QUEUE, amqp.DEAD_QUEUE)
+    return lambda: amqp.queue_depths(settings.amqp_url, queues)
 
 
 def _connected(transport: Transport) -> bool:

@@ -310,3 +310,29 @@ class AmqpSender:
                 )
         except AMQPError as exc:
             raise BrokerUnavailable(f"could not publish to RabbitMQ: {exc!r}") from exc
+
+
+def queue_depths(
+    url: str, queues: Sequence[str], timeout: float = 3.0
+) -> dict[str, tuple[int, int]]:
+    """Queue → (messages ready, consumers), by a passive `queue_declare` of each on a
+    short-lived connection of its own (the hub's connections belong to their threads). A
+    queue that does not exist is left out; an unreachable broker is `BrokerUnavailable`."""
+    params = pika.URLParameters(url)
+    params.socket_timeout = params.stack_timeout = timeout
+    params.blocked_connection_timeout = timeout
+    params.connection_attempts = 1
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        with contextlib.closing(pika.BlockingConnection(params)) as conn:
+            for queue in queues:
+                ch = conn.channel()
+                try:
+                    ok = ch.queue_declare(queue, passive=True)
+                except pika.exceptions.ChannelClosedByBroker:
+                    continue  # not declared (yet): nothing to say about it
+                found[queue] = (int(ok.method.message_count), int(ok.method.consumer_count))
+                ch.close()
+    except (AMQPError, OSError, ValueError) as exc:
+        raise BrokerUnavailable(f"cannot read queue depths: {exc!r}") from exc
+    return found

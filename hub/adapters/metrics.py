@@ -132,9 +132,17 @@ class PrometheusMetrics:
     def relay_failed(self) -> None:
         self.relay_failures.inc()
 
-    def watch(self, probe: Callable[[], Overview], up: Callable[[], dict[str, bool]]) -> None:
-        """Read the ledger's gauges (`probe`) and what is up (`up`) at each scrape."""
+    def watch(
+        self,
+        probe: Callable[[], Overview],
+        up: Callable[[], dict[str, bool]],
+        depths: Callable[[], dict[str, tuple[int, int]]] | None = None,
+    ) -> None:
+        """Read the ledger's gauges (`probe`), what is up (`up`) and the broker's queue depths
+        and consumer counts (`depths`, queue → (ready, consumers)) at each scrape."""
         self.registry.register(_LedgerCollector(probe, up))
+        if depths is not None:
+            self.registry.register(_QueueCollector(depths))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
@@ -184,6 +192,32 @@ class _LedgerCollector(Collector):
             "Inbound units recorded in the last hour.",
             value=seen.inbox_last_hour,
         )
+
+
+class _QueueCollector(Collector):
+    def __init__(self, depths: Callable[[], dict[str, tuple[int, int]]]) -> None:
+        self.depths = depths
+
+    def describe(self) -> Iterable[Any]:
+        return []
+
+    def collect(self) -> Iterable[Any]:
+        try:
+            seen = self.depths()
+        except Exception as exc:  # the broker is away: hub_up says so
+            log.debug("metrics: queue depths failed: %s", exc)
+            return
+        ready = GaugeMetricFamily(
+            "hub_queue_messages", "Messages ready in the hub's queues.", labels=["queue"]
+        )
+        consumers = GaugeMetricFamily(
+            "hub_queue_consumers", "Consumers of the hub's queues.", labels=["queue"]
+        )
+        for queue, (n, c) in sorted(seen.items()):
+            ready.add_metric([queue], n)
+            consumers.add_metric([queue], c)
+        yield ready
+        yield consumers
 
 
 class Endpoints:
