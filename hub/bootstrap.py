@@ -254,7 +254,16 @@ def observe(hub: Hub) -> Any:
         hub.worker.relay.metrics = m
     m.watch(lambda: overview.overview(hub.db.engine, hub.clock()), lambda: _up(hub), _depths(s))
     endpoints = prom.Endpoints(m, lambda: live_checks(hub), lambda: ready_checks(hub))
-    return prom.serve(endpoints, s.metrics_host, s.metrics_port)
+    try:
+        return prom.serve(endpoints, s.metrics_host, s.metrics_port)
+    except OSError as exc:  # port taken (a second process on this machine): keep consuming
+        logging.getLogger("hub.run").error(
+            "metrics and health NOT served on %s:%d (%s); set HUB_METRICS_PORT per process",
+            s.metrics_host,
+            s.metrics_port,
+            exc,
+        )
+        return None
 
 
 def _depths(settings: Settings) -> Callable[[], dict[str, tuple[int, int]]] | None:

@@ -159,3 +159,61 @@ def test_hub_status_reads_the_overview_from_the_database(
     assert unsent > 0 and int(lines["outbox backlog"]) == unsent
     assert lines["quarantine held"].split() == ["1", "(unreadable=1)"]
     assert int(lines["audit head"]) > 0
+
+
+def test_readiness_fails_when_the_schema_is_behind(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    from sqlalchemy import text
+
+    hub, _ = embedded
+    with hub.db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    checks = {c.name: c for c in ready_checks(hub)}
+    assert not checks["migrations"].ok and "0001" in checks["migrations"].detail
+    assert checks["database"].ok
+
+
+def test_a_taken_port_leaves_the_hub_running_without_metrics(
+    embedded: tuple[Hub, InProcessTransport], caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+    from dataclasses import replace
+
+    from hub.bootstrap import observe
+
+    hub, transport = embedded
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        hub.settings = replace(hub.settings, metrics_port=taken.getsockname()[1])
+        with caplog.at_level(logging.ERROR, logger="hub.run"):
+            assert observe(hub) is None
+    assert "NOT served" in caplog.text
+    send(hub, transport, *STORY[0])  # still consuming, and measured
+    assert _value(hub.worker.metrics, "hub_deliveries_total") == 1  # type: ignore[arg-type]
+
+
+def test_observe_serves_the_three_paths(embedded: tuple[Hub, InProcessTransport]) -> None:
+    import socket
+    import urllib.request
+    from dataclasses import replace
+
+    from hub.bootstrap import observe
+
+    hub, _ = embedded
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    hub.settings = replace(hub.settings, metrics_port=port)
+    server = observe(hub)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as r:
+            assert b"hub_outbox_backlog 0.0" in r.read()
+        with urllib.request.urlopen(f"{base}/readyz", timeout=10) as r:
+            assert json.loads(r.read())["status"] == "ok"
+        with urllib.request.urlopen(f"{base}/livez", timeout=10) as r:
+            assert r.status == 200
+    finally:
+        server.shutdown()
