@@ -12,12 +12,13 @@ from types import FrameType
 import click
 
 from hub.adapters.credentials import password_from
-from hub.bootstrap import banner, build, configure_logging, observe
+from hub.bootstrap import build, configure_logging
 from hub.config import Settings
 from hub.entrypoints import admin, demo
 from hub.entrypoints.inspect_cmd import inspect
 from hub.entrypoints.portal_cli import serve
 from hub.errors import HubError
+from hub.observability import banner, observe
 
 
 @click.group()

@@ -7,13 +7,17 @@ The overview is read from the database at scrape (or `hub status`) time, never c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from hub.domain.events import Event
+    from hub.service_layer.pipeline import Outcome
     from hub.service_layer.ports import Delivery
+
+log = logging.getLogger("hub.worker")
 
 
 class Metrics(Protocol):
@@ -87,3 +91,49 @@ def run_checks(checks: Mapping[str, Callable[[], str]]) -> list[Check]:
             detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         done.append(Check(name, not detail, detail))
     return done
+
+
+def report_batch(
+    metrics: Metrics, batch: Sequence[Delivery], outcomes: Sequence[Outcome], seconds: float
+) -> None:
+    """After the commit and ack: metrics, one line per rejected message (every message at
+    DEBUG), and one INFO line for the batch."""
+    metrics.batch(batch, outcomes, seconds)
+    applied = rejected = duplicates = 0
+    detail = log.isEnabledFor(logging.DEBUG)
+    for delivery, o in zip(batch, outcomes, strict=False):
+        applied, rejected, duplicates = (
+            applied + o.applied,
+            rejected + o.rejected,
+            duplicates + o.duplicates,
+        )
+        if detail or o.rejected:
+            log_message(delivery, o, logging.INFO if o.rejected else logging.DEBUG)
+    log.info(
+        "batch of %d in %.1f ms: applied=%d rejected=%d duplicates=%d",
+        len(batch),
+        seconds * 1000,
+        applied,
+        rejected,
+        duplicates,
+        extra={"batch_size": len(batch), "ms": round(seconds * 1000, 1)},
+    )
+
+
+def log_message(delivery: Delivery, outcome: Outcome, level: int) -> None:
+    """One line about one message: its id, sender, containers and outcome (as fields too)."""
+    containers = ",".join(dict.fromkeys(outcome.containers)) or "-"
+    log.log(
+        level,
+        "message %s from %s (%s): %s",
+        delivery.message_id or "-",
+        delivery.user_id or "-",
+        containers,
+        outcome.status,
+        extra={
+            "message_id": delivery.message_id,
+            "sender": delivery.user_id,
+            "container": containers,
+            "outcome": outcome.status,
+        },
+    )

@@ -30,7 +30,7 @@ from hub.errors import (
     Unstorable,
 )
 from hub.service_layer.handlers import settle_due
-from hub.service_layer.observe import Metrics, NoMetrics
+from hub.service_layer.observe import Metrics, NoMetrics, report_batch
 from hub.service_layer.pipeline import (
     HubContext,
     Outcome,
@@ -250,29 +250,8 @@ class Worker:
         return Outcome(rejected=1, quarantine_ids=[uow.quarantine.add(entry)])
 
     def _report(self, batch: Sequence[Delivery], seconds: float) -> None:
-        """After the commit and ack: metrics, one line per rejected message (every message at
-        DEBUG), and one INFO line for the batch."""
         outcomes, self._last = self._last, []
-        self.metrics.batch(batch, outcomes, seconds)
-        applied = rejected = duplicates = 0
-        detail = log.isEnabledFor(logging.DEBUG)
-        for delivery, o in zip(batch, outcomes, strict=False):
-            applied, rejected, duplicates = (
-                applied + o.applied,
-                rejected + o.rejected,
-                duplicates + o.duplicates,
-            )
-            if detail or o.rejected:
-                log_message(delivery, o, logging.INFO if o.rejected else logging.DEBUG)
-        log.info(
-            "batch of %d in %.1f ms: applied=%d rejected=%d duplicates=%d",
-            len(batch),
-            seconds * 1000,
-            applied,
-            rejected,
-            duplicates,
-            extra={"batch_size": len(batch), "ms": round(seconds * 1000, 1)},
-        )
+        report_batch(self.metrics, batch, outcomes, seconds)
 
     def _count(self, batch: Sequence[Delivery], outcomes: list[Outcome]) -> None:
         self._last = outcomes
@@ -357,22 +336,3 @@ class Worker:
             log.info("reconnected to the broker")
         except BrokerUnavailable as exc:
             log.warning("reconnect failed: %s", exc)
-
-
-def log_message(delivery: Delivery, outcome: Outcome, level: int) -> None:
-    """One line about one message: its id, sender, containers and outcome (as fields too)."""
-    containers = ",".join(dict.fromkeys(outcome.containers)) or "-"
-    log.log(
-        level,
-        "message %s from %s (%s): %s",
-        delivery.message_id or "-",
-        delivery.user_id or "-",
-        containers,
-        outcome.status,
-        extra={
-            "message_id": delivery.message_id,
-            "sender": delivery.user_id,
-            "container": containers,
-            "outcome": outcome.status,
-        },
-    )

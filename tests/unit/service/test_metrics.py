@@ -11,12 +11,13 @@ import pytest
 
 from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.metrics import Endpoints, PrometheusMetrics, type_label
-from hub.bootstrap import Hub, live_checks, ready_checks
+from hub.bootstrap import Hub
 from hub.ledger.overview import overview
 from hub.logs import JsonFormatter
+from hub.observability import live_checks, ready_checks
+from hub.service_layer.observe import log_message
 from hub.service_layer.pipeline import Outcome
 from hub.service_layer.ports import Delivery
-from hub.service_layer.worker import log_message
 from tests.unit.service.conftest import SAMPLES, STORY, send
 
 
@@ -180,7 +181,7 @@ def test_a_taken_port_leaves_the_hub_running_without_metrics(
     import socket
     from dataclasses import replace
 
-    from hub.bootstrap import observe
+    from hub.observability import observe
 
     hub, transport = embedded
     with socket.socket() as taken:
@@ -199,7 +200,7 @@ def test_observe_serves_the_three_paths(embedded: tuple[Hub, InProcessTransport]
     import urllib.request
     from dataclasses import replace
 
-    from hub.bootstrap import observe
+    from hub.observability import observe
 
     hub, _ = embedded
     with socket.socket() as s:
