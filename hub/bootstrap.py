@@ -240,7 +240,10 @@ def _retry(fn: Callable[[], T]) -> T:
     return with_retries(fn, attempts=6, max_delay=30.0)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, fmt: str = "text") -> None:
+    """Readable lines by default; one JSON object a line with `fmt="json"` (see `logs`)."""
+    from hub import logs
+
+    logs.configure(level, fmt)
     logging.getLogger("pika").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)

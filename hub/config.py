@@ -66,6 +66,15 @@ class Settings:
     checkpoint_entries: int = 10_000
     checkpoint_file: str = "var/audit-checkpoints.jsonl"
     log_level: str = "INFO"
+    log_format: str = "text"
+    """`text` (readable lines) or `json` (one JSON object a line)."""
+    metrics_port: int = 9464
+    """`hub run` serves /metrics, /livez and /readyz here; 0: not at all."""
+    metrics_host: str = "127.0.0.1"
+    live_seconds: float = 120.0
+    """/livez fails when the worker loop has not gone round for this long."""
+    ready_outbox_age: float = 300.0
+    """/readyz fails when the oldest unsent outbox row is older than this (relay stuck)."""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "hub@localhost"

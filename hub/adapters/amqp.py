@@ -179,6 +179,11 @@ class AmqpTransport(Transport):
             # `process_data_events`; a ready timer does, so the relay stops waiting now
             self.conn.call_later(0, _noop)
 
+    @property
+    def connected(self) -> bool:
+        """Whether the connection is open (read by the readiness probe, from its thread)."""
+        return self.conn is not None and self.conn.is_open
+
     def _live(self) -> pika.BlockingConnection:
         """The open connection; after a failed reconnect there is none, and saying so is what
         makes the worker back off and reconnect instead of idling without a consumer."""
@@ -385,3 +390,29 @@ def peek(url: str, queue: str, count: int, consume: bool = False) -> list[Peeked
         raise BrokerUnavailable(f"cannot read {queue}: {exc.reply_text}") from exc
     except AMQPError as exc:
         raise BrokerUnavailable(f"could not read {queue}: {exc!r}") from exc
+
+
+def queue_depths(
+    url: str, queues: Sequence[str], timeout: float = 3.0
+) -> dict[str, tuple[int, int]]:
+    """Queue → (messages ready, consumers), by a passive `queue_declare` of each on a
+    short-lived connection of its own (the hub's connections belong to their threads). A
+    queue that does not exist is left out; an unreachable broker is `BrokerUnavailable`."""
+    params = pika.URLParameters(url)
+    params.socket_timeout = params.stack_timeout = timeout
+    params.blocked_connection_timeout = timeout
+    params.connection_attempts = 1
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        with contextlib.closing(pika.BlockingConnection(params)) as conn:
+            for queue in queues:
+                ch = conn.channel()
+                try:
+                    ok = ch.queue_declare(queue, passive=True)
+                except pika.exceptions.ChannelClosedByBroker:
+                    continue  # not declared (yet): nothing to say about it
+                found[queue] = (int(ok.method.message_count), int(ok.method.consumer_count))
+                ch.close()
+    except (AMQPError, OSError, ValueError) as exc:
+        raise BrokerUnavailable(f"cannot read queue depths: {exc!r}") from exc
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import uuid
@@ -17,6 +18,7 @@ from hub.entrypoints import admin, demo
 from hub.entrypoints.inspect_cmd import inspect
 from hub.entrypoints.portal_cli import operators, serve
 from hub.errors import HubError
+from hub.observability import banner, observe
 
 
 @click.group()
@@ -28,7 +30,7 @@ def cli(ctx: click.Context) -> None:
     hub runs on an in-process transport and a SQLite file.
     """
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     ctx.obj = settings
 
 
@@ -47,12 +49,17 @@ def run(settings: Settings, once: bool) -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     reconnect = getattr(hub.transport, "connect", None)
+    for line in banner(hub):
+        logging.getLogger("hub.run").info("%s", line)
+    server = None if once else observe(hub)
     try:
         if once:
             hub.worker.drain()
         else:
             hub.worker.run_forever(lambda: stop["now"], settings.expiry_every, reconnect)
     finally:
+        if server is not None:
+            server.shutdown()
         hub.close()
     s = hub.worker.stats
     click.echo(
@@ -109,6 +116,28 @@ def db_upgrade(settings: Settings) -> None:
         click.echo(f"upgraded schema from revision {before} to {after}")
     else:
         click.echo(f"schema already at revision {after}")
+
+
+@cli.command()
+@click.pass_obj
+def status(settings: Settings) -> None:
+    """The overview: outbox backlog, oldest unsent row, quarantine by kind, inbox last hour,
+    audit head (read from the database only)."""
+    from hub.bootstrap import utc_now
+    from hub.ledger.db import Database
+    from hub.ledger.overview import overview
+
+    db = Database(settings.database_url)
+    try:
+        seen = overview(db.engine, utc_now())
+    finally:
+        db.dispose()
+    held = ", ".join(f"{k}={n}" for k, n in sorted(seen.quarantine.items())) or "none"
+    click.echo(f"outbox backlog:        {seen.outbox_backlog}")
+    click.echo(f"oldest unsent:         {seen.oldest_unsent_seconds:.0f} s")
+    click.echo(f"quarantine held:       {sum(seen.quarantine.values())} ({held})")
+    click.echo(f"inbox, last hour:      {seen.inbox_last_hour}")
+    click.echo(f"audit head:            {seen.audit_head}")
 
 
 cli.add_command(inspect)

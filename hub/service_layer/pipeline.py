@@ -76,6 +76,13 @@ class Outcome:
     rejections: list[Rejection] = field(default_factory=list)
     """Kept in the quarantine when the delivery is done (`quarantine.keep_rejections`: one
     entry per kind, however many units)."""
+    channel: str = ""
+    """What it was read as (`edifact`, `xml`); empty when it could not be read at all."""
+    types: list[str] = field(default_factory=list)
+    """The business message types it carried (for metrics and logs)."""
+    containers: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    """The domain events its commands produced (for metrics: tokens, gate messages)."""
 
     @property
     def status(self) -> str:
@@ -94,6 +101,10 @@ class Outcome:
         self.duplicates += other.duplicates
         self.problems.extend(other.problems)
         self.rejections.extend(other.rejections)
+        self.channel = self.channel or other.channel
+        self.types.extend(other.types)
+        self.containers.extend(other.containers)
+        self.events.extend(other.events)
 
 
 @dataclass
@@ -303,6 +314,9 @@ def _process_unit(
 ) -> None:
     now = hub.clock()
     key = _inbox_key(unit, replay_of)
+    outcome.channel = outcome.channel or unit.format
+    outcome.types.extend(m.type for m in unit.messages)
+    outcome.containers.extend(c for m in unit.messages for c in m.containers)
     if uow.inbox.seen(sender.party_id, key):
         _audit(uow, now, sender, "duplicate", unit.dedup_key, {"format": unit.format})
         log.info("duplicate %s from %s answered again", unit.dedup_key, sender.party_id)
@@ -385,6 +399,7 @@ def _apply_unit(
             reason = "message(s) rejected: " + _naming_all(lost)
             outcome.reject(Rejection(kind, reason, tuple(problems), _named(lost)), len(these))
     outcome.applied += len(results) - len(rejected)
+    outcome.events.extend(e for r in results for ex in r.executions for e in ex.events)
 
 
 def _apply_message(

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 
 from hub.errors import BrokerUnavailable, TransientError
+from hub.service_layer.observe import Metrics, NoMetrics
 from hub.service_layer.ports import Clock, Transport, UnitOfWork
 
 log = logging.getLogger("hub.relay")
@@ -67,10 +68,12 @@ class BackgroundRelay:
         *,
         reconnect: Callable[[], None] | None = None,
         idle: float = 0.5,
+        metrics: Metrics | None = None,
     ) -> None:
         self.uow_factory, self.transport, self.clock = uow_factory, transport, clock
         self.reconnect, self.idle = reconnect, idle
         self.published = 0
+        self.metrics: Metrics = metrics or NoMetrics()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -102,9 +105,12 @@ class BackgroundRelay:
             last = self._stopping.is_set()
             try:
                 self.transport.fetch(0, 0.0)  # services the connection: heartbeats, closes
-                self.published += relay_all(self.uow_factory, self.transport, self.clock)
+                sent = relay_all(self.uow_factory, self.transport, self.clock)
+                self.published += sent
+                self.metrics.relayed(sent)
                 backoff = 0.5
             except TransientError as exc:
+                self.metrics.relay_failed()
                 log.warning("relay: transient fault: %s; retrying in %.1fs", exc, backoff)
                 if last or self._stopping.wait(backoff):
                     return  # stopping: what is unsent stays in the outbox for the next run
@@ -113,6 +119,7 @@ class BackgroundRelay:
                     self._reconnect()
                 continue
             except Exception:  # a defect must not silently stop all outbound traffic
+                self.metrics.relay_failed()
                 log.exception("relay: unexpected error; retrying in %.1fs", backoff)
                 if last or self._stopping.wait(backoff):
                     return

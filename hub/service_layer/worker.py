@@ -30,6 +30,7 @@ from hub.errors import (
     Unstorable,
 )
 from hub.service_layer.handlers import settle_due
+from hub.service_layer.observe import Metrics, NoMetrics, report_batch
 from hub.service_layer.pipeline import (
     HubContext,
     Outcome,
@@ -86,6 +87,10 @@ class Worker:
     relay: BackgroundRelay | None = None
     """`run_forever` runs it beside the loop; without it (or in `drain`) the loop relays."""
     max_conflict_rounds: int = 3
+    metrics: Metrics = field(default_factory=NoMetrics)
+    last_tick: float = field(default_factory=time.monotonic)
+    """`time.monotonic()` when the loop last went round (what `/livez` looks at)."""
+    _last: list[Outcome] = field(default_factory=list, init=False, repr=False)
     _held: list[Delivery] = field(default_factory=list, init=False, repr=False)
     _conflict_rounds: int = field(default=0, init=False, repr=False)
 
@@ -103,16 +108,18 @@ class Worker:
             batch = self.transport.fetch(self.batch_size, self.batch_wait)
         if batch:
             self._held = batch
+            started = time.perf_counter()
             self._settle(batch)
             self._held = []
             self.transport.ack(batch)
+            self._report(batch, time.perf_counter() - started)
         if self.relay is not None and self.relay.running:
             if batch:
                 self.relay.nudge()
         else:
-            self.stats.published += self.retry(
-                lambda: relay_all(self.uow_factory, self.transport, self.hub.clock)
-            )
+            sent = self.retry(lambda: relay_all(self.uow_factory, self.transport, self.hub.clock))
+            self.stats.published += sent
+            self.metrics.relayed(sent)
         return len(batch)
 
     def _settle(self, batch: Sequence[Delivery]) -> None:
@@ -242,7 +249,12 @@ class Worker:
         entry = quarantine_entry(delivery, kind, reason, problems, sender, self.hub.clock())
         return Outcome(rejected=1, quarantine_ids=[uow.quarantine.add(entry)])
 
+    def _report(self, batch: Sequence[Delivery], seconds: float) -> None:
+        outcomes, self._last = self._last, []
+        report_batch(self.metrics, batch, outcomes, seconds)
+
     def _count(self, batch: Sequence[Delivery], outcomes: list[Outcome]) -> None:
+        self._last = outcomes
         s = self.stats
         s.received += len(batch)
         for o in outcomes:
@@ -264,6 +276,7 @@ class Worker:
                 job(uow, self.hub.clock())
             uow.commit()
         self.stats.expired += len(done)
+        self.metrics.events([e for ex in done for e in ex.events])
         return len(done)
 
     def drain(self, idle_rounds: int = 1) -> None:
@@ -299,6 +312,7 @@ class Worker:
         next_expiry = 0.0
         backoff = 0.5
         while not should_stop():
+            self.last_tick = time.monotonic()
             try:
                 self.run_once()
                 if time.monotonic() >= next_expiry:

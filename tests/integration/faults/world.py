@@ -122,6 +122,7 @@ class World:
             "HUB_BROKER_CREDENTIALS": str(self.dir / "broker-credentials.json"),
             "HUB_BATCH_WAIT": "0.05",
             "HUB_LOG_LEVEL": "INFO",
+            "HUB_METRICS_PORT": "0",
             **{f"HUB_{k.upper()}": v for k, v in extra.items()},
         }
 

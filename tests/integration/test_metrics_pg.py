@@ -1,0 +1,125 @@
+"""`hub run` on the real PostgreSQL and RabbitMQ serves /metrics, /livez and /readyz: the
+counters move as messages flow, and /readyz says not-ready while the database is cut (through
+a proxy) and ready again after."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.integration import faults as F
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[F.World]:
+    F.require_servers()
+    w = F.World.create(tmp_path_factory.mktemp("metrics"))
+    yield w
+    w.destroy()
+
+
+@pytest.fixture()
+def run(world: F.World, tmp_path: Path) -> Iterator[F.Run]:
+    r = F.Run(world, world.fresh(), tmp_path)
+    yield r
+    r.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=15) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except (urllib.error.URLError, ConnectionError):
+        return 0, b""
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    status, body = get(port, "/metrics")
+    assert status == 200
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+
+
+def total(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **want: str
+) -> float:
+    return sum(
+        v for (n, labels), v in samples.items()
+        if n == name and all(dict(labels).get(k) == x for k, x in want.items())
+    )  # fmt: skip
+
+
+@pytest.mark.timeout(180)
+def test_metrics_move_with_the_messages_and_readyz_follows_the_database(run: F.Run) -> None:
+    port = free_port()
+    pg = run.proxy(F.PG_PORT)
+    hub = run.hub(pg=pg, metrics_port=str(port))
+    F.wait_until("/readyz", lambda: get(port, "/readyz")[0] == 200, timeout=60)
+    assert get(port, "/livez")[0] == 200
+    before = scrape(port)
+    assert total(before, "hub_messages_total") == 0
+
+    count = 30
+    stories = [F.story(c, n, "MET") for n, c in enumerate(F.containers(count, seed=18))]
+    streamer = F.CausalStreamer(run.world, run.engine, stories, rate=200)
+    streamer.start()
+    F.wait_until("some messages counted", lambda: total(scrape(port), "hub_messages_total") > 0, 60)
+    midway = total(scrape(port), "hub_messages_total")
+    sent = streamer.finish()
+    run.settle(sent, timeout=60)
+    F.wait_until("the outbox relayed", lambda: total(scrape(port), "hub_outbox_backlog") == 0, 30)
+    after = scrape(port)
+
+    assert 0 < midway <= total(after, "hub_messages_total")
+    for channel, kind in (("edifact", "COREOR"), ("edifact", "COARRI"), ("edifact", "CODECO")):
+        applied = total(after, "hub_messages_total", channel=channel, type=kind, outcome="applied")
+        assert applied == count, (kind, applied)
+    assert total(after, "hub_messages_total", channel="xml", outcome="applied") == 5 * count
+    assert total(after, "hub_messages_total", outcome="rejected") == 0
+    assert total(after, "hub_deliveries_total") == 8 * count
+    assert total(after, "hub_batch_size_count") >= 1
+    assert total(after, "hub_gate_messages_total", kind="authorisation") == count
+    assert total(after, "hub_token_movements_total", movement="consume") == count
+    assert total(after, "hub_relay_published_total") > 0
+    assert total(after, "hub_up", dependency="database") == 1
+    assert total(after, "hub_up", dependency="broker") == 1
+    assert total(after, "hub_queue_consumers", queue="hub.inbound") == 1  # this hub
+    assert total(after, "hub_queue_messages", queue="hub.inbound") == 0  # all taken
+    assert ("hub_queue_messages", (("queue", "hub.inbound.dead"),)) in after
+
+    pg.cut()
+    try:
+        F.wait_until("/readyz 503", lambda: get(port, "/readyz")[0] == 503, timeout=30)
+        body = json.loads(get(port, "/readyz")[1])
+        assert body["checks"]["database"]["ok"] is False
+        assert body["checks"]["broker"]["ok"] is True
+        assert total(scrape(port), "hub_up", dependency="database") == 0
+    finally:
+        pg.restore()
+    F.wait_until("/readyz 200 again", lambda: get(port, "/readyz")[0] == 200, timeout=60)
+    assert get(port, "/livez")[0] == 200
+
+    assert hub.stop() == 0
+    out = hub.output()
+    assert "hub run starting: Settings(" in out and "guest:***@" in out
+    assert "batch of " in out and "metrics and health on http://127.0.0.1:" in out
