@@ -19,7 +19,15 @@ ADMIN = "admin@kempen.example"
 PASSWORD = "correct horse battery"
 
 
-def _register(page: Any, site: Site, name: str, vat: str, email: str, lang: str = "en") -> None:
+def _register(
+    page: Any,
+    site: Site,
+    name: str,
+    vat: str,
+    email: str,
+    lang: str = "en",
+    roles: tuple[str, ...] = ("transport_operator",),
+) -> None:
     page.goto(f"{site.url}/register?lang={lang}")
     page.get_by_label({"en": "Company name", "nl": "Bedrijfsnaam"}[lang]).fill(name)
     page.fill("#vat", vat)
@@ -28,7 +36,8 @@ def _register(page: Any, site: Site, name: str, vat: str, email: str, lang: str 
     page.fill("#address", "Haven 1, 2000 Antwerpen")
     page.fill("#billing_address", "Postbus 1, 2000 Antwerpen")
     page.fill("#admin_email", email)
-    page.check("#role-transport_operator")
+    for role in roles:
+        page.check(f"#role-{role}")
     page.click("button[type=submit]")
 
 
@@ -103,6 +112,54 @@ def test_denied_then_recognised_with_the_reason(site: Site, browser: Any) -> Non
     text = page.inner_text("main")
     assert "already registered" in text and "no EORI registration found" in text
     shot(page, "registration-recognised-denied")
+
+
+def _partner(site: Site, party: str) -> Any:
+    return site.portal.read(lambda u, s, _: u.partners.get(party))
+
+
+def test_a_second_role_is_a_request_that_waits_for_approval(site: Site, browser: Any) -> None:
+    """Registering again with the same VAT + EORI grants nothing on the spot (issue 14: a
+    forwarder became a ship agent that way); the role waits for the hub team's decision."""
+    page = browser.new_page()
+    _register(page, site, "Polder Haulage", "BE0987654394", "boss@polder.example")
+    _operator(site, "approve", "POLDERHAULAG")
+    _register(
+        page,
+        site,
+        "Polder Haulage",
+        "BE0987654394",
+        "boss@polder.example",
+        roles=("transport_operator", "ship_agent"),
+    )
+    advice = page.inner_text("#advice")
+    assert "already registered as POLDERHAULAG" in advice
+    assert "ship_agent are requested and wait for the hub's approval" in advice
+    shot(page, "registration-role-requested")
+    waiting = _partner(site, "POLDERHAULAG")
+    assert Role.SHIP_AGENT not in waiting.roles and Role.SHIP_AGENT in waiting.pending_roles
+    granted = site.portal.do(
+        lambda u, s, now: registry.approve_role(u, "POLDERHAULAG", "ship_agent", now, "test")
+    )
+    assert not isinstance(granted, registry.Refusal), granted
+    assert Role.SHIP_AGENT in _partner(site, "POLDERHAULAG").roles
+
+
+def test_a_denied_company_resubmits_and_is_approved(site: Site, browser: Any) -> None:
+    page = browser.new_page()
+    _register(page, site, "Second Chance", "BE0456789133", "boss@chance.example")
+    _operator(site, "deny", "SECONDCHANCE", "billing address missing")
+    _register(page, site, "Second Chance", "BE0456789133", "boss@chance.example")
+    assert "resubmit instead" in page.inner_text("#advice")
+    again = site.portal.do(
+        lambda u, s, now: registry.resubmit(u, "SECONDCHANCE", now, "hub partners resubmit")
+    )
+    assert not isinstance(again, registry.Refusal), again
+    assert _partner(site, "SECONDCHANCE").status.value == "resubmitted"
+    _operator(site, "approve", "SECONDCHANCE")
+    link = site.mailbox.wait_for("boss@chance.example", "activate")
+    assert "/activate?token=" in link
+    assert _partner(site, "SECONDCHANCE").status.value == "approved"
 
 
 def test_approve_activate_log_in_with_code_expire_and_lock_out(site: Site, browser: Any) -> None:
