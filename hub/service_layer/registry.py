@@ -139,6 +139,7 @@ def _form_problem(form: Registration) -> Refusal | None:
         vat_problem(form.vat),
         eori_problem(form.eori) if form.eori.strip() else "a registration needs the EORI number",
         "" if form.name.strip() else "a registration needs the company name",
+        *_text_problems(form),
         "" if form.roles else "a registration needs at least one role",
         _country_problem(form),
         "" if form.outbound_format in FORMATS else f"format must be one of {FORMATS}",
@@ -147,6 +148,23 @@ def _form_problem(form: Registration) -> Refusal | None:
     ]
     found = [p for p in problems if p]
     return Refusal("; ".join(found), "invalid-registration") if found else None
+
+
+_TEXT_WIDTHS = {"name": 200, "address": 300, "billing_address": 300, "contact": 200}
+"""The free-text fields of a registration and their longest length (the partners table's)."""
+
+
+def _text_problems(form: Registration) -> list[str]:
+    """Free text is bounded and printable, whatever the channel (portal form, CLI, file): a
+    field past its width, or holding a control character (NUL, ...), is refused by name."""
+    found = []
+    for field_name, width in _TEXT_WIDTHS.items():
+        value = getattr(form, field_name)
+        if len(value) > width:
+            found.append(f"{field_name} is longer than {width} characters")
+        elif any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+            found.append(f"{field_name} holds a control character")
+    return found
 
 
 def _country_problem(form: Registration) -> str:

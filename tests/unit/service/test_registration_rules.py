@@ -136,6 +136,10 @@ def test_uk_swiss_and_other_non_eu_companies_can_register(hub: Hub, change: dict
         ({"vat": "CH123456789"}, "format of CH"),
         ({"vat": "ZZ123456789"}, "country code"),
         ({"vat": "GR123456789"}, "Greece: EL"),
+        ({"name": "Thames " + "x" * 300}, "name is longer than 200"),
+        ({"name": "Thames\x00Freight"}, "name holds a control character"),
+        ({"address": "Dock 1\x1b[2J"}, "address holds a control character"),
+        ({"billing_address": "b" * 301}, "billing_address is longer than 300"),
     ],
 )
 def test_eori_a_role_and_a_vat_number_of_the_countrys_format_are_required(
