@@ -247,9 +247,7 @@ def is_ready(uow: UnitOfWork, store: IdentityStore, party_id: str) -> bool:
     """True when the company is active and one of its users has logged in to the portal once:
     only then may a release right be transferred to it (DESIGN "Identity and registration")."""
     partner = uow.partners.get(party_id)
-    if partner is None or partner.status is not Status.ACTIVE:
-        return False
-    return partner.ready or any(u.first_login_at is not None for u in store.users_of(party_id))
+    return partner is not None and partner.ready  # set by the first login (`login`)
 
 
 def platforms(uow: UnitOfWork) -> list[Partner]:

@@ -176,11 +176,10 @@ def _start_session(
         user = replace(user, first_login_at=at)
         store.save_user(user)
     elif user.first_login_at is None:
-        first_of_company = all(u.first_login_at is None for u in store.users_of(user.party_id))
         user = replace(user, first_login_at=at)
         store.save_user(user)
-        if first_of_company:  # the company becomes ready (DESIGN "Identity and registration")
-            approvals.record_portal_login(uow, user.party_id, at, f"portal: {actor_of(user)}")
+        # the company becomes ready (DESIGN "Identity"); idempotent for its later users
+        approvals.record_portal_login(uow, user.party_id, at, f"portal: {actor_of(user)}")
     user_audit(uow, user, at, "UserLoggedIn", user_id=user.id)
     return SessionStarted(token, user)
 
