@@ -145,8 +145,10 @@ def partners_link(settings: Settings, platform: str, organisation: str) -> None:
 def partners_suspend(settings: Settings, party: str, reason: str) -> None:
     """Suspend an active PARTY (then run `hub broker setup` to remove its broker user)."""
     cause = command_cause()
-    run_service(settings, cause, lambda u, now: registry.suspend(u, party, reason, now, cause))
-    click.echo(f"{party} is suspended: {reason}")
+    run_portal(
+        settings, lambda u, s, now: identity.suspend_company(u, s, party, reason, now, cause)
+    )
+    click.echo(f"{party} is suspended (its web sessions ended): {reason}")
 
 
 @partners.command("resubmit")

@@ -117,6 +117,18 @@ def deny_company(
     return Done(partner, mails)
 
 
+def suspend_company(
+    uow: UnitOfWork, store: IdentityStore, party: str, reason: str, at: datetime, cause: str
+) -> Done[Partner] | Refusal:
+    """Suspend an active company: it no longer acts, and its people's web sessions end now."""
+    partner = registry.suspend(uow, party, reason, at, cause)
+    if isinstance(partner, Refusal):
+        return partner
+    for user in store.users_of(party):
+        store.end_sessions(user.id, at)
+    return Done(partner)
+
+
 def _admins(store: IdentityStore, party: str) -> list[User]:
     return [u for u in store.users_of(party) if u.role is UserRole.ADMIN]
 

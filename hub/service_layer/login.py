@@ -184,13 +184,19 @@ def _start_session(
     return SessionStarted(token, user)
 
 
-def session_user(store: IdentityStore, token: str, at: datetime) -> User | None:
-    """The active user of a live session, or None."""
+def session_user(uow: UnitOfWork, store: IdentityStore, token: str, at: datetime) -> User | None:
+    """The active user of a live session, or None: a session never outlives its user's or
+    its company's active status, however that status was lost."""
     session = store.session(digest(token)) if token else None
     if session is None or session.ended_at is not None or at >= session.expires_at:
         return None
     user = store.user(session.user_id)
-    return user if user is not None and user.state is UserState.ACTIVE else None
+    if user is None or user.state is not UserState.ACTIVE:
+        return None
+    if user.role is UserRole.OPERATOR:
+        return user
+    company = uow.partners.get(user.party_id)
+    return user if company is not None and company.status is Status.ACTIVE else None
 
 
 def logout(store: IdentityStore, token: str, at: datetime) -> None:

@@ -50,7 +50,7 @@ def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
     ) -> Response:
         token = request.cookies.get(SESSION, "")
         request.state.user = (
-            await offloop.read(lambda _u, store, now: login.session_user(store, token, now))
+            await offloop.read(lambda uow, store, now: login.session_user(uow, store, token, now))
             if token
             else None
         )

@@ -183,3 +183,44 @@ def test_users_of_a_suspended_company_cannot_log_in(portal: Portal) -> None:
     portal.run(suspend)
     refused = _start(portal)
     assert isinstance(refused, Refusal) and refused.code == "party-not-active"
+
+
+def _logged_in(portal: Portal) -> str:
+    """A session token for the company's admin, through the two steps of a real login."""
+    _activate(portal, _approved_company(portal))
+    started = _start(portal)
+    assert not isinstance(started, Refusal)
+    code = re.search(r"\d{6}", _sent(portal)[-1].body)[0]  # type: ignore[index]
+    session = _finish(portal, started.token, code)
+    assert isinstance(session, login.SessionStarted)
+    return session.token
+
+
+def _signed_in(portal: Portal, token: str) -> Any:
+    return portal.read(lambda u, s, now: login.session_user(u, s, token, now))
+
+
+def test_suspending_a_company_ends_the_sessions_of_its_people(portal: Portal) -> None:
+    token = _logged_in(portal)
+    assert _signed_in(portal, token) is not None
+    suspended = portal.run(
+        lambda u, s, now: identity.suspend_company(u, s, "KEMPEN", "unpaid", now, "operator: t")
+    )
+    assert not isinstance(suspended, Refusal)
+    ended = portal.read(lambda _u, s, _n: s.session(digest(token)))
+    assert ended is not None and ended.ended_at is not None
+    assert _signed_in(portal, token) is None
+
+
+def test_a_session_of_a_company_that_is_no_longer_active_is_not_honoured(portal: Portal) -> None:
+    """However the company lost its status (a partners file loaded over it, say), a session
+    opened before does not outlive it."""
+    token = _logged_in(portal)
+
+    def suspend_behind_the_rules(uow: Any, _s: Any, _now: Any) -> Any:
+        company = uow.partners.get("KEMPEN")
+        uow.partners.save(replace(company, status=Status.SUSPENDED, status_reason="unpaid"))
+        return identity.Done(None)
+
+    portal.run(suspend_behind_the_rules)
+    assert _signed_in(portal, token) is None
