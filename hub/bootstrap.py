@@ -128,7 +128,7 @@ def build(
 def build_portal(hub: Hub) -> Portal:
     """The portal's services on a wired hub: SMTP mail, argon2 passwords, the hub's clock."""
     from hub.adapters.mail import SmtpMailer
-    from hub.adapters.secrets import Argon2Credentials
+    from hub.adapters.secrets import Argon2Credentials, SecretBox
     from hub.ledger.identity import identity_for
 
     s = hub.settings
@@ -136,7 +136,7 @@ def build_portal(hub: Hub) -> Portal:
         uow=hub.uow,
         store_for=identity_for,
         mailer=SmtpMailer(s.smtp_host, s.smtp_port, s.smtp_sender),
-        credentials=Argon2Credentials(),
+        credentials=Argon2Credentials(SecretBox.from_file(s.totp_key_path())),
         clock=hub.clock,
         base_url=s.web_base_url,
         context=hub.worker.hub,

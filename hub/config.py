@@ -56,6 +56,9 @@ class Settings:
     broker_credentials: str = "var/broker-credentials.json"
     """The broker passwords `hub broker setup` writes (relative: under `home`)."""
     broker_user_prefix: str = ""
+    totp_key: str = "var/totp.key"
+    """The keys sealing people's authenticator secrets at rest (created 0600 when missing;
+    relative: under `home`). Keep it out of database backups' reach."""
     signing_key: str = ""
     """The hub's Ed25519 private key file (`hub keys generate`); unset: nothing is signed."""
     public_keys: str = "var/keys"
@@ -110,6 +113,10 @@ class Settings:
     def hub_alias_ids(self) -> tuple[str, ...]:
         """`hub_aliases` (comma-separated): other UNB recipient ids the hub answers to."""
         return tuple(a.strip() for a in self.hub_aliases.split(",") if a.strip())
+
+    def totp_key_path(self) -> Path:
+        """`totp_key` as an absolute path (a relative one under `home`)."""
+        return (Path(self.home or ".") / self.totp_key).absolute()
 
     def credentials_path(self) -> Path:
         """`broker_credentials` as an absolute path (a relative one under `home`)."""

@@ -265,7 +265,7 @@ users = Table(
     Column("state", String(16), nullable=False),
     Column("language", String(2), nullable=False),
     Column("second_factor", String(8), nullable=False),
-    Column("totp_secret", String(64), nullable=False, default=""),
+    Column("totp_secret", String(255), nullable=False, default=""),
     Column("totp_last_step", BigInteger, nullable=False, default=0),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("first_login_at", UtcDateTime()),

@@ -91,7 +91,11 @@ class Credentials(Protocol):
 
     def new_totp_secret(self) -> str: ...
 
+    def seal_totp(self, secret: str) -> str:
+        """`secret` as it may be stored: sealed, so the database alone does not reveal it."""
+
     def totp_uri(self, secret: str, account: str) -> str: ...
 
-    def totp_step(self, secret: str, code: str, at: datetime) -> int:
-        """The time step (at, or one either side) whose code `code` is; 0 when none."""
+    def totp_step(self, stored: str, code: str, at: datetime) -> int:
+        """The time step (at, or one either side) whose code `code` is for the sealed secret
+        `stored`; 0 when none."""

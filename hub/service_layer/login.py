@@ -209,7 +209,7 @@ def logout(store: IdentityStore, token: str, at: datetime) -> None:
 def start_totp(store: IdentityStore, credentials: Credentials, user: User) -> tuple[str, str]:
     """A new authenticator secret for the user (not yet in use) and its otpauth URI."""
     secret = credentials.new_totp_secret()
-    store.save_user(replace(user, totp_secret=secret))
+    store.save_user(replace(user, totp_secret=credentials.seal_totp(secret)))
     return secret, credentials.totp_uri(secret, user.username)
 
 

@@ -125,6 +125,7 @@ def site(tmp_path: Path, mailbox: Mailbox) -> Iterator[Site]:
     url = f"http://127.0.0.1:{port}"
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'hub.db'}",
+        home=str(tmp_path),
         smtp_port=mailbox.port,  # type: ignore[attr-defined]
         web_base_url=url,
         web_secure_cookies=False,

@@ -14,7 +14,8 @@ from tests.browser.conftest import Mailbox
 
 
 def _registered(db_url: str, name: str, vat: str, email: str) -> str:
-    hub = build(Settings(database_url=db_url), consume=False)
+    home = str(Path(db_url.removeprefix("sqlite:///")).parent)
+    hub = build(Settings(database_url=db_url, home=home), consume=False)
     form = registry.Registration(name, vat, vat, roles=("release_party",))
     try:
         done = build_portal(hub).run(
@@ -32,6 +33,7 @@ def test_approve_and_deny_on_the_command_line_mail_the_admin(
     db_url = f"sqlite:///{tmp_path / 'hub.db'}"
     env = {
         "HUB_DATABASE_URL": db_url,
+        "HUB_HOME": str(tmp_path),
         "HUB_SMTP_PORT": str(mailbox.port),  # type: ignore[attr-defined]
         "HUB_WEB_BASE_URL": "https://portal.example",
     }

@@ -39,7 +39,11 @@ class InMemoryMailer:
 
 @pytest.fixture()
 def portal(tmp_path: Path, clock: FixedClock) -> Iterator[Portal]:
-    hub = build(Settings(database_url=f"sqlite:///{tmp_path}/hub.db"), clock=clock, consume=False)
+    hub = build(
+        Settings(database_url=f"sqlite:///{tmp_path}/hub.db", home=str(tmp_path)),
+        clock=clock,
+        consume=False,
+    )
     built = build_portal(hub)
     built.mailer = InMemoryMailer()
     yield built
@@ -224,3 +228,30 @@ def test_a_session_of_a_company_that_is_no_longer_active_is_not_honoured(portal:
 
     portal.run(suspend_behind_the_rules)
     assert _signed_in(portal, token) is None
+
+
+def test_an_authenticator_secret_is_sealed_at_rest_and_still_works(
+    portal: Portal, clock: FixedClock
+) -> None:
+    """A copy of the database alone must not give away anyone's second factor."""
+    import pyotp
+
+    _activate(portal, _approved_company(portal))
+    user = portal.read(lambda _u, s, _n: s.user_by_username("kempen"))
+    assert user is not None
+    secret, uri = portal.run(
+        lambda _u, s, _n: identity.Done(login.start_totp(s, portal.credentials, user))
+    )
+    assert secret in uri
+    stored = portal.read(
+        lambda u, _s, _n: u.connection.execute(
+            text("SELECT totp_secret FROM users WHERE username = 'kempen'")
+        ).scalar_one()
+    )
+    assert secret not in stored and stored
+    code = pyotp.TOTP(secret).at(clock.at)
+    again = portal.read(lambda _u, s, _n: s.user_by_username("kempen"))
+    enrolled = portal.run(
+        lambda u, s, now: login.confirm_totp(u, s, portal.credentials, again, code, now)
+    )
+    assert not isinstance(enrolled, Refusal)

@@ -40,7 +40,11 @@ class Outbox:
 
 @pytest.fixture()
 def portal(tmp_path: Path, clock: FixedClock) -> Iterator[Portal]:
-    hub = build(Settings(database_url=f"sqlite:///{tmp_path}/hub.db"), clock=clock, consume=False)
+    hub = build(
+        Settings(database_url=f"sqlite:///{tmp_path}/hub.db", home=str(tmp_path)),
+        clock=clock,
+        consume=False,
+    )
     built = build_portal(hub)
     built.mailer = Outbox()
     yield built
