@@ -64,13 +64,14 @@ def _row(file: ContainerFile, partner: Partner, now: datetime, uow: UnitOfWork) 
     party = partner.party_id
     operator = Role.TRANSPORT_OPERATOR in partner.roles
     pending = right.pending
+    left = bool(view.get("left_chain"))  # it sees its own link only, not what became of it
     return ContainerRow(
         container=file.container,
         view=view,
         actions=next_actions(right, party, operator),
         waiting=pending is not None and pending.to_party == party,
-        blocked=any(x.colour is Colour.RED for x in file.lights().values()),
-        expiring=right.is_active() and right.expires_at - now <= EXPIRING_SOON,
+        blocked=not left and any(x.colour is Colour.RED for x in file.lights().values()),
+        expiring=not left and right.is_active() and right.expires_at - now <= EXPIRING_SOON,
         pickup=right.pickup if right.holder == party else None,
     )
 

@@ -33,6 +33,12 @@ WORDS: dict[str, tuple[str, str, str, str]] = {
     ),
     "commercial": ("Commercieel", "Commercial", "Commercial", "Kommerziell"),
     "customs": ("Douane", "Customs", "Douane", "Zoll"),
+    "left_chain": (
+        "U neemt niet meer deel aan deze vrijgave",
+        "You no longer take part in this release",
+        "Vous ne participez plus à cette mainlevée",
+        "Sie sind an dieser Freigabe nicht mehr beteiligt",
+    ),
     "history": (
         "Mijn schakel van de keten",
         "My link of the chain",

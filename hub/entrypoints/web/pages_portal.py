@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.domain.containers import container_problem, normalise
 from hub.domain.refusals import Refusal
 from hub.domain.users import User, UserRole
 from hub.entrypoints.web.commands_form import command_for, release_command
@@ -72,7 +73,10 @@ async def containers_page(request: Request, **extra: Any) -> Response:
     )
 
 
-async def _row(request: Request, user: User, container: str) -> portal_views.ContainerRow:
+async def _row(request: Request, user: User, wanted: str) -> portal_views.ContainerRow:
+    container = normalise(wanted)
+    if problem := container_problem(container):
+        raise HTTPException(404, problem)
     party = user.party_id
     row = await _portal(request).read(
         lambda uow, _s, now: portal_views.container_page(uow, party, container, now)
