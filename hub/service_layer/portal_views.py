@@ -163,6 +163,36 @@ def company(uow: UnitOfWork, party: str) -> Partner | None:
 
 
 @dataclass(frozen=True)
+class LightsView:
+    """A container's lights as a subscriber sees them: the three lights and nothing of the
+    release chain (who holds the right, who held it). `lights` is empty unless `subscribed`;
+    `ended` says why an earlier subscription of this party stopped."""
+
+    container: str
+    subscribed: bool
+    lights: dict[str, dict[str, str]]
+    since: datetime | None = None
+    ended: str = ""
+
+
+def subscribed_lights(uow: UnitOfWork, party: str, container: str) -> LightsView:
+    """The lights of `container` for `party` if it subscribes to them; else only whether
+    an earlier subscription ended (and why)."""
+    file = uow.files.get(container)
+    running = file.light_subscriptions.get(party)
+    if running is None or running.ended:
+        return LightsView(file.container, False, {}, ended=running.ended if running else "")
+    lights = {name.value: light.as_dict() for name, light in file.lights().items()}
+    return LightsView(file.container, True, lights, running.since)
+
+
+def my_subscriptions(uow: UnitOfWork, party: str) -> list[LightsView]:
+    """Every container whose lights `party` follows, with its lights."""
+    files = [f for f in uow.files.mentioning(party) if party in f.subscribers()]
+    return [subscribed_lights(uow, party, f.container) for f in files]
+
+
+@dataclass(frozen=True)
 class Money:
     """A transport operator's tokens and wallet, as the tokens page shows them."""
 

@@ -22,6 +22,7 @@ from starlette.templating import Jinja2Templates
 
 from hub.entrypoints.web import fields
 from hub.entrypoints.web.i18n import language_of, role_labels, translator
+from hub.entrypoints.web.i18n_values import value_translator
 
 CSRF, SESSION, CHALLENGE, LANG = "hub_csrf", "hub_session", "hub_login", "hub_lang"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -52,6 +53,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> Re
         "user": getattr(request.state, "user", None),
         "lang": lang,
         "t": translator(lang),
+        "tv": value_translator(lang),
         "role_labels": role_labels(lang),
     }
     response = templates.TemplateResponse(request, name, context, status_code=status)

@@ -6,7 +6,8 @@ pages are tested in Chromium (tests/browser)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -84,11 +85,13 @@ class Client:
         return Answer(out["status"], out["body"].decode())
 
 
-def sign_in(hub: Hub, portal: Any, party: str, role: UserRole = UserRole.ADMIN) -> str:
+def sign_in(
+    hub: Hub, portal: Any, party: str, role: UserRole = UserRole.ADMIN, language: str = "en"
+) -> str:
     """An active user of `party` with a live session; the session cookie's value."""
     now, name = hub.clock(), party.lower()
     user = User(f"u-{name}", party, f"{name}@x.example", role, UserState.ACTIVE, name)
-    user = User(**{**user.__dict__, "created_at": now, "first_login_at": now})
+    user = User(**{**user.__dict__, "created_at": now, "first_login_at": now, "language": language})
 
     def add(_uow: Any, store: Any, at: Any) -> None:
         store.save_user(user)
@@ -98,16 +101,46 @@ def sign_in(hub: Hub, portal: Any, party: str, role: UserRole = UserRole.ADMIN) 
     return f"s-{name}"
 
 
-@pytest.fixture()
-def web(tmp_path: Path) -> tuple[Hub, Client]:
-    """The demo story up to the forwarder's transfer to TRUCKCO (which has tokens), and a
-    signed-in user for TRUCKCO, FWDANT, MSCBE, PSAT and the hub team (OPS)."""
-    hub, _transport = make_hub(tmp_path, Clock())
+def _story_web(path: Path) -> Iterator[tuple[Hub, Client]]:
+    hub, _transport = make_hub(path, Clock())
     fund(hub, "TRUCKCO", "200.00", "low")
     play(hub, STORY[:3])
     portal = build_portal(hub)
     cookies = {p: sign_in(hub, portal, p) for p in ("TRUCKCO", "FWDANT", "MSCBE", "PSAT")}
     cookies["OPS"] = sign_in(hub, portal, "HUBOPS", UserRole.OPERATOR)
+    client = Client(create_app(portal, secure_cookies=False), cookies)
+    yield hub, client
+    client.loop.close()
+    hub.close()
+
+
+@pytest.fixture()
+def web(tmp_path: Path) -> Iterator[tuple[Hub, Client]]:
+    """The demo story up to the forwarder's transfer to TRUCKCO (which has tokens), and a
+    signed-in user for TRUCKCO, FWDANT, MSCBE, PSAT and the hub team (OPS)."""
+    yield from _story_web(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, Client]]:
+    """`web` once for a module whose tests change nothing (they assert so)."""
+    yield from _story_web(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture()
+def pin_web(tmp_path: Path) -> Iterator[tuple[Hub, Client]]:
+    """PSAT lets containers out by PIN; MSCBE has released MSCU1234566 there to FWDANT.
+    BARGECO, a transport operator outside the chain with 25 tokens, is signed in in Dutch."""
+    hub, _transport = make_hub(tmp_path, Clock())
+    with hub.uow() as uow:
+        psat = uow.partners.get("PSAT")
+        assert psat is not None
+        uow.partners.save(replace(psat, terminal_access="pin"))
+        uow.commit()
+    fund(hub, "BARGECO", "200.00", "low")
+    play(hub, STORY[:1])
+    portal = build_portal(hub)
+    cookies = {"BARGECO": sign_in(hub, portal, "BARGECO", language="nl")}
     client = Client(create_app(portal, secure_cookies=False), cookies)
     yield hub, client
     client.loop.close()

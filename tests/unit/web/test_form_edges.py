@@ -54,9 +54,9 @@ def _valid(name: str) -> str:
 
 
 def test_a_hostile_value_in_any_form_field_is_refused_with_its_reason(
-    web: tuple[Hub, Client],
+    shared_web: tuple[Hub, Client],
 ) -> None:
-    hub, client = web
+    hub, client = shared_web
     before, posts = _audit_rows(hub), _routes(client, "POST")
     assert len(posts) >= 14 and len(FIELDS) >= 30  # discovery found the forms
     for path, party in posts:
@@ -70,8 +70,10 @@ def test_a_hostile_value_in_any_form_field_is_refused_with_its_reason(
     assert _audit_rows(hub) == before  # nothing was done
 
 
-def test_every_kind_of_hostile_value_is_refused_on_every_form(web: tuple[Hub, Client]) -> None:
-    hub, client = web
+def test_every_kind_of_hostile_value_is_refused_on_every_form(
+    shared_web: tuple[Hub, Client],
+) -> None:
+    hub, client = shared_web
     before = _audit_rows(hub)
     for path, party in _routes(client, "POST"):
         for kind, value in HOSTILE.items():
@@ -83,15 +85,15 @@ def test_every_kind_of_hostile_value_is_refused_on_every_form(web: tuple[Hub, Cl
 
 
 def test_a_form_too_large_or_of_unknown_length_is_refused_before_it_is_read(
-    web: tuple[Hub, Client],
+    shared_web: tuple[Hub, Client],
 ) -> None:
-    client = web[1]
+    client = shared_web[1]
     big = client.post(f"/containers/{CONTAINER}", {"csrf": "c1", "q": "x" * fields.MAX_BODY})
     assert (big.status, "larger than" in big.body) == (413, True)
 
 
-def test_hostile_query_strings_and_paths_are_refused(web: tuple[Hub, Client]) -> None:
-    client = web[1]
+def test_hostile_query_strings_and_paths_are_refused(shared_web: tuple[Hub, Client]) -> None:
+    client = shared_web[1]
     for path, party in _routes(client, "GET"):
         for kind, value in HOSTILE.items():
             query = "&".join(f"{n}={value}" for n in ("q", "container", "identity", "to", "token"))
