@@ -5,12 +5,18 @@ unsubscribes; the page never names who released, holds or held the right."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
+from hub.entrypoints.cli import cli
+from hub.entrypoints.web.server import relay_note
 from hub.ledger.tables import audit, outbox
 from tests.unit.web.conftest import Client
 
+SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 CONTAINER = "MSCU1234566"
 CHAIN = ("MSCBE", "FWDANT", "MSCREL20261123", "Mediterranean", "Forwarder")
 
@@ -68,3 +74,21 @@ def test_a_refused_subscription_says_why_and_costs_nothing(pin_web: tuple[Hub, C
     never = client.post("/lights", _form("unsubscribe", "k-3"), "BARGECO")
     assert never.status == 400 and "no subscription of yours" in never.body
     assert _balance(never.body) == "25"
+
+
+def test_embedded_a_portal_actions_message_waits_in_the_outbox_for_the_next_hub_send(
+    pin_web: tuple[Hub, Client],
+) -> None:
+    """`hub serve` relays nothing (server.py says why); embedded, the next `hub send` on the
+    same database publishes what the portal's actions wrote."""
+    hub, client = pin_web
+    client.post("/lights", _form("subscribe", "k-sub"), "BARGECO")
+    with hub.db.connect() as conn:
+        waiting = conn.execute(select(outbox.c.message_type).where(outbox.c.sent_at.is_(None)))
+        assert [r.message_type for r in waiting] == ["ReleaseLightRegistered"]
+    env = {"HUB_DATABASE_URL": hub.settings.database_url, "HUB_AMQP_URL": ""}
+    customs = str(SAMPLES / "demo" / "05_customs.xml")
+    sent = CliRunner().invoke(cli, ["send", customs, "--as", "BECUSTOMS"], env=env)
+    assert sent.exit_code == 0, sent.output
+    assert "hub.partner/BARGECO: ReleaseLightRegistered" in sent.output
+    assert relay_note(hub.settings).startswith("embedded")
