@@ -107,6 +107,18 @@ def test_hostile_query_strings_and_paths_are_refused(shared_web: tuple[Hub, Clie
     assert (wrong.status, "is not 4 letters" in wrong.body) == (404, True)
 
 
+def test_a_value_the_database_cannot_hold_is_refused_with_its_reason(
+    shared_web: tuple[Hub, Client],
+) -> None:
+    hub, client = shared_web
+    form = {"csrf": "c1", "key": "k-long-bl", "container": "MSCU1234571", "release_ref": "R1"}
+    form |= {"bills": "B" * 71, "terminal": "PSAT", "to": "FWDANT"}  # a B/L column holds 70
+    answer = client.post("/containers", form, "MSCBE")
+    assert answer.status == 400 and "longer than 70 characters" in answer.body
+    with hub.uow() as uow:
+        assert uow.files.get("MSCU1234571").right is None  # nothing released
+
+
 def test_a_company_that_declined_still_sees_its_own_link(web: tuple[Hub, Client]) -> None:
     client = web[1]
     form = {"csrf": "c1", "action": "decline", "key": "k-decline", "reason": "not ours"}
