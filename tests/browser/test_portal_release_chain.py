@@ -23,12 +23,15 @@ from hub.config import Settings
 from hub.domain.users import User, UserRole, UserState
 from hub.entrypoints.partners_file import load_partners_file
 from hub.service_layer import accounts
+from hub.service_layer.pipeline import handle_inbound
+from hub.service_layer.ports import Delivery
 from tests.browser.conftest import Site, shot
 from tests.conftest import rabbitmqctl
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 PASSWORD = "correct horse battery"
 CONTAINER = "MSCU1234566"
+PIN_CONTAINER = "MSCU1234571"
 GATE_QUEUE = "terminal.PSAT.portal-test"
 
 
@@ -57,11 +60,13 @@ def _setup(
         site.portal.do(lambda _u, store, _n, user=user: store.save_user(user))
 
 
-def _wallet(site: Site, amount: str) -> None:
+def _wallet(site: Site, amount: str, party: str = "TRUCKCO", tier: str = "") -> None:
     def pay(uow: Any, _s: Any, now: Any) -> None:
-        if uow.wallets.paired("TRUCKCO") is None:
-            uow.wallets.pair("TRUCKCO", "WALLET-TRUCKCO", now)
-        accounts.top_up(uow, "TRUCKCO", amount, now, "test top-up")
+        if uow.wallets.paired(party) is None:
+            uow.wallets.pair(party, f"WALLET-{party}", now)
+        accounts.top_up(uow, party, amount, now, "test top-up")
+        if tier:
+            accounts.buy(uow, party, tier, now, "test purchase")
 
     site.portal.do(pay)
 
@@ -150,12 +155,14 @@ def _light(page: Any, name: str) -> str:
     return str(page.locator(f"#live [data-light='{name}'] dd").inner_text())
 
 
-def _release(agent: Any, site: Site, container: str, to: str, ref: str) -> None:
+def _release(
+    agent: Any, site: Site, container: str, to: str, ref: str, terminal: str = "PSAT"
+) -> None:
     agent.goto(f"{site.url}/containers")
     agent.fill("#r-container", container)
     agent.fill("#r-ref", ref)
     agent.fill("#r-bills", "MEDUAN123456")
-    agent.fill("#r-terminal", "PSAT")
+    agent.fill("#r-terminal", terminal)
     agent.fill("#r-to", to)
     agent.click("#release-heading ~ form button")
 
@@ -294,6 +301,27 @@ def test_a_company_sees_only_its_own_link_even_by_guessing_urls(site: Site, chro
     haulier.goto(f"{site.url}/containers/{CONTAINER}")
     _act(haulier, "transfer", to="Nobody Logistics")
     assert "no registered company matches" in haulier.inner_text("#form-error")
+
+    # a container that leaves by PIN (NSCT): the barge operator, outside its chain, follows its
+    # lights for one token and sees customs turn green without a reload; nothing of the chain
+    _release(agent, site, PIN_CONTAINER, "Antwerp Forwarding", "MSCREL4", terminal="NSCT")
+    _wallet(site, "200.00", "BARGECO", tier="low")
+    barge.goto(f"{site.url}/lights?container={PIN_CONTAINER}")
+    barge.click("form[data-action='subscribe'] button")
+    assert "Done." in barge.inner_text("#answer")
+    assert barge.inner_text("[data-balance]") == "24"
+    assert "grey" in barge.inner_text("#view [data-light='customs']")
+    with site.hub.uow() as uow:  # customs clears the B/L
+        body = (SAMPLES / "demo/05_customs.xml").read_bytes()
+        delivery = Delivery(body, "becustoms", uuid.uuid4().hex, "application/xml")
+        handle_inbound(delivery, uow, site.hub.worker.hub)
+        uow.commit()
+    barge.locator("#view [data-light='customs'] dd", has_text="green").wait_for(timeout=10_000)
+    body = barge.content()
+    assert all(x not in body for x in ("MSCREL4", "FWDANT", "MSCBE", "Antwerp"))
+    shot(barge, "portal-pin-lights")
+    barge.click("form[data-action='unsubscribe'] button")
+    assert "unsubscribed" in barge.inner_text("[data-ended]")
 
 
 @pytest.mark.parametrize(
