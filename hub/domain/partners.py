@@ -171,6 +171,11 @@ class Partner:
         """Active and logged in to the portal at least once (DESIGN "Identity")."""
         return self.status is Status.ACTIVE and bool(self.portal_login_at)
 
+    @property
+    def on_edi(self) -> bool:
+        """Reached over the broker (a broker user or EDI ids), not only through the portal."""
+        return bool(self.broker_user or self.edi_ids)
+
 
 def registration_state(partner: Partner) -> str:
     """Where the registration stands, as the company is told: its status, or ``activated``
@@ -195,6 +200,9 @@ def may_receive_release(
 
     Only an active release party or transport operator holds a right — and the agent of the
     release (`releasing_agent`) for its own release; a terminal, customs or an authority never.
+    A company reached only through the portal must be ready (logged in once, DESIGN "Identity
+    and registration"): until then nobody could see or accept the right it was given. A
+    partner on EDI (broker user or EDI ids) receives its notifications, so counts as ready.
     """
     name = partner.party_id if partner else party_id
     if partner is None:
@@ -204,6 +212,12 @@ def may_receive_release(
     own = bool(releasing_agent) and partner.party_id == releasing_agent
     if not (own or partner.roles & RECEIVING_ROLES):
         return Refusal(f"party {name} is no release party or transport operator", "role-not-held")
+    if not (own or partner.ready or partner.on_edi):
+        return Refusal(
+            f"party {name} is registered but has not logged in to the portal yet: a release "
+            "right goes only to a company that is ready",
+            "party-not-ready",
+        )
     return None
 
 

@@ -108,7 +108,8 @@ def partners_deny(settings: Settings, party: str, reason: str) -> None:
 @click.argument("party")
 @click.pass_obj
 def partners_activate(settings: Settings, party: str) -> None:
-    """Activate an approved (or suspended) PARTY: it may act and receive release rights."""
+    """Activate an approved (or suspended) PARTY: it may act, and receive release rights once
+    ready (on EDI: at once; only on the portal: after its first login)."""
     cause = command_cause()
     p = run_service(settings, cause, lambda u, now: registry.activate(u, party, now, cause))
     click.echo(f"{p.party_id} is {p.status.value}")

@@ -18,6 +18,7 @@ from datetime import datetime
 from hub.domain import commands as c
 from hub.domain.events import ActionRefused, Event
 from hub.domain.users import User
+from hub.errors import Unstorable
 from hub.service_layer.handlers import execute
 from hub.service_layer.identity import actor_of
 from hub.service_layer.pipeline import HubContext, record_events, saved_files
@@ -95,8 +96,25 @@ def perform(
             answer = act(uow, hub, user, form_key, command)
             uow.commit()
         return answer
+    except Unstorable as exc:  # a value the database cannot hold: the form's problem, no 500
+        return _unstorable(make, hub, user, command, exc)
     except Exception:
         with make() as uow:
             if uow.inbox.seen(user.party_id, inbox_key(form_key)):
                 return ActionAnswer(DUPLICATE)
         raise
+
+
+def _unstorable(
+    make: Callable[[], UnitOfWork], hub: HubContext, user: User, cmd: c.AnyCommand, exc: Unstorable
+) -> ActionAnswer:
+    """The action was rolled back: audit its refusal (as the pipeline quarantines such a
+    message) and answer with the reason."""
+    container, reason = getattr(cmd, "container", ""), exc.problems[0].message
+    details = {"channel": CHANNEL, "command": type(cmd).__name__, "reason": reason}
+    with make() as uow:
+        uow.audit.append(
+            AuditEntry(hub.clock(), actor_of(user), "ActionRefused", container, CHANNEL, details)
+        )
+        uow.commit()
+    return ActionAnswer(REFUSED, reason)

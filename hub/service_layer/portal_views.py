@@ -64,13 +64,14 @@ def _row(file: ContainerFile, partner: Partner, now: datetime, uow: UnitOfWork) 
     party = partner.party_id
     operator = Role.TRANSPORT_OPERATOR in partner.roles
     pending = right.pending
+    left = bool(view.get("left_chain"))  # it sees its own link only, not what became of it
     return ContainerRow(
         container=file.container,
         view=view,
         actions=next_actions(right, party, operator),
         waiting=pending is not None and pending.to_party == party,
-        blocked=any(x.colour is Colour.RED for x in file.lights().values()),
-        expiring=right.is_active() and right.expires_at - now <= EXPIRING_SOON,
+        blocked=not left and any(x.colour is Colour.RED for x in file.lights().values()),
+        expiring=not left and right.is_active() and right.expires_at - now <= EXPIRING_SOON,
         pickup=right.pickup if right.holder == party else None,
     )
 
@@ -159,6 +160,36 @@ def find_companies(uow: UnitOfWork, text: str, limit: int = 10) -> list[Partner]
 def company(uow: UnitOfWork, party: str) -> Partner | None:
     """The signed-in user's company (its roles decide which forms the pages offer)."""
     return uow.partners.get(party)
+
+
+@dataclass(frozen=True)
+class LightsView:
+    """A container's lights as a subscriber sees them: the three lights and nothing of the
+    release chain (who holds the right, who held it). `lights` is empty unless `subscribed`;
+    `ended` says why an earlier subscription of this party stopped."""
+
+    container: str
+    subscribed: bool
+    lights: dict[str, dict[str, str]]
+    since: datetime | None = None
+    ended: str = ""
+
+
+def subscribed_lights(uow: UnitOfWork, party: str, container: str) -> LightsView:
+    """The lights of `container` for `party` if it subscribes to them; else only whether
+    an earlier subscription ended (and why)."""
+    file = uow.files.get(container)
+    running = file.light_subscriptions.get(party)
+    if running is None or running.ended:
+        return LightsView(file.container, False, {}, ended=running.ended if running else "")
+    lights = {name.value: light.as_dict() for name, light in file.lights().items()}
+    return LightsView(file.container, True, lights, running.since)
+
+
+def my_subscriptions(uow: UnitOfWork, party: str) -> list[LightsView]:
+    """Every container whose lights `party` follows, with its lights."""
+    files = [f for f in uow.files.mentioning(party) if party in f.subscribers()]
+    return [subscribed_lights(uow, party, f.container) for f in files]
 
 
 @dataclass(frozen=True)

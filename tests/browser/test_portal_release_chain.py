@@ -23,12 +23,15 @@ from hub.config import Settings
 from hub.domain.users import User, UserRole, UserState
 from hub.entrypoints.partners_file import load_partners_file
 from hub.service_layer import accounts
+from hub.service_layer.pipeline import handle_inbound
+from hub.service_layer.ports import Delivery
 from tests.browser.conftest import Site, shot
 from tests.conftest import rabbitmqctl
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 PASSWORD = "correct horse battery"
 CONTAINER = "MSCU1234566"
+PIN_CONTAINER = "MSCU1234571"
 GATE_QUEUE = "terminal.PSAT.portal-test"
 
 
@@ -57,11 +60,13 @@ def _setup(
         site.portal.do(lambda _u, store, _n, user=user: store.save_user(user))
 
 
-def _wallet(site: Site, amount: str) -> None:
+def _wallet(site: Site, amount: str, party: str = "TRUCKCO", tier: str = "") -> None:
     def pay(uow: Any, _s: Any, now: Any) -> None:
-        if uow.wallets.paired("TRUCKCO") is None:
-            uow.wallets.pair("TRUCKCO", "WALLET-TRUCKCO", now)
-        accounts.top_up(uow, "TRUCKCO", amount, now, "test top-up")
+        if uow.wallets.paired(party) is None:
+            uow.wallets.pair(party, f"WALLET-{party}", now)
+        accounts.top_up(uow, party, amount, now, "test top-up")
+        if tier:
+            accounts.buy(uow, party, tier, now, "test purchase")
 
     site.portal.do(pay)
 
@@ -150,12 +155,14 @@ def _light(page: Any, name: str) -> str:
     return str(page.locator(f"#live [data-light='{name}'] dd").inner_text())
 
 
-def _release(agent: Any, site: Site, container: str, to: str, ref: str) -> None:
+def _release(
+    agent: Any, site: Site, container: str, to: str, ref: str, terminal: str = "PSAT"
+) -> None:
     agent.goto(f"{site.url}/containers")
     agent.fill("#r-container", container)
     agent.fill("#r-ref", ref)
     agent.fill("#r-bills", "MEDUAN123456")
-    agent.fill("#r-terminal", "PSAT")
+    agent.fill("#r-terminal", terminal)
     agent.fill("#r-to", to)
     agent.click("#release-heading ~ form button")
 
@@ -200,12 +207,12 @@ def test_the_demo_story_across_four_companies(site: Site, chromium: Any, broker:
     _act(haulier, "assign", identity="ALF0012345", tar="TAR-778")
     assert "Done." in haulier.inner_text("#answer")
     assert "ALF0012345 · TAR TAR-778" in haulier.inner_text("[data-pickup]")
-    assert "GREY" in _light(haulier, "customs")
+    assert "grey" in _light(haulier, "customs")
 
     broker.send("demo/05_customs.xml", "BECUSTOMS")  # customs clears the B/L, over RabbitMQ
     broker.send("demo/06_discharge.edi", "PSAT")  # the terminal reports the discharge
     url = haulier.url  # no reload: the page polls its lights
-    haulier.locator("#live [data-light='customs'] dd", has_text="GREEN").wait_for(timeout=10_000)
+    haulier.locator("#live [data-light='customs'] dd", has_text="green").wait_for(timeout=10_000)
     assert haulier.url == url
     shot(haulier, "portal-haulier-green")
 
@@ -226,7 +233,7 @@ def test_the_demo_story_across_four_companies(site: Site, chromium: Any, broker:
     assert haulier.inner_text("[data-balance]") == "25"  # the token came back
     terminal.goto(f"{site.url}/gate?container={CONTAINER}&identity=ALF0012345")
     text = terminal.inner_text("#decision")
-    assert "May not leave" in text and "commercial light RED (revoked)" in text
+    assert "May not leave" in text and "Commercial: red (revoked)" in text
     shot(terminal, "portal-gate-revoked")
     assert [kind for kind, _ in broker.gate_messages()] == ["GateWithdrawn"]
 
@@ -278,6 +285,14 @@ def test_a_company_sees_only_its_own_link_even_by_guessing_urls(site: Site, chro
         form={"csrf": csrf, "key": "guess-1", "action": "accept"},
     )
     assert posted.status == 404 and "TRUCKCO" not in posted.text()
+    # it may follow the lights of a PIN container, not of one at an Alfapass terminal: the
+    # refusal says why, costs nothing and names nobody of the chain
+    barge.goto(f"{site.url}/lights?container={CONTAINER}")
+    assert barge.locator("#view [data-light]").count() == 0
+    barge.click("form[data-action='subscribe'] button")
+    assert "by Alfapass identity" in barge.inner_text("#form-error")
+    body = barge.content()
+    assert all(x not in body for x in ("MSCREL2", "FWDANT", "TRUCKCO", "MEDUAN"))
     # the forwarder passed the right on: nothing left for it to do, nothing of what followed
     forwarder.goto(f"{site.url}/containers/{CONTAINER}")
     assert forwarder.locator("form[data-action]").count() == 0
@@ -286,6 +301,27 @@ def test_a_company_sees_only_its_own_link_even_by_guessing_urls(site: Site, chro
     haulier.goto(f"{site.url}/containers/{CONTAINER}")
     _act(haulier, "transfer", to="Nobody Logistics")
     assert "no registered company matches" in haulier.inner_text("#form-error")
+
+    # a container that leaves by PIN (NSCT): the barge operator, outside its chain, follows its
+    # lights for one token and sees customs turn green without a reload; nothing of the chain
+    _release(agent, site, PIN_CONTAINER, "Antwerp Forwarding", "MSCREL4", terminal="NSCT")
+    _wallet(site, "200.00", "BARGECO", tier="low")
+    barge.goto(f"{site.url}/lights?container={PIN_CONTAINER}")
+    barge.click("form[data-action='subscribe'] button")
+    assert "Done." in barge.inner_text("#answer")
+    assert barge.inner_text("[data-balance]") == "24"
+    assert "grey" in barge.inner_text("#view [data-light='customs']")
+    with site.hub.uow() as uow:  # customs clears the B/L
+        body = (SAMPLES / "demo/05_customs.xml").read_bytes()
+        delivery = Delivery(body, "becustoms", uuid.uuid4().hex, "application/xml")
+        handle_inbound(delivery, uow, site.hub.worker.hub)
+        uow.commit()
+    barge.locator("#view [data-light='customs'] dd", has_text="green").wait_for(timeout=10_000)
+    body = barge.content()
+    assert all(x not in body for x in ("MSCREL4", "FWDANT", "MSCBE", "Antwerp"))
+    shot(barge, "portal-pin-lights")
+    barge.click("form[data-action='unsubscribe'] button")
+    assert "unsubscribed" in barge.inner_text("[data-ended]")
 
 
 @pytest.mark.parametrize(
@@ -314,5 +350,6 @@ def test_the_pages_speak_the_users_language_on_a_narrow_screen(
     if party == "FWDANT":
         page.goto(f"{site.url}/containers/{CONTAINER}")
         assert "Accepter" in page.inner_text("main") and "Feux" in page.inner_text("main")
+        assert "gris (inconnu" in page.inner_text("#live")  # colours and values in French
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         shot(page, "portal-container-fr-narrow")

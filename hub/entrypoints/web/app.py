@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub.entrypoints.web import pages_auth, pages_company, pages_ops, pages_portal
 from hub.entrypoints.web.offloop import OffLoop
-from hub.entrypoints.web.security import SESSION, redirect, render
+from hub.entrypoints.web.security import SESSION, address_problem, redirect, render
 from hub.service_layer import login, operations
 from hub.service_layer.portal import Portal
 
@@ -48,6 +48,11 @@ def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
     async def signed_in(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        request.state.user = None
+        if found := address_problem(request):
+            response = render(request, "message.html", 400, error=found)
+            response.headers.update(HEADERS)
+            return response
         token = request.cookies.get(SESSION, "")
         request.state.user = (
             await offloop.read(lambda uow, store, now: login.session_user(uow, store, token, now))

@@ -78,3 +78,16 @@ def release_command(form: FormData, party: str) -> c.ReleaseContainer | str:
         port="BEANR",
         expires_at=_expiry(text(form, "expires")),
     )
+
+
+def light_command(action: str, wanted: str) -> c.SubscribeLights | c.UnsubscribeLights | str:
+    """Subscribe to or unsubscribe from the lights of a container (the XML channel's
+    ``LightSubscriptionAction``); a string when the form cannot make one."""
+    container = normalise(wanted)
+    if problem := container_problem(container):
+        return problem
+    if action == "subscribe":
+        return c.SubscribeLights(container)
+    if action == "unsubscribe":
+        return c.UnsubscribeLights(container)
+    return f"unknown action {action!r}"

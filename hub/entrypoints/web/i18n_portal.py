@@ -33,6 +33,12 @@ WORDS: dict[str, tuple[str, str, str, str]] = {
     ),
     "commercial": ("Commercieel", "Commercial", "Commercial", "Kommerziell"),
     "customs": ("Douane", "Customs", "Douane", "Zoll"),
+    "left_chain": (
+        "U neemt niet meer deel aan deze vrijgave",
+        "You no longer take part in this release",
+        "Vous ne participez plus à cette mainlevée",
+        "Sie sind an dieser Freigabe nicht mehr beteiligt",
+    ),
     "history": (
         "Mijn schakel van de keten",
         "My link of the chain",
@@ -169,6 +175,38 @@ WORDS: dict[str, tuple[str, str, str, str]] = {
         "This container is not at your terminal.",
         "Ce conteneur n'est pas à votre terminal.",
         "Dieser Container ist nicht an Ihrem Terminal.",
+    ),
+    "pin_lights": (
+        "Lichten van PIN-containers",
+        "Lights of PIN containers",
+        "Feux des conteneurs PIN",
+        "Ampeln von PIN-Containern",
+    ),
+    "subscribe": (
+        "Volgen (1 token)",
+        "Subscribe (1 token)",
+        "S'abonner (1 jeton)",
+        "Abonnieren (1 Token)",
+    ),
+    "unsubscribe": ("Niet meer volgen", "Unsubscribe", "Se désabonner", "Abbestellen"),
+    "subscribe_costs": (
+        "U volgt deze container niet. Volgen kost één token; u ziet dan zijn lichten.",
+        "You do not follow this container. Subscribing costs one token; you then see its lights.",
+        "Vous ne suivez pas ce conteneur. S'abonner coûte un jeton ; vous voyez alors ses feux.",
+        "Sie folgen diesem Container nicht. Ein Abonnement kostet ein Token; dann sehen Sie "
+        "seine Ampeln.",
+    ),
+    "subscription_ended": (
+        "Uw vorige abonnement eindigde",
+        "Your earlier subscription ended",
+        "Votre abonnement précédent a pris fin",
+        "Ihr früheres Abonnement endete",
+    ),
+    "my_subscriptions": (
+        "Containers die ik volg",
+        "Containers I follow",
+        "Conteneurs que je suis",
+        "Container, denen ich folge",
     ),
     "live": ("Wordt live bijgewerkt", "Updated live", "Mis à jour en direct", "Live aktualisiert"),
 }

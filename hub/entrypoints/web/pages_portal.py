@@ -18,9 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.domain.containers import container_problem, normalise
 from hub.domain.refusals import Refusal
 from hub.domain.users import User, UserRole
-from hub.entrypoints.web.commands_form import command_for, release_command
+from hub.entrypoints.web.commands_form import command_for, light_command, release_command
 from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import checked_form, redirect, render, text
 from hub.service_layer import accounts, portal_actions, portal_views
@@ -72,7 +73,10 @@ async def containers_page(request: Request, **extra: Any) -> Response:
     )
 
 
-async def _row(request: Request, user: User, container: str) -> portal_views.ContainerRow:
+async def _row(request: Request, user: User, wanted: str) -> portal_views.ContainerRow:
+    container = normalise(wanted)
+    if problem := container_problem(container):
+        raise HTTPException(404, problem)
     party = user.party_id
     row = await _portal(request).read(
         lambda uow, _s, now: portal_views.container_page(uow, party, container, now)
@@ -185,6 +189,52 @@ async def tokens_buy(request: Request) -> Response:
     return await tokens_page(request, done=tier)
 
 
+async def lights_page(request: Request) -> Response:
+    """A transport operator follows the lights of PIN containers: the ones it subscribes to,
+    a look-up by container number, subscribe (one token) or unsubscribe. Nothing of the
+    release chain is shown: only the three lights."""
+    return await _lights(request, request.query_params.get("container", ""))
+
+
+async def lights_action(request: Request) -> Response:
+    """Subscribe to or unsubscribe from a container's lights, through the pipeline's rules
+    (inbox, token, audit with the user, notification), then show the page again."""
+    form, user = await checked_form(request), _user(request)
+    wanted = text(form, "container")
+    command = light_command(text(form, "action"), wanted)
+    if isinstance(command, str):
+        return await _lights(request, wanted, ActionAnswer(portal_actions.REFUSED, command))
+    answer = await _perform(request, user, text(form, "key"), command)
+    return await _lights(request, command.container, answer)
+
+
+async def _lights(request: Request, wanted: str, answer: ActionAnswer | None = None) -> Response:
+    party, container = _user(request).party_id, normalise(wanted)
+    if answer is None and container and (problem := container_problem(container)):
+        answer = ActionAnswer(portal_actions.REFUSED, problem)
+    looked = container if container and not container_problem(container) else ""
+    mine, view, account = await _portal(request).read(
+        lambda uow, _s, now: (
+            portal_views.my_subscriptions(uow, party),
+            portal_views.subscribed_lights(uow, party, looked) if looked else None,
+            accounts.token_account(uow, party, now),
+        )
+    )
+    refused = answer is not None and answer.status == portal_actions.REFUSED
+    return render(
+        request,
+        "lights.html",
+        400 if refused else 200,
+        mine=mine,
+        view=view,
+        container=looked or wanted,
+        account=account,
+        key=form_key(),
+        answer=answer,
+        error=answer.reason if refused and answer is not None else None,
+    )
+
+
 async def gate_page(request: Request) -> Response:
     """A terminal looks up a container by number and driver identity: may it leave?"""
     user = _user(request)
@@ -214,5 +264,7 @@ ROUTES = [
     Route("/containers/{container}/lights", lights_fragment, methods=["GET"]),
     Route("/tokens", tokens_page, methods=["GET"]),
     Route("/tokens", tokens_buy, methods=["POST"]),
+    Route("/lights", lights_page, methods=["GET"]),
+    Route("/lights", lights_action, methods=["POST"]),
     Route("/gate", gate_page, methods=["GET"]),
 ]

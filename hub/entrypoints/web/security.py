@@ -20,7 +20,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from hub.entrypoints.web import fields
 from hub.entrypoints.web.i18n import language_of, role_labels, translator
+from hub.entrypoints.web.i18n_values import value_translator
 
 CSRF, SESSION, CHALLENGE, LANG = "hub_csrf", "hub_session", "hub_login", "hub_lang"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -51,6 +53,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> Re
         "user": getattr(request.state, "user", None),
         "lang": lang,
         "t": translator(lang),
+        "tv": value_translator(lang),
         "role_labels": role_labels(lang),
     }
     response = templates.TemplateResponse(request, name, context, status_code=status)
@@ -62,12 +65,29 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> Re
 
 
 async def checked_form(request: Request) -> FormData:
-    """The posted form, once its CSRF token matches the cookie; 403 otherwise."""
-    form = await request.form()
+    """The posted form, once it is small, plain text (`fields`) and its CSRF token matches the
+    cookie: 413 / 411 for a body too large or of unknown length, 400 for a field `fields`
+    refuses, 403 for the token."""
+    size = request.headers.get("content-length", "")
+    if not size.isdigit():
+        raise HTTPException(411, "a form must say its length (Content-Length)")
+    if int(size) > fields.MAX_BODY:
+        raise HTTPException(413, f"the form is larger than {fields.MAX_BODY} bytes")
+    form = await request.form(max_files=0, max_fields=fields.MAX_FIELDS, max_part_size=4096)
+    if found := fields.first_problem(form.multi_items()):
+        raise HTTPException(400, found)
     cookie, posted = request.cookies.get(CSRF, ""), str(form.get("csrf", ""))
     if not cookie or not secrets.compare_digest(cookie.encode(), posted.encode()):
         raise HTTPException(403, "the form expired or came from another site; reload the page")
     return form
+
+
+def address_problem(request: Request) -> str:
+    """What is wrong with the path or the query string ('' when nothing): the same bounds as
+    a form field (`fields`), checked for every request before any page reads them."""
+    return fields.first_problem([("path", request.scope["path"])]) or fields.first_problem(
+        request.query_params.multi_items()
+    )
 
 
 def text(form: FormData, name: str) -> str:

@@ -35,7 +35,7 @@ from tests.integration.faults.messages import EORI
 def partners_file(path: Path, suffix: str) -> dict[str, str]:
     """The sample partners that send in these tests, with broker users of their own (broker
     users are broker-wide: never reuse the samples' names other sessions use), and NEWTRUCK, a
-    transport operator approved but not yet active. Returns party id → broker user."""
+    transport operator on EDI approved but not yet active. Returns party id → broker user."""
     doc = yaml.safe_load((SAMPLES / "partners.yaml").read_text())
     kept = [p for p in doc["partners"] if p["party_id"] in BROKER_PARTIES]
     for p in kept:
@@ -49,6 +49,7 @@ def partners_file(path: Path, suffix: str) -> dict[str, str]:
             "country": "BE",
             "roles": ["transport_operator"],
             "status": "approved",
+            "edi_ids": [["NEWTRUCK", "ZZZ"]],  # an EDI partner: ready once active
             "outbound_format": "xml",
         }
     )

@@ -209,7 +209,7 @@ def test_a_dual_role_agent_links_only_to_its_own_release() -> None:
 
 
 def _partner(party_id: str, *held: Role, status: Status = Status.ACTIVE) -> Partner:
-    return Partner(party_id, party_id, roles=frozenset(held), status=status)
+    return Partner(party_id, party_id, roles=frozenset(held), status=status, broker_user=party_id)
 
 
 @pytest.mark.parametrize(
@@ -229,6 +229,8 @@ def _partner(party_id: str, *held: Role, status: Status = Status.ACTIVE) -> Part
         pytest.param(_partner("FWD", Role.RELEASE_PARTY), "MSCBE", None, id="a release party"),
         pytest.param(_partner("TO", Role.TRANSPORT_OPERATOR), "", None,
                      id="a transport operator"),
+        pytest.param(replace(_partner("WEB", Role.RELEASE_PARTY), broker_user=""), "MSCBE",
+                     "party-not-ready", id="a portal company that never logged in"),
     ],
 )  # fmt: skip
 def test_only_receiving_roles_hold_a_right(partner: Partner, agent: str, code: str | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -224,6 +225,7 @@ HAULIER = Partner(
     vat="BE0202239951",
     roles=frozenset({Role.TRANSPORT_OPERATOR}),
     status=Status.ACTIVE,
+    broker_user="haulier",
 )
 
 
@@ -260,6 +262,16 @@ def test_a_release_goes_only_to_a_known_active_receiving_party() -> None:
     assert may_receive_release(agent) == Refusal(
         "party AG is no release party or transport operator", "role-not-held"
     )
+
+
+def test_a_company_only_on_the_portal_receives_a_right_once_it_is_ready() -> None:
+    web_only = replace(HAULIER, broker_user="")
+    refused = may_receive_release(web_only)
+    assert isinstance(refused, Refusal) and refused.code == "party-not-ready"
+    assert "has not logged in to the portal yet" in refused.reason
+    logged_in = replace(web_only, portal_login_at="2026-11-02T08:00:00+00:00")
+    assert may_receive_release(logged_in) is None
+    assert may_receive_release(replace(web_only, edi_ids=(("HAULIER", "ZZZ"),))) is None
 
 
 def test_a_release_platform_acts_only_for_its_linked_organisations() -> None:

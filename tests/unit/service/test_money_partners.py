@@ -14,7 +14,7 @@ from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
 from hub.domain.partners import Status, may_act_for
 from hub.domain.refusals import Refusal
-from hub.service_layer import registry
+from hub.service_layer import approvals, registry
 from hub.service_layer.registry import Registration
 from tests.unit.service.test_money_support import (
     STORY,
@@ -223,6 +223,21 @@ def test_a_transfer_to_an_inactive_party_is_refused_until_it_is_activated(
         ok(move(the_hub, "activate", "TRUCKCO"))
     else:
         set_status(the_hub, "TRUCKCO", Status.ACTIVE)
+    body = sample("demo/03_transfer.xml").replace(b"FWD-0002", b"FWD-0002b")
+    assert deliver(the_hub, body, "fwdant", "retry").status == "applied"
+
+
+def test_a_transfer_to_a_portal_company_waits_until_it_has_logged_in(
+    hub: tuple[Hub, InProcessTransport],
+) -> None:
+    the_hub, _ = hub
+    set_status(the_hub, "TRUCKCO", Status.ACTIVE, broker_user="", edi_ids=())  # web only
+    transfer = play(the_hub, STORY[:3])[-1]
+    assert transfer.status == "rejected"
+    assert "TRUCKCO is registered but has not logged in" in str(transfer.problems[0])
+    with the_hub.uow() as uow:
+        approvals.record_portal_login(uow, "TRUCKCO", the_hub.clock(), "test: first login")
+        uow.commit()
     body = sample("demo/03_transfer.xml").replace(b"FWD-0002", b"FWD-0002b")
     assert deliver(the_hub, body, "fwdant", "retry").status == "applied"
 

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
 from hub.domain import commands as c
+from hub.domain.partners import Status
 from hub.domain.refusals import Refusal
 from hub.domain.users import User, UserRole, UserState
 from hub.domain.values import PartyRef, Pickup, PickupMode
 from hub.ledger.tables import outbox
-from hub.service_layer import accounts, portal_actions, portal_views
+from hub.service_layer import accounts, approvals, portal_actions, portal_views
 from hub.service_layer.portal_actions import APPLIED, DUPLICATE, REFUSED, perform
 from tests.unit.service.test_money_support import (
     STORY,
@@ -30,6 +31,7 @@ from tests.unit.service.test_money_support import (
     make_hub,
     play,
     sample,
+    set_status,
 )
 
 CONTAINER, REF = "MSCU1234566", "MSCREL20261123"
@@ -198,3 +200,18 @@ def test_a_pending_transfer_is_revoked_or_declined_and_a_short_wallet_says_what_
         short = accounts.buy(uow, "BARGECO", "low", the_hub.clock(), "test")
     assert isinstance(short, Refusal)  # a German company: reverse charge, EUR 125.00 due
     assert short.reason.endswith("EUR 25.00 missing")
+
+
+def test_a_portal_transfer_to_a_company_not_ready_yet_is_refused_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    the_hub, _ = make_hub(tmp_path, Clock())
+    play(the_hub, STORY[:2])  # FWDANT holds the right
+    set_status(the_hub, "BARGECO", Status.ACTIVE, broker_user="", edi_ids=())  # portal only
+    command = c.TransferRight(CONTAINER, REF, PartyRef("BARGECO"))
+    refused = act(the_hub, user("FWDANT", "fred"), "form-t", command)
+    assert refused.status == REFUSED and "has not logged in to the portal yet" in refused.reason
+    with the_hub.uow() as uow:
+        approvals.record_portal_login(uow, "BARGECO", the_hub.clock(), "test: first login")
+        uow.commit()
+    assert act(the_hub, user("FWDANT", "fred"), "form-t2", command).status == APPLIED
