@@ -345,6 +345,7 @@ _CLAIMED = (
     outbox.c.message_type,
     outbox.c.container,
     outbox.c.headers,
+    outbox.c.origin_at,
 )
 
 
@@ -368,6 +369,7 @@ class SqlOutbox(ports.Outbox):
                 "headers": storable.json_safe(message.headers, 1000),
                 "body": message.body,
                 "answers": storable.key(message.answers, 300),
+                "origin_at": self.origin,
             }
         )
 
@@ -458,6 +460,7 @@ class SqlOutbox(ports.Outbox):
                 r.container,
                 {**r.headers, "message_id": f"hub-{r.id}"},
                 r.id,
+                origin=r.origin_at,
             )
             for r in rows
         ]

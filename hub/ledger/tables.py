@@ -143,6 +143,7 @@ outbox = Table(
     Column("body", LargeBinary, nullable=False),
     Column("sent_at", UtcDateTime()),
     Column("answers", String(300), nullable=False, default="", server_default=""),
+    Column("origin_at", UtcDateTime()),
     Index("ix_outbox_unsent", "sent_at", "id"),
     Index("ix_outbox_answers", "routing_key", "answers"),
 )

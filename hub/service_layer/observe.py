@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from hub.domain.events import Event
     from hub.service_layer.pipeline import Outcome
-    from hub.service_layer.ports import Delivery
+    from hub.service_layer.ports import Delivery, Outgoing
 
 log = logging.getLogger("hub.worker")
 
@@ -38,6 +40,10 @@ class Metrics(Protocol):
     def relay_failed(self) -> None:
         """A relay pass failed (no confirm, broker away); it is retried."""
 
+    def delivered(self, messages: Sequence[Outgoing], confirmed_at: datetime) -> None:
+        """The broker confirmed `messages` at `confirmed_at` (and their claim is committed):
+        each with an `origin` ends an end-to-end measure (publish → gate message)."""
+
 
 class NoMetrics:
     """The default: nothing is measured."""
@@ -54,6 +60,9 @@ class NoMetrics:
         return None
 
     def relay_failed(self) -> None:
+        return None
+
+    def delivered(self, messages: Sequence[Outgoing], confirmed_at: datetime) -> None:
         return None
 
 

@@ -41,6 +41,10 @@ class Delivery:
     tag: int = 0
     redelivered: bool = False
     headers: dict[str, Any] = field(default_factory=dict)
+    origin: datetime | None = None
+    """When the partner published it (its AMQP `timestamp`, when set and plausible), else when
+    the hub received it: the start of `hub_end_to_end_seconds`. None: the hub's clock at
+    processing (a replay, the in-process transport)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class Outgoing:
     answers: str = ""
     """For an acknowledgement: the inbox key of what it answers, so that the same file sent
     again is answered with it again (`Outbox.answers_to`)."""
+    origin: datetime | None = None
+    """As claimed by the relay: the `Delivery.origin` of the inbound message that caused it
+    (None for what no message caused: checkpoints, mails, backups on a timer)."""
 
 
 CORRELATION_HEADER = "correlation_id"
@@ -225,8 +232,15 @@ class SentMessage:
 
 
 class Outbox(abc.ABC):
+    origin: datetime | None = None
+
     @abc.abstractmethod
     def add(self, message: Outgoing, at: datetime) -> None: ...
+
+    def caused_by(self, origin: datetime | None) -> None:
+        """The messages added from now on in this unit of work were caused by an inbound
+        message that started at `origin` (see `Delivery.origin`): the relay measures from it."""
+        self.origin = origin
 
     def recent(self, routing_key: str, limit: int, preview: int) -> list[SentMessage]:
         """The last `limit` messages written for `routing_key` (every key when empty), newest

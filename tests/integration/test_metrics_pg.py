@@ -101,6 +101,10 @@ def test_metrics_move_with_the_messages_and_readyz_follows_the_database(run: F.R
     assert total(after, "hub_gate_messages_total", kind="authorisation") == count
     assert total(after, "hub_token_movements_total", movement="consume") == count
     assert total(after, "hub_relay_published_total") > 0
+    gate_seen = total(after, "hub_end_to_end_seconds_count", exchange="hub.gate")
+    assert gate_seen >= count  # every gate message, measured from its partner's timestamp
+    assert 0 < total(after, "hub_end_to_end_seconds_sum", exchange="hub.gate") < 60 * gate_seen
+    assert total(after, "hub_end_to_end_seconds_count", exchange="hub.partner") > 0
     assert total(after, "hub_up", dependency="database") == 1
     assert total(after, "hub_up", dependency="broker") == 1
     assert total(after, "hub_queue_consumers", queue="hub.inbound") == 1  # this hub

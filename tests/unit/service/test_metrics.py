@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -218,3 +218,32 @@ def test_observe_serves_the_three_paths(embedded: tuple[Hub, InProcessTransport]
             assert r.status == 200
     finally:
         server.shutdown()
+
+
+def test_end_to_end_runs_from_the_origin_to_the_confirm(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    """The outbox row remembers its inbound message's origin; the relay observes from it."""
+    hub, transport = embedded
+    m = _metered(hub)
+    body = (SAMPLES / STORY[0][0]).read_bytes()
+    origin = hub.clock() - timedelta(seconds=2.5)
+    transport.queue.append(Delivery(body, STORY[0][1], "e2e-1", origin=origin))
+    hub.worker.drain()
+    answered = _value(m, "hub_end_to_end_seconds_count", exchange="hub.partner")
+    assert answered >= 1  # the release's notifications, each 2.5 s after the origin
+    assert _value(m, "hub_end_to_end_seconds_sum", exchange="hub.partner") == 2.5 * answered
+    send(hub, transport, *STORY[1])  # no origin: the hub's clock when it is handled
+    assert _value(m, "hub_end_to_end_seconds_count", exchange="hub.partner") > answered
+    assert _value(m, "hub_end_to_end_seconds_sum", exchange="hub.partner") == 2.5 * answered
+
+
+def test_origin_is_the_partners_timestamp_only_when_plausible() -> None:
+    from hub.adapters.amqp import origin_of
+
+    received = datetime(2026, 11, 30, 8, 0, 5, tzinfo=UTC)
+    stamp = int(received.timestamp()) - 3
+    assert origin_of(stamp, received) == received - timedelta(seconds=3)
+    assert origin_of(None, received) == received
+    for odd in (stamp + 60, 0, -1, 10**20, True, "12", stamp - 2 * 86400):
+        assert origin_of(odd, received) == received, odd
