@@ -127,6 +127,7 @@ inbox = Table(
     Column("outcome", String(16), nullable=False),
     Column("payload_sha256", String(64), nullable=False),
     UniqueConstraint("sender", "dedup_key", name="uq_inbox_sender_key"),
+    Index("ix_inbox_received_at", "received_at"),
 )
 
 outbox = Table(

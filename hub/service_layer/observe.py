@@ -82,6 +82,38 @@ class Overview:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """What went through the hub in the last `window_seconds` (read from the ledger, so every
+    process's work counts): inbox units by outcome, and the end-to-end latency of the
+    outbound messages published in that window (publish of the inbound message → relay)."""
+
+    window_seconds: float
+    by_outcome: Mapping[str, int] = field(default_factory=dict)
+    latencies: tuple[float, ...] = ()
+    """Seconds, sorted: one per outbound message with an origin (at most a bounded sample)."""
+
+    def per_minute(self, outcome: str) -> float:
+        return self.by_outcome.get(outcome, 0) * 60.0 / self.window_seconds
+
+    def latency(self, share: float) -> float | None:
+        """The `share` quantile (0.5, 0.95) of `latencies`, None when there are none."""
+        if not self.latencies:
+            return None
+        return self.latencies[min(len(self.latencies) - 1, int(share * len(self.latencies)))]
+
+
+@dataclass(frozen=True)
+class Live:
+    """The console's live overview: the ledger, the last minutes' activity, the broker's
+    queues (None: not on RabbitMQ, or unreachable) and the readiness checks."""
+
+    overview: Overview
+    activity: Activity
+    queues: Mapping[str, tuple[int, int]] | None
+    checks: Sequence[Check]
+
+
+@dataclass(frozen=True)
 class Check:
     """One health check: its name, whether it passed, and a word on why not."""
 

@@ -271,9 +271,34 @@ class Audit(abc.ABC):
         """Every stored entry about `container`, oldest first."""
 
 
+@dataclass(frozen=True)
+class QuarantineFilter:
+    """Which held entries: empty fields match everything. `kind` exactly; `sender` the party
+    or its broker user, either case; `text` a substring of the reason or the problems, either
+    case; `since` / `until` inclusive bounds on when it was received."""
+
+    kind: str = ""
+    sender: str = ""
+    text: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    upto: int = 0
+    """When not 0, only entries up to this id: a "replay all" run is bound to the entries held
+    when it started, never to those its own replays quarantine again."""
+
+
 class Quarantine(abc.ABC):
     @abc.abstractmethod
     def add(self, entry: QuarantineEntry) -> int: ...
+
+    @abc.abstractmethod
+    def find(self, query: QuarantineFilter, limit: int, after: int = 0) -> list[QuarantineEntry]:
+        """Up to `limit` held entries that match `query`, with ids above `after`, oldest
+        first (a page: the next one starts after the last id of this one)."""
+
+    @abc.abstractmethod
+    def tally(self, query: QuarantineFilter) -> tuple[int, int]:
+        """How many held entries match `query`, and the highest id among them (0: none)."""
 
     @abc.abstractmethod
     def get(self, entry_id: int) -> QuarantineEntry | None: ...

@@ -168,6 +168,21 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     assert sorted(r.details["entry"] for r in replays) == [1, 2, 3]
     assert {(r.actor, r.message_ref) for r in replays} == {("HUB/ops1", "console")}
 
+    page.goto(f"{site.url}/ops")  # the live overview follows what flows, without a reload
+    applied = "#rates [data-outcome=applied] .count"
+    before = int(page.inner_text(applied))
+    assert before == 3  # the three replays, within the last minutes
+    assert page.get_attribute("#health [data-check=database]", "data-ok") == "yes"
+    _deliver(site, _release(3, _container(703)))
+    page.wait_for_function(
+        f"document.querySelector('{applied}').textContent.trim() === '{before + 1}'",
+        timeout=8000,
+    )
+    assert int(page.inner_text("#outbox-backlog")) > 0  # no relay runs in this test
+    shot(page, "ops-live")
+    assert page.request.get(f"{site.url}/readyz").status == 200
+    assert "hub_outbox_backlog" in page.request.get(f"{site.url}/metrics").text()
+
 
 def _audited(site: Site, action: str) -> list[Any]:
     engine = sqlalchemy.create_engine(site.hub.settings.database_url)
