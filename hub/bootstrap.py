@@ -109,11 +109,10 @@ class OnFirstUse(Transport):
     def connect(self) -> None:
         """Reconnect (as `AmqpTransport.connect`), or connect the first time."""
         reconnect = getattr(self._made, "connect", None)
-        if reconnect is None:
-            self._made = None
-            self._made = self._it
-        else:
+        if reconnect is not None:
             reconnect()
+        elif self._made is None:
+            self._made = self._make()
 
     def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
         return self._it.fetch(max_messages, timeout)

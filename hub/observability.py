@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from hub.bootstrap import Hub
@@ -68,22 +69,32 @@ def web_live(hub: Hub) -> Callable[[], Live]:
     minutes, the broker's queues and the readiness checks, read on each call."""
     depths = _depths(hub.settings)
 
-    def queues() -> dict[str, tuple[int, int]] | None:
-        try:
-            return depths() if depths is not None else None
-        except Exception:  # the broker is away: the checks say so
-            return None
-
     def read() -> Live:
         now = hub.clock()
+        found: dict[str, tuple[int, int]] = {}
+        checks: dict[str, Callable[[], str]] = {
+            "database": lambda: overview.ping(hub.db.engine),
+            "migrations": lambda: overview.migrations_pending(hub.db.engine),
+        }
+        if depths is not None:  # one short connection both reads the queues and checks it
+            checks["broker"] = partial(_read_into, found, depths)
+        done = run_checks(checks)
+        broker_ok = any(c.name == "broker" and c.ok for c in done)
         return Live(
             overview.overview(hub.db.engine, now),
             overview.activity(hub.db.engine, now, LIVE_WINDOW),
-            queues(),
-            web_ready_checks(hub),
+            found if broker_ok else None,
+            done,
         )
 
     return read
+
+
+def _read_into(
+    found: dict[str, tuple[int, int]], depths: Callable[[], dict[str, tuple[int, int]]]
+) -> str:
+    found.update(depths())
+    return ""
 
 
 def _broker_answers(settings: Settings) -> str:

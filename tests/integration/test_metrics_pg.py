@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from hub.bootstrap import build
+from hub.config import Settings
+from hub.observability import web_live
 from tests.integration import faults as F
 
 pytestmark = pytest.mark.integration
@@ -129,6 +132,17 @@ def test_metrics_move_with_the_messages_and_readyz_follows_the_database(run: F.R
         assert total(seen, "hub_up", dependency="broker") == 1
         assert ("hub_outbox_backlog", ()) in seen
         assert total(seen, "hub_queue_consumers", queue="hub.inbound") == 1  # the hub run
+        console = build(
+            Settings(database_url=run.db_url, amqp_url=run.world.amqp_url), consume=False
+        )
+        try:  # what the console's live overview reads, on the real broker
+            live = web_live(console)()
+        finally:
+            console.close()
+        assert live.queues is not None and live.queues["hub.inbound"][1] == 1
+        assert all(c.ok for c in live.checks) and {c.name for c in live.checks} >= {"broker"}
+        assert live.activity.by_outcome.get("applied", 0) >= count
+        assert len(live.activity.latencies) >= count  # relayed gate messages, with their origin
 
         pg.cut()
         try:
