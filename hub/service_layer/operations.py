@@ -60,9 +60,10 @@ class Page:
     after: int
 
 
-def held(uow: UnitOfWork, query: QuarantineFilter, after: int = 0, size: int = PAGE) -> Page:
-    """The held entries that match `query`, oldest first, `size` at a time after id `after`
-    (filtered and paged by the database, however many are held)."""
+def held(uow: UnitOfWork, query: QuarantineFilter, after: int = 0, size: int = 0) -> Page:
+    """The held entries that match `query`, oldest first, `size` (default `PAGE`) at a time
+    after id `after` (filtered and paged by the database, however many are held)."""
+    size = size or PAGE
     entries = uow.quarantine.find(query, size + 1, after)
     total, _last = uow.quarantine.tally(query)
     more = len(entries) > size

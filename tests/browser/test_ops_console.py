@@ -102,6 +102,7 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     site: Site, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(operations, "BATCH", 2)  # three entries: two requests, progress shown
+    monkeypatch.setattr(operations, "PAGE", 3)  # four held: two pages
     _partners(site, fwdant=Status.APPROVED)
     containers = [_container(700 + n) for n in range(3)]
     for n, container in enumerate(containers):
@@ -117,8 +118,12 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     assert "none yet" in page.inner_text("#checkpoint")
     shot(page, "ops-overview")
     page.click("text=Quarantine >> nth=0")
-    assert page.locator("#rows tbody tr").count() == 4
-    page.click("#rows tbody tr >> nth=3 >> a")
+    assert page.locator("#rows tbody tr").count() == 3
+    assert page.inner_text("#count") == "4 held, 3 shown"
+    assert page.inner_text("#replay-all button") == "Replay all 4 that match"
+    page.click("#next-page")
+    assert page.locator("#rows tbody tr").count() == 1
+    page.click("#rows tbody tr >> nth=0 >> a")
     assert "<script>alert(1)</script>" in page.inner_text("#payload")  # shown, escaped
     assert page.locator("#payload script").count() == 0
     page.go_back()
