@@ -18,7 +18,7 @@ from hub.observability import live_checks, ready_checks
 from hub.service_layer.observe import log_message
 from hub.service_layer.pipeline import Outcome
 from hub.service_layer.ports import Delivery
-from tests.unit.service.conftest import SAMPLES, STORY, send
+from tests.unit.service.conftest import SAMPLES, STORY, FixedClock, send
 
 
 def _metered(hub: Hub) -> PrometheusMetrics:
@@ -160,6 +160,28 @@ def test_hub_status_reads_the_overview_from_the_database(
     assert unsent > 0 and int(lines["outbox backlog"]) == unsent
     assert lines["quarantine held"].split() == ["1", "(unreadable=1)"]
     assert int(lines["audit head"]) > 0
+
+
+def test_hub_status_shows_the_last_minutes_rates_and_latency(
+    embedded: tuple[Hub, InProcessTransport], clock: FixedClock
+) -> None:
+    from click.testing import CliRunner
+
+    from hub.entrypoints.cli import cli
+
+    hub, transport = embedded
+    clock.at = datetime.now(UTC)  # `hub status` reads the last minutes of the real clock
+    body = (SAMPLES / STORY[0][0]).read_bytes()
+    origin = clock.at - timedelta(seconds=2)
+    transport.queue.append(Delivery(body, STORY[0][1], "s-1", origin=origin))
+    transport.put(b"this is no EDI at all", "mscbe", "junk")
+    hub.worker.drain()  # applied, rejected, and relayed (in-process) 2 s after the origin
+    result = CliRunner().invoke(
+        cli, ["status"], env={"HUB_DATABASE_URL": hub.settings.database_url}
+    )
+    lines = dict(line.split(":", 1) for line in result.output.splitlines())
+    assert lines["per minute, last 5 min"].strip() == "applied=0.2, rejected=0.2"
+    assert lines["end to end, last 5 min"].strip() == "p50 2.00 s, p95 2.00 s"
 
 
 def test_readiness_fails_when_the_schema_is_behind(
