@@ -49,11 +49,14 @@ import os
 import platform
 import pstats
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +87,7 @@ TARGETS = (
     ("e2e_linearity", "<=", 1.25, "end to end 10x messages in ≤ 1.25 x 10x the time"),
     ("latency_p99_over_bare_p99", "<=", 20.0, "p99 latency at half load ≤ 20x bare p99"),
     ("signing_share", "<=", 0.05, "signing backups and checkpoints costs ≤ 5% of throughput"),
+    ("metrics_share", "<=", 0.03, "Prometheus metrics (served, scraped) cost ≤ 3% of throughput"),
     ("worst_shape_seconds", "<=", 2.0, "any 10 MB shape parsed or rejected in ≤ 2 s (wall)"),
     ("worst_shape_memory_over_size", "<=", 10.0, "any 10 MB shape: extra memory ≤ 10x its size"),
 )
@@ -487,12 +491,15 @@ def hub_worker(
     results: Any,
     profile_path: str = "",
     signing_dir: str = "",
+    metrics: bool = False,
 ) -> None:
     """One `hub run`: the hub's own composition root and worker loop, in this process. With
     `signing_dir`, signing is on (backups pushed on change, checkpoints) as `hub run` does
-    with HUB_SIGNING_KEY set."""
+    with HUB_SIGNING_KEY set. With `metrics`, Prometheus metrics and health are served as
+    `hub run` serves them, and scraped every `SCRAPE_EVERY` seconds meanwhile."""
     from hub.bootstrap import build, configure_logging
     from hub.config import Settings
+    from hub.observability import observe
 
     configure_logging("ERROR")
     evidence: dict[str, Any] = {}
@@ -500,10 +507,16 @@ def hub_worker(
         key = private_key(signing_dir)
         checkpoints = str(Path(signing_dir) / f"checkpoints-{os.getpid()}.jsonl")
         evidence = {"signing_key": str(key), "checkpoint_file": checkpoints}
-    settings = Settings(database_url=db_url, amqp_url=amqp_url, log_level="ERROR", **evidence)
+    port = _free_port() if metrics else 0
+    settings = Settings(
+        database_url=db_url, amqp_url=amqp_url, log_level="ERROR", metrics_port=port, **evidence
+    )
     ready.set()
     go.wait()
     hub = build(settings, migrate=False)
+    server = observe(hub)  # None without metrics: NoMetrics, as with HUB_METRICS_PORT=0
+    if server is not None:
+        threading.Thread(target=_scrape, args=(port, stop), daemon=True).start()
     profiler = cProfile.Profile() if profile_path else None
     if profiler is not None:
         profiler.enable()
@@ -514,6 +527,8 @@ def hub_worker(
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile_path)
+        if server is not None:
+            server.shutdown()
         hub.close()
     s = hub.worker.stats
     results.put(
@@ -525,6 +540,25 @@ def hub_worker(
             "published": s.published,
         }
     )
+
+
+SCRAPE_EVERY = 1.0
+"""How often a metered worker is scraped: 15x Prometheus' default interval, to be harsh."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _scrape(port: int, stop: Any) -> None:
+    while not stop.wait(SCRAPE_EVERY):
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer,
+        ):
+            answer.read()
 
 
 def make_template(servers: Servers) -> str:
@@ -582,6 +616,7 @@ class Workers:
     count: int
     profile_dir: str = ""
     signing_dir: str = ""
+    metrics: bool = False
 
     def __post_init__(self) -> None:
         ctx = spawn()
@@ -598,6 +633,7 @@ class Workers:
                         "results": self.results,
                         "profile_path": prof,
                         "signing_dir": self.signing_dir,
+                        "metrics": self.metrics,
                     },
                     daemon=True,
                 )
@@ -693,6 +729,7 @@ def measure_e2e(
     order: str = "mixed",
     profile: bool = False,
     signing_dir: str = "",
+    metrics: bool = False,
 ) -> dict[str, Any]:
     """Preload the mix for `containers` into hub.inbound, then let `workers` drain it. The
     partner and terminal queues are consumed as partners would; the run is done when every
@@ -703,7 +740,7 @@ def measure_e2e(
     db_url = servers.db_url(name)
     _purge_queues(servers.amqp_url)
     prof_dir = run.profile_dir if profile else ""
-    pool = Workers(db_url, servers.amqp_url, workers, prof_dir, signing_dir)
+    pool = Workers(db_url, servers.amqp_url, workers, prof_dir, signing_dir, metrics)
     lag = plan.lag_for(order, containers)
     messages = list(workload.staggered(containers, tag, first, lag=lag))
     pub = Publisher(servers.sender_url)
@@ -744,6 +781,7 @@ def measure_e2e(
         "messages": len(messages),
         "order": order,
         "signed": bool(signing_dir),
+        "metrics": metrics,
         "lag_steps": lag,
         "complete": complete,
         "processed": done,
@@ -940,6 +978,45 @@ def signing_figures(
     }
 
 
+def metrics_figures(plain: list[dict[str, Any]], metered: dict[str, Any]) -> dict[str, Any]:
+    """The same workload with Prometheus metrics on (served and scraped) and off, in one run
+    of the benchmark: `share_of_throughput` is 1 - metered / the mean of the runs without
+    (before and after it, so that drift of the shared servers weighs on both sides; clamped
+    at 0), `cpu_share` the same for the hub worker's CPU seconds; `per_message_us` the
+    instrumentation alone, timed in this process (`metrics_overhead.measure`), and
+    `estimated_share` that cost at the metered run's rate."""
+    from benchmarks.metrics_overhead import measure
+
+    base = sum(r["msgs_per_s"] for r in plain) / len(plain)
+    cpu_base = sum(r["cpu_seconds"]["hub_workers"] for r in plain) / len(plain)
+    cpu = metered["cpu_seconds"]["hub_workers"]
+    micro = measure(number=200)
+    return {
+        "plain_msgs_per_s": [r["msgs_per_s"] for r in plain],
+        "metered_run": metered,
+        "share_of_throughput": round(max(0.0, 1 - metered["msgs_per_s"] / base), 4)
+        if base
+        else float("nan"),
+        "cpu_share": round(max(0.0, cpu / cpu_base - 1), 4) if cpu_base else float("nan"),
+        "per_message_us": round(micro["per_message_us"], 3),
+        "scrape_ms": round(micro["scrape_ms"], 2),
+        "estimated_share": round(micro["per_message_us"] * metered["msgs_per_s"] / 1e6, 5),
+        "scrape_every_s": SCRAPE_EVERY,
+    }
+
+
+def _metrics_rows(mf: dict[str, Any]) -> list[str]:
+    run = mf["metered_run"]
+    plain = " / ".join(f"{v:,.0f}" for v in mf["plain_msgs_per_s"])
+    return [
+        f"| end to end, 1 worker, {run['containers']:,} containers, phases, metrics on "
+        f"(served, scraped every {mf['scrape_every_s']:.0f} s) | {run['msgs_per_s']:,.0f} msg/s "
+        f"| off (before / after): {plain} msg/s: **{mf['share_of_throughput']:.1%} slower**; "
+        f"instrumentation alone {mf['per_message_us']:.1f} µs/msg = "
+        f"{mf['estimated_share']:.2%} of the run; hub CPU +{mf['cpu_share']:.1%} |",
+    ]
+
+
 def make_signing_dir() -> str:
     """A fresh Ed25519 key pair (as `hub keys generate` makes it) in a temporary folder."""
     from hub.adapters import signing
@@ -1040,6 +1117,7 @@ def ratios(r: dict[str, Any]) -> dict[str, float]:
             r["latency"]["p99_ms"], r["ceiling"]["round_trip"]["p99_ms"]
         ),
         "signing_share": r["signing"]["share_of_throughput"],
+        "metrics_share": r["metrics"]["share_of_throughput"],
         "worst_shape_seconds": r["worst_shapes"]["worst_time"]["wall_s"],
         "worst_shape_memory_over_size": r["worst_shapes"]["worst_memory"]["extra_memory_ratio"],
     }
@@ -1112,6 +1190,7 @@ def table(r: dict[str, Any]) -> str:
         f"| parse + map 10x vs 1x containers (time ratio / 10) | {big['linearity']:.2f} | "
         "1.00 = linear |",
         *_signing_rows(r["signing"]),
+        *_metrics_rows(r["metrics"]),
         "",
         "| target | value | met |",
         "|---|---:|---|",
@@ -1172,6 +1251,11 @@ def run_all(plan: Plan, quick: bool, profile_dir: str = "") -> dict[str, Any]:
             run, 1, plan.e2e_phases_containers, "phases", signing_dir=signing_dir
         )
         result["signing"] = signing_figures(measure_signing(signing_dir), runs[2], signed_run)
+        log(f"end to end: 1 worker, {plan.e2e_phases_containers} containers, phases, metrics on")
+        metered = measure_e2e(run, 1, plan.e2e_phases_containers, "phases", metrics=True)
+        log(f"end to end: 1 worker, {plan.e2e_phases_containers} containers, phases, again")
+        unmetered = measure_e2e(run, 1, plan.e2e_phases_containers, "phases")
+        result["metrics"] = metrics_figures([runs[2], unmetered], metered)
         # Sustained: the runs of `big_n` containers (tens of seconds), not the short 1x run,
         # which is there for the linearity ratio.
         sustained = [r for r in runs[1:] if r["complete"]] or runs[1:]

@@ -24,7 +24,14 @@ from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
 from hub.service_layer.portal import Portal
-from hub.service_layer.ports import Clock, Signer, Transport, UnitOfWork
+from hub.service_layer.ports import (
+    Clock,
+    Delivery,
+    Outgoing,
+    Signer,
+    Transport,
+    UnitOfWork,
+)
 from hub.service_layer.relay import BackgroundRelay
 from hub.service_layer.tokens import charge_token
 from hub.service_layer.worker import Worker
@@ -80,6 +87,50 @@ def make_transport(settings: Settings, *, consume: bool = True) -> Transport:
     )
 
 
+class OnFirstUse(Transport):
+    """A transport made (connected) on its first use: what `build(consume=False)` gives admin
+    commands and `hub serve`, so that a command that only reads or writes the ledger never
+    waits for the broker, and one that publishes (a replay's answers) still does."""
+
+    def __init__(self, make: Callable[[], Transport]) -> None:
+        self._make = make
+        self._made: Transport | None = None
+
+    @property
+    def _it(self) -> Transport:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    @property
+    def connected(self) -> bool:
+        return self._made is not None and bool(getattr(self._made, "connected", True))
+
+    def connect(self) -> None:
+        """Reconnect (as `AmqpTransport.connect`), or connect the first time."""
+        reconnect = getattr(self._made, "connect", None)
+        if reconnect is not None:
+            reconnect()
+        elif self._made is None:
+            self._made = self._make()
+
+    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        return self._it.fetch(max_messages, timeout)
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        self._it.ack(deliveries)
+
+    def requeue(self, deliveries: Sequence[Delivery]) -> None:
+        self._it.requeue(deliveries)
+
+    def publish(self, messages: Sequence[Outgoing]) -> None:
+        self._it.publish(messages)
+
+    def close(self) -> None:
+        if self._made is not None:
+            self._made.close()
+
+
 def build(
     settings: Settings,
     *,
@@ -95,7 +146,12 @@ def build(
         # `startup_wait`; after that the caller gets one `DatabaseUnavailable`, not a traceback
         with_retries(db.upgrade, attempts=1_000, max_delay=settings.startup_wait, max_wait=5.0)
     own_transport = transport is None
-    transport = transport or make_transport(settings, consume=consume)
+    if transport is None:
+        transport = (
+            make_transport(settings, consume=consume)
+            if consume or settings.embedded
+            else OnFirstUse(lambda: make_transport(settings, consume=False))
+        )
     signer = load_signer(settings)
     context = HubContext(
         clock=clock,

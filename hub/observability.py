@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.ledger import overview
-from hub.service_layer.observe import Check, run_checks
+from hub.service_layer.observe import Check, Live, run_checks
 from hub.service_layer.ports import Transport
 
 
@@ -43,6 +45,80 @@ def observe(hub: Hub) -> Any:
             exc,
         )
         return None
+
+
+def web_endpoints(hub: Hub) -> Callable[[str], tuple[int, str, bytes]]:
+    """What `hub serve` answers on /metrics, /livez and /readyz beside the console: the
+    ledger's gauges and the broker's queues (no worker runs there, so no message counters);
+    live while it answers; ready when the database answers at the newest migration and, on
+    RabbitMQ, the broker answers a short connection."""
+    from hub.adapters import metrics as prom
+
+    depths = _depths(hub.settings)
+    m = prom.PrometheusMetrics()
+    m.watch(lambda: overview.overview(hub.db.engine, hub.clock()), lambda: _web_up(hub), depths)
+    live = lambda: run_checks({"web": lambda: ""})  # noqa: E731 - it answered: it is alive
+    return prom.Endpoints(m, live, lambda: web_ready_checks(hub)).answer
+
+
+LIVE_WINDOW = timedelta(minutes=5)
+
+
+def web_live(hub: Hub) -> Callable[[], Live]:
+    """The operations console's live overview (`/ops/live`): the ledger's overview and last
+    minutes, the broker's queues and the readiness checks, read on each call."""
+    depths = _depths(hub.settings)
+
+    def read() -> Live:
+        now = hub.clock()
+        found: dict[str, tuple[int, int]] = {}
+        checks: dict[str, Callable[[], str]] = {
+            "database": lambda: overview.ping(hub.db.engine),
+            "migrations": lambda: overview.migrations_pending(hub.db.engine),
+        }
+        if depths is not None:  # one short connection both reads the queues and checks it
+            checks["broker"] = partial(_read_into, found, depths)
+        done = run_checks(checks)
+        broker_ok = any(c.name == "broker" and c.ok for c in done)
+        return Live(
+            overview.overview(hub.db.engine, now),
+            overview.activity(hub.db.engine, now, LIVE_WINDOW),
+            found if broker_ok else None,
+            done,
+        )
+
+    return read
+
+
+def _read_into(
+    found: dict[str, tuple[int, int]], depths: Callable[[], dict[str, tuple[int, int]]]
+) -> str:
+    found.update(depths())
+    return ""
+
+
+def _broker_answers(settings: Settings) -> str:
+    from hub.adapters import amqp
+
+    amqp.queue_depths(settings.amqp_url, ())
+    return ""
+
+
+def _web_up(hub: Hub) -> dict[str, bool]:
+    return {c.name: c.ok for c in run_checks(_reachable(hub))}
+
+
+def _reachable(hub: Hub) -> dict[str, Callable[[], str]]:
+    checks: dict[str, Callable[[], str]] = {"database": lambda: overview.ping(hub.db.engine)}
+    if not hub.settings.embedded:
+        checks["broker"] = lambda: _broker_answers(hub.settings)
+    return checks
+
+
+def web_ready_checks(hub: Hub) -> list[Check]:
+    """Database answers, schema at the newest migration, broker answers (when configured)."""
+    migrations = {"migrations": lambda: overview.migrations_pending(hub.db.engine)}
+    return run_checks({**_reachable(hub), **migrations})
 
 
 def _depths(settings: Settings) -> Callable[[], dict[str, tuple[int, int]]] | None:

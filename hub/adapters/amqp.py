@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pika
@@ -274,7 +275,24 @@ def _delivery(
         tag=method.delivery_tag,
         redelivered=bool(method.redelivered),
         headers=headers,
+        origin=origin_of(props.timestamp, datetime.now(UTC)),
     )
+
+
+ORIGIN_TRUST = timedelta(days=1)
+
+
+def origin_of(timestamp: object, received: datetime) -> datetime:
+    """When the partner published a message: its AMQP `timestamp` (POSIX seconds) when set and
+    plausible (not after `received`, not more than `ORIGIN_TRUST` before it), else `received`.
+    The property has whole seconds: a measure from it may be up to one second long."""
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
+        return received
+    try:
+        sent = datetime.fromtimestamp(timestamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return received
+    return sent if received - ORIGIN_TRUST <= sent <= received else received
 
 
 def _noop() -> None:

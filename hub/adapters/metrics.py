@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,7 +31,7 @@ from prometheus_client.registry import Collector
 from hub.domain.events import Event, GateAuthorised, GateWithdrawn
 from hub.mappers import edifact, xml
 from hub.service_layer.observe import Check, Overview
-from hub.service_layer.ports import Delivery
+from hub.service_layer.ports import Delivery, Outgoing
 
 log = logging.getLogger("hub.metrics")
 
@@ -38,7 +39,9 @@ KNOWN_TYPES: frozenset[str] = frozenset(edifact.MAPPERS) | frozenset(
     root for _ns, root in xml.MAPPERS
 )
 CHANNELS = frozenset({"edifact", "xml"})
+EXCHANGES = frozenset({"hub.gate", "hub.partner"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+END_TO_END_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0)
 SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 
@@ -46,6 +49,11 @@ def type_label(message_type: str) -> str:
     """The message type as a label: one of the mapped types, or "other"."""
     name = message_type.strip()
     return name if name in KNOWN_TYPES else "other"
+
+
+def exchange_label(exchange: str) -> str:
+    """The exchange as a label: the hub's own (gate, partner), else "other"."""
+    return exchange if exchange in EXCHANGES else "other"
 
 
 def channel_label(outcome: Any, delivery: Delivery) -> str:
@@ -94,6 +102,14 @@ class PrometheusMetrics:
             "Relay passes that failed (no confirm, broker away) and were retried.",
             registry=r,
         )
+        self.end_to_end = Histogram(
+            "hub_end_to_end_seconds",
+            "From an inbound message's publication (its AMQP timestamp, else its receipt) to "
+            "the broker's confirm of each outbound message it caused, by exchange.",
+            ["exchange"],
+            buckets=END_TO_END_BUCKETS,
+            registry=r,
+        )
         self.gate = Counter(
             "hub_gate_messages_total",
             "Gate authorisations and withdrawals, by terminal.",
@@ -131,6 +147,12 @@ class PrometheusMetrics:
 
     def relay_failed(self) -> None:
         self.relay_failures.inc()
+
+    def delivered(self, messages: Sequence[Outgoing], confirmed_at: datetime) -> None:
+        for message in messages:
+            if message.origin is not None:
+                seconds = (confirmed_at - message.origin).total_seconds()
+                self.end_to_end.labels(exchange_label(message.exchange)).observe(max(seconds, 0.0))
 
     def watch(
         self,

@@ -122,14 +122,17 @@ def db_upgrade(settings: Settings) -> None:
 @click.pass_obj
 def status(settings: Settings) -> None:
     """The overview: outbox backlog, oldest unsent row, quarantine by kind, inbox last hour,
-    audit head (read from the database only)."""
+    audit head, the last 5 minutes' rates and end-to-end latency (read from the database
+    only)."""
     from hub.bootstrap import utc_now
     from hub.ledger.db import Database
-    from hub.ledger.overview import overview
+    from hub.ledger.overview import activity, overview
+    from hub.observability import LIVE_WINDOW
 
     db = Database(settings.database_url)
     try:
-        seen = overview(db.engine, utc_now())
+        now = utc_now()
+        seen, recent = overview(db.engine, now), activity(db.engine, now, LIVE_WINDOW)
     finally:
         db.dispose()
     held = ", ".join(f"{k}={n}" for k, n in sorted(seen.quarantine.items())) or "none"
@@ -138,6 +141,14 @@ def status(settings: Settings) -> None:
     click.echo(f"quarantine held:       {sum(seen.quarantine.values())} ({held})")
     click.echo(f"inbox, last hour:      {seen.inbox_last_hour}")
     click.echo(f"audit head:            {seen.audit_head}")
+    rates = ", ".join(
+        f"{o}={recent.per_minute(o):.1f}"
+        for o in sorted({"applied", "rejected", *recent.by_outcome})
+    )
+    click.echo(f"per minute, last 5 min: {rates}")
+    p50, p95 = recent.latency(0.5), recent.latency(0.95)
+    e2e = f"p50 {p50:.2f} s, p95 {p95:.2f} s" if p50 is not None and p95 is not None else "-"
+    click.echo(f"end to end, last 5 min: {e2e}")
 
 
 cli.add_command(inspect)

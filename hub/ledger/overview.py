@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select, text
 from hub.domain.tokens import EntryKind
 from hub.ledger import tables as t
 from hub.ledger.db import alembic_config
-from hub.service_layer.observe import Overview
+from hub.service_layer.observe import Activity, Overview
 
 TOKEN_MOVEMENTS = (EntryKind.CONSUME.value, EntryKind.REFUND.value)
 
@@ -46,6 +46,35 @@ def overview(engine: Engine, now: datetime) -> Overview:
         inbox_last_hour=int(inbox),
         audit_head=int(head or 0),
         token_movements={str(kind): int(n) for kind, n in moved},
+    )
+
+
+LATENCY_SAMPLE = 2000
+"""At most this many of the window's newest outbound messages give its latency quantiles."""
+
+
+def activity(engine: Engine, now: datetime, window: timedelta) -> Activity:
+    """Inbox units by outcome received in the `window` before `now`, and the end-to-end
+    seconds (origin → claimed by the relay) of the outbound messages sent in it."""
+    since = now - window
+    o = t.outbox.c
+    with engine.connect() as conn:
+        counted = conn.execute(
+            select(t.inbox.c.outcome, func.count())
+            .where(t.inbox.c.received_at >= since)
+            .group_by(t.inbox.c.outcome)
+        ).all()
+        sent = conn.execute(
+            select(o.origin_at, o.sent_at)
+            .where(o.sent_at >= since, o.origin_at.is_not(None))
+            .order_by(o.id.desc())
+            .limit(LATENCY_SAMPLE)
+        ).all()
+    latencies = sorted(max(0.0, (s - origin).total_seconds()) for origin, s in sent)
+    return Activity(
+        window_seconds=window.total_seconds(),
+        by_outcome={str(outcome): int(n) for outcome, n in counted},
+        latencies=tuple(latencies),
     )
 
 

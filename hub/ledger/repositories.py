@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     String,
     Text,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    or_,
     select,
     text,
     tuple_,
@@ -345,6 +347,7 @@ _CLAIMED = (
     outbox.c.message_type,
     outbox.c.container,
     outbox.c.headers,
+    outbox.c.origin_at,
 )
 
 
@@ -368,6 +371,7 @@ class SqlOutbox(ports.Outbox):
                 "headers": storable.json_safe(message.headers, 1000),
                 "body": message.body,
                 "answers": storable.key(message.answers, 300),
+                "origin_at": self.origin,
             }
         )
 
@@ -458,6 +462,7 @@ class SqlOutbox(ports.Outbox):
                 r.container,
                 {**r.headers, "message_id": f"hub-{r.id}"},
                 r.id,
+                origin=r.origin_at,
             )
             for r in rows
         ]
@@ -511,6 +516,18 @@ class SqlQuarantine(ports.Quarantine):
             .values(status=status, resolved_at=at)
         )
 
+    def find(
+        self, query: ports.QuarantineFilter, limit: int, after: int = 0
+    ) -> list[ports.QuarantineEntry]:
+        where = [*_matching(query), quarantine.c.id > after]
+        page = _ENTRIES.where(*where).order_by(quarantine.c.id).limit(limit)
+        return [_entry(row) for row in self.conn.execute(page)]
+
+    def tally(self, query: ports.QuarantineFilter) -> tuple[int, int]:
+        counted = select(func.count(), func.max(quarantine.c.id)).where(*_matching(query))
+        n, last = self.conn.execute(counted).one()
+        return int(n), int(last or 0)
+
     def list(
         self, status: str | None = None, kind: str | None = None
     ) -> list[ports.QuarantineEntry]:
@@ -520,6 +537,32 @@ class SqlQuarantine(ports.Quarantine):
         if kind:
             query = query.where(quarantine.c.kind == kind)
         return [_entry(row) for row in self.conn.execute(query)]
+
+
+def _matching(query: ports.QuarantineFilter) -> list[ColumnElement[bool]]:
+    """`query` as conditions on held entries (a `QuarantineFilter` field left empty: none)."""
+    q = quarantine.c
+    where: list[ColumnElement[bool]] = [q.status == "held"]
+    if query.kind:
+        where.append(q.kind == query.kind)
+    if query.sender:
+        who = query.sender.upper()
+        where.append(or_(func.upper(q.sender) == who, func.upper(q.broker_user) == who))
+    if query.text:
+        words = query.text.lower()
+        where.append(
+            or_(
+                func.lower(q.reason).contains(words, autoescape=True),
+                func.lower(cast(q.problems, Text)).contains(words, autoescape=True),
+            )
+        )
+    if query.since:
+        where.append(q.received_at >= query.since)
+    if query.until:
+        where.append(q.received_at <= query.until)
+    if query.upto:
+        where.append(q.id <= query.upto)
+    return where
 
 
 _PAYLOAD_KNOWN = select(quarantine_payloads.c.sha256).where(

@@ -127,6 +127,7 @@ inbox = Table(
     Column("outcome", String(16), nullable=False),
     Column("payload_sha256", String(64), nullable=False),
     UniqueConstraint("sender", "dedup_key", name="uq_inbox_sender_key"),
+    Index("ix_inbox_received_at", "received_at"),
 )
 
 outbox = Table(
@@ -143,6 +144,7 @@ outbox = Table(
     Column("body", LargeBinary, nullable=False),
     Column("sent_at", UtcDateTime()),
     Column("answers", String(300), nullable=False, default="", server_default=""),
+    Column("origin_at", UtcDateTime()),
     Index("ix_outbox_unsent", "sent_at", "id"),
     Index("ix_outbox_answers", "routing_key", "answers"),
 )

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from hub.domain.events import Event
     from hub.service_layer.pipeline import Outcome
-    from hub.service_layer.ports import Delivery
+    from hub.service_layer.ports import Delivery, Outgoing
 
 log = logging.getLogger("hub.worker")
 
@@ -38,6 +40,10 @@ class Metrics(Protocol):
     def relay_failed(self) -> None:
         """A relay pass failed (no confirm, broker away); it is retried."""
 
+    def delivered(self, messages: Sequence[Outgoing], confirmed_at: datetime) -> None:
+        """The broker confirmed `messages` at `confirmed_at` (and their claim is committed):
+        each with an `origin` ends an end-to-end measure (publish → gate message)."""
+
 
 class NoMetrics:
     """The default: nothing is measured."""
@@ -56,6 +62,9 @@ class NoMetrics:
     def relay_failed(self) -> None:
         return None
 
+    def delivered(self, messages: Sequence[Outgoing], confirmed_at: datetime) -> None:
+        return None
+
 
 @dataclass(frozen=True)
 class Overview:
@@ -70,6 +79,38 @@ class Overview:
     token_movements: Mapping[str, int] = field(default_factory=dict)
     """Token ledger entries ever written, by kind (`consume`, `refund`): the ledger is
     append-only, so these are counters, read from it rather than counted in one process."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What went through the hub in the last `window_seconds` (read from the ledger, so every
+    process's work counts): inbox units by outcome, and the end-to-end latency of the
+    outbound messages published in that window (publish of the inbound message → relay)."""
+
+    window_seconds: float
+    by_outcome: Mapping[str, int] = field(default_factory=dict)
+    latencies: tuple[float, ...] = ()
+    """Seconds, sorted: one per outbound message with an origin (at most a bounded sample)."""
+
+    def per_minute(self, outcome: str) -> float:
+        return self.by_outcome.get(outcome, 0) * 60.0 / self.window_seconds
+
+    def latency(self, share: float) -> float | None:
+        """The `share` quantile (0.5, 0.95) of `latencies`, None when there are none."""
+        if not self.latencies:
+            return None
+        return self.latencies[min(len(self.latencies) - 1, int(share * len(self.latencies)))]
+
+
+@dataclass(frozen=True)
+class Live:
+    """The console's live overview: the ledger, the last minutes' activity, the broker's
+    queues (None: not on RabbitMQ, or unreachable) and the readiness checks."""
+
+    overview: Overview
+    activity: Activity
+    queues: Mapping[str, tuple[int, int]] | None
+    checks: Sequence[Check]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ Every operator action is audited under the operator (`identity.actor_of`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from hub.service_layer.ports import (
     Checkpoint,
     Delivery,
     QuarantineEntry,
+    QuarantineFilter,
     SentMessage,
     UnitOfWork,
 )
@@ -39,6 +39,9 @@ PAYLOAD_SHOWN = 64 * 1024
 """How much of a quarantined payload the console shows."""
 BATCH = 20
 """How many entries one "replay all" request replays."""
+PAGE = 50
+"""How many held entries one console page lists."""
+"""How many entries one "replay all" request replays."""
 PENDING = (Status.REQUESTED, Status.RESUBMITTED)
 
 
@@ -48,35 +51,23 @@ def is_operator(user: User | None) -> bool:
 
 
 @dataclass(frozen=True)
-class QuarantineFilter:
-    """Which held entries: empty fields match everything; dates are inclusive bounds."""
+class Page:
+    """One page of held entries that match a filter: `total` match in all; `after` is the id
+    the next page starts after (0: this is the last page)."""
 
-    kind: str = ""
-    sender: str = ""
-    text: str = ""
-    since: datetime | None = None
-    until: datetime | None = None
-    upto: int = 0
-    """When not 0, only entries up to this id: a "replay all" run is bound to the entries held
-    when it started, never to those its own replays quarantine again."""
-
-    def matches(self, q: QuarantineEntry) -> bool:
-        if (self.kind and q.kind != self.kind) or (self.upto and q.id > self.upto):
-            return False
-        if self.sender and self.sender.upper() not in (q.sender.upper(), q.broker_user.upper()):
-            return False
-        if self.since and q.received_at < self.since:
-            return False
-        if self.until and q.received_at > self.until:
-            return False
-        words = (q.reason + " " + json.dumps(q.problems, default=str)).lower()
-        return not self.text or self.text.lower() in words
+    entries: list[QuarantineEntry]
+    total: int
+    after: int
 
 
-def held(uow: UnitOfWork, query: QuarantineFilter) -> list[QuarantineEntry]:
-    """The held entries that match `query`, oldest first."""
-    found = uow.quarantine.list("held", query.kind or None)
-    return sorted((q for q in found if query.matches(q)), key=lambda q: q.id)
+def held(uow: UnitOfWork, query: QuarantineFilter, after: int = 0, size: int = 0) -> Page:
+    """The held entries that match `query`, oldest first, `size` (default `PAGE`) at a time
+    after id `after` (filtered and paged by the database, however many are held)."""
+    size = size or PAGE
+    entries = uow.quarantine.find(query, size + 1, after)
+    total, _last = uow.quarantine.tally(query)
+    more = len(entries) > size
+    return Page(entries[:size], total, entries[size - 1].id if more else 0)
 
 
 @dataclass(frozen=True)
@@ -133,15 +124,15 @@ def replay_matching(
     a run fixes its last entry (`Batch.upto`)."""
     if not is_operator(user):
         return Refusal("only the hub team replays quarantined messages", "not-operator")
-    todo = held(uow, query)
-    if not query.upto and todo:
-        query = replace(query, upto=todo[-1].id)
+    total, last = uow.quarantine.tally(query)
+    if not query.upto and last:
+        query = replace(query, upto=last)
+    todo = uow.quarantine.find(query, BATCH)
     again = 0
-    for q in todo[:BATCH]:
+    for q in todo:
         outcome = replay_entry(uow, hub, q.id, at, actor_of(user), "console")
         again += bool(not isinstance(outcome, Refusal) and outcome.quarantine_ids)
-    done = min(BATCH, len(todo))
-    return Done(Batch(done, again, len(todo) - done, query.upto))
+    return Done(Batch(len(todo), again, total - len(todo), query.upto))
 
 
 def replay_one(

@@ -258,6 +258,7 @@ def handle_inbound(
 ) -> Outcome:
     """Process one delivery inside `uow` (not committed here); `prepared` if already read."""
     outcome = Outcome()
+    uow.outbox.caused_by(delivery.origin or hub.clock())
     if prepared is None:
         prepared = prepare(delivery, uow, hub, replay_of)
     sender = prepared.sender
@@ -284,6 +285,7 @@ def handle_unstorable(
         raise error
     outcome = Outcome()
     now = hub.clock()
+    uow.outbox.caused_by(delivery.origin or now)
     for unit in prepared.units:
         done = Outcome()
         try:

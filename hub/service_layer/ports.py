@@ -41,6 +41,10 @@ class Delivery:
     tag: int = 0
     redelivered: bool = False
     headers: dict[str, Any] = field(default_factory=dict)
+    origin: datetime | None = None
+    """When the partner published it (its AMQP `timestamp`, when set and plausible), else when
+    the hub received it: the start of `hub_end_to_end_seconds`. None: the hub's clock at
+    processing (a replay, the in-process transport)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class Outgoing:
     answers: str = ""
     """For an acknowledgement: the inbox key of what it answers, so that the same file sent
     again is answered with it again (`Outbox.answers_to`)."""
+    origin: datetime | None = None
+    """As claimed by the relay: the `Delivery.origin` of the inbound message that caused it
+    (None for what no message caused: checkpoints, mails, backups on a timer)."""
 
 
 CORRELATION_HEADER = "correlation_id"
@@ -225,8 +232,15 @@ class SentMessage:
 
 
 class Outbox(abc.ABC):
+    origin: datetime | None = None
+
     @abc.abstractmethod
     def add(self, message: Outgoing, at: datetime) -> None: ...
+
+    def caused_by(self, origin: datetime | None) -> None:
+        """The messages added from now on in this unit of work were caused by an inbound
+        message that started at `origin` (see `Delivery.origin`): the relay measures from it."""
+        self.origin = origin
 
     def recent(self, routing_key: str, limit: int, preview: int) -> list[SentMessage]:
         """The last `limit` messages written for `routing_key` (every key when empty), newest
@@ -257,9 +271,34 @@ class Audit(abc.ABC):
         """Every stored entry about `container`, oldest first."""
 
 
+@dataclass(frozen=True)
+class QuarantineFilter:
+    """Which held entries: empty fields match everything. `kind` exactly; `sender` the party
+    or its broker user, either case; `text` a substring of the reason or the problems, either
+    case; `since` / `until` inclusive bounds on when it was received."""
+
+    kind: str = ""
+    sender: str = ""
+    text: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    upto: int = 0
+    """When not 0, only entries up to this id: a "replay all" run is bound to the entries held
+    when it started, never to those its own replays quarantine again."""
+
+
 class Quarantine(abc.ABC):
     @abc.abstractmethod
     def add(self, entry: QuarantineEntry) -> int: ...
+
+    @abc.abstractmethod
+    def find(self, query: QuarantineFilter, limit: int, after: int = 0) -> list[QuarantineEntry]:
+        """Up to `limit` held entries that match `query`, with ids above `after`, oldest
+        first (a page: the next one starts after the last id of this one)."""
+
+    @abc.abstractmethod
+    def tally(self, query: QuarantineFilter) -> tuple[int, int]:
+        """How many held entries match `query`, and the highest id among them (0: none)."""
 
     @abc.abstractmethod
     def get(self, entry_id: int) -> QuarantineEntry | None: ...

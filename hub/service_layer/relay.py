@@ -23,7 +23,11 @@ log = logging.getLogger("hub.relay")
 
 
 def relay_once(
-    uow_factory: Callable[[], UnitOfWork], transport: Transport, clock: Clock, limit: int = 500
+    uow_factory: Callable[[], UnitOfWork],
+    transport: Transport,
+    clock: Clock,
+    limit: int = 500,
+    metrics: Metrics | None = None,
 ) -> int:
     """Publish up to `limit` pending messages; returns how many were sent."""
     with uow_factory() as uow:
@@ -31,18 +35,25 @@ def relay_once(
         if not batch:
             return 0
         transport.publish(batch)  # raises unless every message is confirmed: no commit then
+        confirmed_at = clock()
         uow.commit()
+    if metrics is not None:
+        metrics.delivered(batch, confirmed_at)
     return len(batch)
 
 
 def relay_all(
-    uow_factory: Callable[[], UnitOfWork], transport: Transport, clock: Clock, limit: int = 500
+    uow_factory: Callable[[], UnitOfWork],
+    transport: Transport,
+    clock: Clock,
+    limit: int = 500,
+    metrics: Metrics | None = None,
 ) -> int:
     """Publish until the outbox is empty: a claim that came back short found all there was
     (what is committed meanwhile goes out on the next call), so it is not asked again."""
     total = 0
     while True:
-        sent = relay_once(uow_factory, transport, clock, limit)
+        sent = relay_once(uow_factory, transport, clock, limit, metrics)
         total += sent
         if sent < limit:
             return total
@@ -105,7 +116,7 @@ class BackgroundRelay:
             last = self._stopping.is_set()
             try:
                 self.transport.fetch(0, 0.0)  # services the connection: heartbeats, closes
-                sent = relay_all(self.uow_factory, self.transport, self.clock)
+                sent = relay_all(self.uow_factory, self.transport, self.clock, metrics=self.metrics)
                 self.published += sent
                 self.metrics.relayed(sent)
                 backoff = 0.5

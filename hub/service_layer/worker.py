@@ -117,7 +117,11 @@ class Worker:
             if batch:
                 self.relay.nudge()
         else:
-            sent = self.retry(lambda: relay_all(self.uow_factory, self.transport, self.hub.clock))
+            sent = self.retry(
+                lambda: relay_all(
+                    self.uow_factory, self.transport, self.hub.clock, metrics=self.metrics
+                )
+            )
             self.stats.published += sent
             self.metrics.relayed(sent)
         return len(batch)

@@ -28,6 +28,7 @@ from aiosmtpd.controller import Controller
 from hub.bootstrap import Hub, build, build_portal
 from hub.config import Settings
 from hub.entrypoints.web.app import create_app
+from hub.observability import web_endpoints, web_live
 from hub.service_layer.portal import Portal
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -132,7 +133,7 @@ def site(tmp_path: Path, mailbox: Mailbox) -> Iterator[Site]:
     )
     hub = build(settings, clock=clock, consume=False)
     portal = build_portal(hub)
-    app = create_app(portal, secure_cookies=False)
+    app = create_app(portal, secure_cookies=False, health=web_endpoints(hub), live=web_live(hub))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

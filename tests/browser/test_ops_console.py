@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy
 from click.testing import CliRunner
+from playwright.sync_api import expect
 
 from hub.domain.containers import check_digit
 from hub.domain.partners import Status
@@ -101,6 +102,7 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     site: Site, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(operations, "BATCH", 2)  # three entries: two requests, progress shown
+    monkeypatch.setattr(operations, "PAGE", 3)  # four held: two pages
     _partners(site, fwdant=Status.APPROVED)
     containers = [_container(700 + n) for n in range(3)]
     for n, container in enumerate(containers):
@@ -116,8 +118,12 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     assert "none yet" in page.inner_text("#checkpoint")
     shot(page, "ops-overview")
     page.click("text=Quarantine >> nth=0")
-    assert page.locator("#rows tbody tr").count() == 4
-    page.click("#rows tbody tr >> nth=3 >> a")
+    assert page.locator("#rows tbody tr").count() == 3
+    assert page.inner_text("#count") == "4 held, 3 shown"
+    assert page.inner_text("#replay-all button") == "Replay all 4 that match"
+    page.click("#next-page")
+    assert page.locator("#rows tbody tr").count() == 1
+    page.click("#rows tbody tr >> nth=0 >> a")
     assert "<script>alert(1)</script>" in page.inner_text("#payload")  # shown, escaped
     assert page.locator("#payload script").count() == 0
     page.go_back()
@@ -168,6 +174,18 @@ def test_operator_replays_the_releases_refused_while_their_recipient_was_not_act
     assert sorted(r.details["entry"] for r in replays) == [1, 2, 3]
     assert {(r.actor, r.message_ref) for r in replays} == {("HUB/ops1", "console")}
 
+    page.goto(f"{site.url}/ops")  # the live overview follows what flows, without a reload
+    applied = "#rates [data-outcome=applied] .count"
+    before = int(page.inner_text(applied))
+    assert before == 3  # the three replays, within the last minutes
+    assert page.get_attribute("#health [data-check=database]", "data-ok") == "yes"
+    _deliver(site, _release(3, _container(703)))
+    expect(page.locator(applied)).to_have_text(str(before + 1), timeout=8000)  # polled
+    assert int(page.inner_text("#outbox-backlog")) > 0  # no relay runs in this test
+    shot(page, "ops-live")
+    assert page.request.get(f"{site.url}/readyz").status == 200
+    assert "hub_outbox_backlog" in page.request.get(f"{site.url}/metrics").text()
+
 
 def _audited(site: Site, action: str) -> list[Any]:
     engine = sqlalchemy.create_engine(site.hub.settings.database_url)
@@ -204,7 +222,7 @@ def test_a_company_user_gets_403_on_every_console_url(site: Site, browser: Any) 
     assert page.url.endswith("/account")
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "hub_csrf")
     urls = _urls()
-    assert len(urls) == 9
+    assert len(urls) == 10
     for method, path in urls:
         if method == "GET":
             status = page.goto(f"{site.url}{path}").status

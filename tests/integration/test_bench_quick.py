@@ -24,6 +24,7 @@ RATIOS = (
     "parse_linearity",
     "e2e_linearity",
     "latency_p99_over_bare_p99",
+    "metrics_share",
     "worst_shape_seconds",
     "worst_shape_memory_over_size",
 )

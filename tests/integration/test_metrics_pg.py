@@ -1,11 +1,12 @@
 """`hub run` on the real PostgreSQL and RabbitMQ serves /metrics, /livez and /readyz: the
 counters move as messages flow, and /readyz says not-ready while the database is cut (through
-a proxy) and ready again after."""
+a proxy) and ready again after. `hub serve` answers the same three paths beside the console."""
 
 from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from hub.bootstrap import build
+from hub.config import Settings
+from hub.observability import web_live
 from tests.integration import faults as F
 
 pytestmark = pytest.mark.integration
@@ -101,23 +105,61 @@ def test_metrics_move_with_the_messages_and_readyz_follows_the_database(run: F.R
     assert total(after, "hub_gate_messages_total", kind="authorisation") == count
     assert total(after, "hub_token_movements_total", movement="consume") == count
     assert total(after, "hub_relay_published_total") > 0
+    gate_seen = total(after, "hub_end_to_end_seconds_count", exchange="hub.gate")
+    assert gate_seen >= count  # every gate message, measured from its partner's timestamp
+    assert 0 < total(after, "hub_end_to_end_seconds_sum", exchange="hub.gate") < 60 * gate_seen
+    assert total(after, "hub_end_to_end_seconds_count", exchange="hub.partner") > 0
     assert total(after, "hub_up", dependency="database") == 1
     assert total(after, "hub_up", dependency="broker") == 1
     assert total(after, "hub_queue_consumers", queue="hub.inbound") == 1  # this hub
     assert total(after, "hub_queue_messages", queue="hub.inbound") == 0  # all taken
     assert ("hub_queue_messages", (("queue", "hub.inbound.dead"),)) in after
 
-    pg.cut()
+    web = free_port()
+    serve = subprocess.Popen(
+        [*F.HUB, "serve", "--port", str(web)],
+        env=run.env(pg=pg),
+        cwd=F.REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        F.wait_until("/readyz 503", lambda: get(port, "/readyz")[0] == 503, timeout=30)
-        body = json.loads(get(port, "/readyz")[1])
-        assert body["checks"]["database"]["ok"] is False
-        assert body["checks"]["broker"]["ok"] is True
-        assert total(scrape(port), "hub_up", dependency="database") == 0
+        F.wait_until("hub serve /readyz", lambda: get(web, "/readyz")[0] == 200, timeout=60)
+        ready = json.loads(get(web, "/readyz")[1])["checks"]
+        assert set(ready) == {"database", "migrations", "broker"}, ready
+        assert get(web, "/livez")[0] == 200
+        seen = scrape(web)
+        assert total(seen, "hub_up", dependency="broker") == 1
+        assert ("hub_outbox_backlog", ()) in seen
+        assert total(seen, "hub_queue_consumers", queue="hub.inbound") == 1  # the hub run
+        console = build(
+            Settings(database_url=run.db_url, amqp_url=run.world.amqp_url), consume=False
+        )
+        try:  # what the console's live overview reads, on the real broker
+            live = web_live(console)()
+        finally:
+            console.close()
+        assert live.queues is not None and live.queues["hub.inbound"][1] == 1
+        assert all(c.ok for c in live.checks) and {c.name for c in live.checks} >= {"broker"}
+        assert live.activity.by_outcome.get("applied", 0) >= count
+        assert len(live.activity.latencies) >= count  # relayed gate messages, with their origin
+
+        pg.cut()
+        try:
+            for p in (port, web):
+                F.wait_until("/readyz 503", lambda p=p: get(p, "/readyz")[0] == 503, timeout=30)
+                body = json.loads(get(p, "/readyz")[1])
+                assert body["checks"]["database"]["ok"] is False
+                assert body["checks"]["broker"]["ok"] is True
+                assert total(scrape(p), "hub_up", dependency="database") == 0
+        finally:
+            pg.restore()
+        for p in (port, web):
+            F.wait_until("/readyz 200 again", lambda p=p: get(p, "/readyz")[0] == 200, 60)
+            assert get(p, "/livez")[0] == 200
     finally:
-        pg.restore()
-    F.wait_until("/readyz 200 again", lambda: get(port, "/readyz")[0] == 200, timeout=60)
-    assert get(port, "/livez")[0] == 200
+        serve.terminate()
+        serve.wait(20)
 
     assert hub.stop() == 0
     out = hub.output()

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -18,8 +19,10 @@ from hub.entrypoints.web import pages_auth, pages_company, pages_ops, pages_port
 from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import SESSION, address_problem, redirect, render
 from hub.service_layer import login, operations
+from hub.service_layer.observe import Live
 from hub.service_layer.portal import Portal
 
+Health = Callable[[str], tuple[int, str, bytes]]
 STATIC = Path(__file__).parent / "static"
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -41,8 +44,32 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render(request, "message.html", exc.status_code, error=exc.detail)
 
 
-def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
-    """The portal on `portal`'s services; cookies Secure unless `secure_cookies` is off."""
+HEALTH_PATHS = ("/metrics", "/livez", "/readyz")
+
+
+def _health_routes(health: Health | None) -> list[Route]:
+    """/metrics, /livez and /readyz answered by `health` (path → status, type, body), off the
+    event loop: a probe reads the database, and a slow one must not hold up the pages."""
+    if health is None:
+        return []
+
+    async def answer(request: Request) -> Response:
+        status, ctype, body = await run_in_threadpool(health, request.url.path)
+        return Response(body, status, headers={"Content-Type": ctype})
+
+    return [Route(path, answer) for path in HEALTH_PATHS]
+
+
+def create_app(
+    portal: Portal,
+    *,
+    secure_cookies: bool = True,
+    health: Health | None = None,
+    live: Callable[[], Live] | None = None,
+) -> Starlette:
+    """The portal on `portal`'s services; cookies Secure unless `secure_cookies` is off;
+    `health` answers /metrics, /livez and /readyz (see `hub.observability.web_endpoints`);
+    `live` feeds the console's live overview (`hub.observability.web_live`)."""
     offloop = OffLoop(portal)
 
     async def signed_in(
@@ -66,6 +93,7 @@ def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
     app = Starlette(
         routes=[
             Route("/", home),
+            *_health_routes(health),
             *pages_auth.ROUTES,
             *pages_company.ROUTES,
             *pages_portal.ROUTES,
@@ -77,4 +105,5 @@ def create_app(portal: Portal, *, secure_cookies: bool = True) -> Starlette:
     )
     app.state.portal = offloop
     app.state.secure_cookies = secure_cookies
+    app.state.live = live
     return app

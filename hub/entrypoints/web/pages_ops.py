@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from urllib.parse import urlencode
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,8 +21,9 @@ from hub.domain.users import User
 from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import checked_form, redirect, render, text
 from hub.service_layer import operations
+from hub.service_layer.observe import Live
 from hub.service_layer.pipeline import HubContext
-from hub.service_layer.ports import QuarantineKind
+from hub.service_layer.ports import QuarantineFilter, QuarantineKind
 
 FIELDS = ("kind", "sender", "text", "since", "until")
 
@@ -53,9 +55,9 @@ def _date(value: str, end: bool) -> datetime | None:
     return datetime.combine(day, time.max if end else time.min, UTC) if day else None
 
 
-def _filter(given: FormData | QueryParams) -> tuple[operations.QuarantineFilter, dict[str, str]]:
+def _filter(given: FormData | QueryParams) -> tuple[QuarantineFilter, dict[str, str]]:
     raw = {k: str(given.get(k, "") or "").strip()[:200] for k in FIELDS}
-    query = operations.QuarantineFilter(
+    query = QuarantineFilter(
         kind=raw["kind"] if raw["kind"] in {k.value for k in QuarantineKind} else "",
         sender=raw["sender"],
         text=raw["text"],
@@ -70,16 +72,34 @@ async def overview(request: Request) -> Response:
     """Counts: held quarantine by kind, decisions waiting, the audit chain and its checkpoint."""
     _operator(request)
     view = await _portal(request).read(lambda uow, _s, _n: operations.overview(uow))
-    return render(request, "ops_overview.html", view=view)
+    return render(request, "ops_overview.html", view=view, live=await _live(request))
+
+
+async def live_page(request: Request) -> Response:
+    """The live overview alone (the overview page polls it): rates, latency, backlog, queues,
+    health."""
+    _operator(request)
+    return render(request, "_ops_live.html", live=await _live(request))
+
+
+async def _live(request: Request) -> Live | None:
+    read = getattr(request.app.state, "live", None)
+    return await run_in_threadpool(read) if read is not None else None
 
 
 async def quarantine_page(request: Request) -> Response:
-    """Held entries that match the filter in the query string."""
+    """Held entries that match the filter in the query string, a page at a time (`after`:
+    the last id of the previous page)."""
     _operator(request)
     query, raw = _filter(request.query_params)
-    rows = await _portal(request).read(lambda uow, _s, _n: operations.held(uow, query))
+    after = _count(request.query_params.get("after", ""))
+    page = await _portal(request).read(lambda uow, _s, _n: operations.held(uow, query, after))
     kinds = [k.value for k in QuarantineKind]
-    return render(request, "ops_quarantine.html", rows=rows, raw=raw, kinds=kinds)
+    more = urlencode({**raw, "after": page.after}) if page.after else ""
+    first = urlencode(raw) if after else ""
+    return render(
+        request, "ops_quarantine.html", page=page, raw=raw, kinds=kinds, more=more, first=first
+    )
 
 
 async def entry_page(request: Request) -> Response:
@@ -186,6 +206,7 @@ async def sent_page(request: Request) -> Response:
 
 ROUTES = [
     Route("/ops", overview, methods=["GET"]),
+    Route("/ops/live", live_page, methods=["GET"]),
     Route("/ops/quarantine", quarantine_page, methods=["GET"]),
     Route("/ops/quarantine/replay", replay_all, methods=["POST"]),
     Route("/ops/quarantine/{entry_id:int}", entry_page, methods=["GET"]),

@@ -19,6 +19,7 @@ import uvicorn
 from hub.bootstrap import build, build_portal
 from hub.config import Settings
 from hub.entrypoints.web.app import create_app
+from hub.observability import web_endpoints, web_live
 
 log = logging.getLogger("hub.serve")
 
@@ -38,7 +39,12 @@ def serve_forever(settings: Settings, host: str, port: int) -> None:
     hub = build(settings, consume=False)
     log.info("%s", relay_note(settings))
     try:
-        app = create_app(build_portal(hub), secure_cookies=settings.web_secure_cookies)
+        app = create_app(
+            build_portal(hub),
+            secure_cookies=settings.web_secure_cookies,
+            health=web_endpoints(hub),
+            live=web_live(hub),
+        )
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
     finally:
         hub.close()

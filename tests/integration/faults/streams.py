@@ -78,6 +78,7 @@ class Sender:
                 user_id=self.world.users.get(msg.party, "guest"),
                 message_id=message_id,
                 content_type=msg.content_type,
+                timestamp=int(time.time()),  # as a partner may: where end-to-end starts
             ),
             mandatory=True,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from hub.observability import live_checks, ready_checks
 from hub.service_layer.observe import log_message
 from hub.service_layer.pipeline import Outcome
 from hub.service_layer.ports import Delivery
-from tests.unit.service.conftest import SAMPLES, STORY, send
+from tests.unit.service.conftest import SAMPLES, STORY, FixedClock, send
 
 
 def _metered(hub: Hub) -> PrometheusMetrics:
@@ -162,6 +162,28 @@ def test_hub_status_reads_the_overview_from_the_database(
     assert int(lines["audit head"]) > 0
 
 
+def test_hub_status_shows_the_last_minutes_rates_and_latency(
+    embedded: tuple[Hub, InProcessTransport], clock: FixedClock
+) -> None:
+    from click.testing import CliRunner
+
+    from hub.entrypoints.cli import cli
+
+    hub, transport = embedded
+    clock.at = datetime.now(UTC)  # `hub status` reads the last minutes of the real clock
+    body = (SAMPLES / STORY[0][0]).read_bytes()
+    origin = clock.at - timedelta(seconds=2)
+    transport.queue.append(Delivery(body, STORY[0][1], "s-1", origin=origin))
+    transport.put(b"this is no EDI at all", "mscbe", "junk")
+    hub.worker.drain()  # applied, rejected, and relayed (in-process) 2 s after the origin
+    result = CliRunner().invoke(
+        cli, ["status"], env={"HUB_DATABASE_URL": hub.settings.database_url}
+    )
+    lines = dict(line.split(":", 1) for line in result.output.splitlines())
+    assert lines["per minute, last 5 min"].strip() == "applied=0.2, rejected=0.2"
+    assert lines["end to end, last 5 min"].strip() == "p50 2.00 s, p95 2.00 s"
+
+
 def test_readiness_fails_when_the_schema_is_behind(
     embedded: tuple[Hub, InProcessTransport],
 ) -> None:
@@ -218,3 +240,32 @@ def test_observe_serves_the_three_paths(embedded: tuple[Hub, InProcessTransport]
             assert r.status == 200
     finally:
         server.shutdown()
+
+
+def test_end_to_end_runs_from_the_origin_to_the_confirm(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    """The outbox row remembers its inbound message's origin; the relay observes from it."""
+    hub, transport = embedded
+    m = _metered(hub)
+    body = (SAMPLES / STORY[0][0]).read_bytes()
+    origin = hub.clock() - timedelta(seconds=2.5)
+    transport.queue.append(Delivery(body, STORY[0][1], "e2e-1", origin=origin))
+    hub.worker.drain()
+    answered = _value(m, "hub_end_to_end_seconds_count", exchange="hub.partner")
+    assert answered >= 1  # the release's notifications, each 2.5 s after the origin
+    assert _value(m, "hub_end_to_end_seconds_sum", exchange="hub.partner") == 2.5 * answered
+    send(hub, transport, *STORY[1])  # no origin: the hub's clock when it is handled
+    assert _value(m, "hub_end_to_end_seconds_count", exchange="hub.partner") > answered
+    assert _value(m, "hub_end_to_end_seconds_sum", exchange="hub.partner") == 2.5 * answered
+
+
+def test_origin_is_the_partners_timestamp_only_when_plausible() -> None:
+    from hub.adapters.amqp import origin_of
+
+    received = datetime(2026, 11, 30, 8, 0, 5, tzinfo=UTC)
+    stamp = int(received.timestamp()) - 3
+    assert origin_of(stamp, received) == received - timedelta(seconds=3)
+    assert origin_of(None, received) == received
+    for odd in (stamp + 60, 0, -1, 10**20, True, "12", stamp - 2 * 86400):
+        assert origin_of(odd, received) == received, odd

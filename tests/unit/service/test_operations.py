@@ -23,7 +23,7 @@ from hub.service_layer import approvals, identity, login, operations, registry
 from hub.service_layer.identity_ports import Mail
 from hub.service_layer.pipeline import handle_inbound
 from hub.service_layer.portal import Portal
-from hub.service_layer.ports import Delivery, QuarantineEntry
+from hub.service_layer.ports import Delivery, QuarantineEntry, QuarantineFilter
 from tests.unit.service.conftest import FixedClock
 
 PASSWORD = "correct horse battery"
@@ -126,20 +126,54 @@ def test_a_company_admin_cannot_invite_an_operator(portal: Portal) -> None:
     assert isinstance(refused, Refusal) and refused.code == "bad-role"
 
 
-def test_the_filter_reads_kind_sender_reason_problems_and_dates(clock: FixedClock) -> None:
-    at = clock()
-    entry = QuarantineEntry(
-        at, b"", "1 message rejected", ({"message": "party X is not active"},), "mscbe", "MSCBE"
-    )
-    day = timedelta(days=1)
-    match = operations.QuarantineFilter
-    assert match(kind="unreadable", sender="mscbe", text="NOT ACTIVE").matches(entry)
-    assert match(since=at - day, until=at + day).matches(entry)
-    assert not match(kind="refused").matches(entry)
-    assert not match(sender="FWDANT").matches(entry)
-    assert not match(text="unknown sender").matches(entry)
-    assert not match(since=at + day).matches(entry)
-    assert not match(until=at - day).matches(entry)
+def test_the_filter_reads_kind_sender_reason_problems_and_dates_in_sql(
+    portal: Portal, clock: FixedClock
+) -> None:
+    at, day = clock(), timedelta(days=1)
+    entries = [
+        QuarantineEntry(at, b"a", "1 message rejected", ({"message": "party X is not active"},),
+                        "mscbe", "MSCBE"),
+        QuarantineEntry(at - 3 * day, b"b", "50% off_", (), "fwdant", "FWDANT", kind="refused"),
+        QuarantineEntry(at, b"c", "replayed one", (), "mscbe", "MSCBE", status="replayed"),
+    ]  # fmt: skip
+
+    def add(u: Any, _s: Any, _n: Any) -> None:
+        for entry in entries:
+            u.quarantine.add(entry)
+
+    portal.do(add)
+
+    def ids(**query: Any) -> list[int]:
+        f = QuarantineFilter(**query)
+        page = portal.read(lambda u, _s, _n: operations.held(u, f))
+        return [q.id for q in page.entries]
+
+    assert ids() == [1, 2]  # held only
+    assert ids(kind="unreadable", sender="mscbe", text="NOT ACTIVE") == [1]
+    assert ids(sender="fwdant") == [2] and ids(sender="FWDANT") == [2]
+    assert ids(text="50%") == [2] and ids(text="%") == [2] and ids(text="f_") == [2]
+    assert ids(text="0% o") == [2] and ids(text="x%") == []  # wildcards are plain characters
+    assert ids(since=at - day, until=at + day) == [1]
+    assert ids(until=at - 2 * day) == [2]
+    assert ids(kind="refused", sender="MSCBE") == []
+    assert ids(upto=1) == [1]
+
+
+def test_the_console_pages_through_many_held_entries(portal: Portal, clock: FixedClock) -> None:
+    def add(u: Any, _s: Any, _n: Any) -> None:
+        for n in range(7):
+            u.quarantine.add(QuarantineEntry(clock(), b"x", f"reason {n}", (), "m", "MSCBE"))
+
+    portal.do(add)
+    f, pages, after = QuarantineFilter(sender="MSCBE"), [], 0
+    while True:
+        page = portal.read(lambda u, _s, _n, a=after: operations.held(u, f, a, size=3))
+        pages.append([q.id for q in page.entries])
+        assert page.total == 7
+        if not page.after:
+            break
+        after = page.after
+    assert pages == [[1, 2, 3], [4, 5, 6], [7]]
 
 
 def test_replay_all_goes_in_bounded_batches_and_only_for_an_operator(
@@ -151,7 +185,7 @@ def test_replay_all_goes_in_bounded_batches_and_only_for_an_operator(
         _quarantine(portal, _release(n))
     portal.do(lambda u, _s, now: approvals.activate(u, "FWDANT", now, "test"))
     operator, admin = _operator(portal), _company_admin(portal)
-    query = operations.QuarantineFilter(text="is not active")
+    query = QuarantineFilter(text="is not active")
     context = portal.context
     assert context is not None
 
@@ -166,7 +200,7 @@ def test_replay_all_goes_in_bounded_batches_and_only_for_an_operator(
     assert first == operations.Batch(done=2, again=0, left=1, upto=3)
     query = replace(query, upto=first.upto)
     assert replay(operator) == operations.Batch(done=1, again=0, left=0, upto=3)
-    assert portal.read(lambda u, _s, _n: operations.held(u, query)) == []
+    assert portal.read(lambda u, _s, _n: operations.held(u, query)).entries == []
 
 
 def test_an_operator_approves_and_denies_registrations(portal: Portal) -> None:
@@ -204,7 +238,7 @@ def test_replay_all_ends_even_when_every_entry_is_quarantined_again(
         _quarantine(portal, _release(n))
     operator, context = _operator(portal), portal.context
     assert context is not None
-    query = operations.QuarantineFilter(text="is not active")
+    query = QuarantineFilter(text="is not active")
     batches = []
     while not batches or batches[-1].left:
         assert len(batches) < 3, batches  # without the bound the run would never end
@@ -215,5 +249,5 @@ def test_replay_all_ends_even_when_every_entry_is_quarantined_again(
         batches.append(batch)
         query = replace(query, upto=batch.upto)
     assert [(b.done, b.again) for b in batches] == [(2, 2), (1, 1)]
-    again = portal.read(lambda u, _s, _n: operations.held(u, operations.QuarantineFilter()))
-    assert [q.id for q in again] == [4, 5, 6]
+    again = portal.read(lambda u, _s, _n: operations.held(u, QuarantineFilter()))
+    assert [q.id for q in again.entries] == [4, 5, 6]
