@@ -1,7 +1,7 @@
 """authenticator secrets are stored sealed (Fernet token): the column grows to hold one
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-30 08:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
