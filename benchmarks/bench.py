@@ -508,8 +508,7 @@ def hub_worker(
     if profiler is not None:
         profiler.enable()
     try:
-        reconnect = getattr(hub.transport, "connect", None)
-        hub.worker.run_forever(stop.is_set, settings.expiry_every, reconnect)
+        hub.worker.run_forever(stop.is_set, settings.expiry_every)
     finally:
         if profiler is not None:
             profiler.disable()

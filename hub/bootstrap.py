@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -19,6 +22,7 @@ from hub.adapters.retry import with_retries
 from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
 from hub.ledger.db import Database
+from hub.ledger.leases import SqlPartitionLeases
 from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
@@ -69,14 +73,12 @@ def make_transport(settings: Settings, *, consume: bool = True) -> Transport:
         return InProcessTransport()
     from hub.adapters.amqp import AmqpTransport
 
-    return with_retries(
-        lambda: AmqpTransport(
-            settings.amqp_url,
-            prefetch=settings.prefetch,
-            consume=consume,
-            user_prefix=settings.broker_user_prefix,
-        ),
-        attempts=5,
+    return AmqpTransport(  # connects when first used
+        settings.amqp_url,
+        prefetch=settings.prefetch,
+        partitions=settings.partitions,
+        consume=consume,
+        user_prefix=settings.broker_user_prefix,
     )
 
 
@@ -106,12 +108,13 @@ def build(
         backup_policy=backup_policy(settings, signer),
     )
     relay = None
+    leases = None
     if consume and own_transport and not settings.embedded:
         # on RabbitMQ, `hub run` publishes the outbox from its own thread and connection while
         # the loop processes the next batch (see `BackgroundRelay`)
         relay_transport = make_transport(settings, consume=False)
-        reconnect = getattr(relay_transport, "connect", None)
-        relay = BackgroundRelay(db.uow, relay_transport, clock, reconnect=reconnect)
+        relay = BackgroundRelay(db.uow, relay_transport, clock)
+        leases = SqlPartitionLeases(db.engine)
     worker = Worker(
         transport,
         db.uow,
@@ -121,6 +124,9 @@ def build(
         retry=_retry,
         periodic=periodic_jobs(settings) + evidence_jobs(settings, signer),
         relay=relay,
+        leases=leases,
+        holder=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:64],
+        lease_seconds=settings.lease_seconds,
     )
     return Hub(settings, db, transport, worker, clock)
 

@@ -66,12 +66,11 @@ class BackgroundRelay:
         transport: Transport,
         clock: Clock,
         *,
-        reconnect: Callable[[], None] | None = None,
         idle: float = 0.5,
         metrics: Metrics | None = None,
     ) -> None:
         self.uow_factory, self.transport, self.clock = uow_factory, transport, clock
-        self.reconnect, self.idle = reconnect, idle
+        self.idle = idle
         self.published = 0
         self.metrics: Metrics = metrics or NoMetrics()
         self._wake = threading.Event()
@@ -104,7 +103,7 @@ class BackgroundRelay:
         while True:
             last = self._stopping.is_set()
             try:
-                self.transport.fetch(0, 0.0)  # services the connection: heartbeats, closes
+                self.transport.service()  # the connection's I/O: heartbeats, closes
                 sent = relay_all(self.uow_factory, self.transport, self.clock)
                 self.published += sent
                 self.metrics.relayed(sent)
@@ -115,7 +114,7 @@ class BackgroundRelay:
                 if last or self._stopping.wait(backoff):
                     return  # stopping: what is unsent stays in the outbox for the next run
                 backoff = min(backoff * 2, 10.0)
-                if isinstance(exc, BrokerUnavailable) and self.reconnect is not None:
+                if isinstance(exc, BrokerUnavailable):
                     self._reconnect()
                 continue
             except Exception:  # a defect must not silently stop all outbound traffic
@@ -130,9 +129,8 @@ class BackgroundRelay:
             self._wake.clear()
 
     def _reconnect(self) -> None:
-        assert self.reconnect is not None
         try:
-            self.reconnect()
+            self.transport.connect()
             log.info("relay: reconnected to the broker")
         except BrokerUnavailable as exc:
             log.warning("relay: reconnect failed: %s", exc)
