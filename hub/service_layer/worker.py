@@ -351,9 +351,10 @@ class Worker:
         if renewal.consume != self._consuming:
             self._consuming = renewal.consume
             log.info(
-                "partitions: consuming %s (held %s)",
+                "partitions: consuming %s (held %s) holder=%s",
                 sorted(renewal.consume) or "none",
                 sorted(renewal.held) or "none",
+                self.holder,
             )
         self.transport.assign(renewal.consume)
         return renewal.consume
