@@ -190,9 +190,11 @@ def test_two_hub_processes_on_one_queue_race_on_the_same_containers(run: F.Run) 
     figures.assert_ok()
     for name, h in stats.items():
         assert h.stats().get("received", 0) > 50, f"{name} took part: {h.stats()}"
-    logs = first.output() + second.output()
-    conflicts = logs.count("rolled back: deadlock") + logs.count("rolled back: unique key")
-    assert conflicts > 0, "the race was real: some batch met another process's locks or keys"
+    # The customs flood comes from one sender: since inbound is partitioned by sender it is
+    # applied by one process, in the order sent, so it no longer races with itself across
+    # processes (before partitions this test asserted deadlocks and unique-key conflicts).
+    # Different senders' messages on the same containers still meet in the two processes;
+    # whether a batch conflicts is left to timing, and every effect must hold either way.
     assert figures.applied == figures.valid == 4 * 7 + 7 * 90 + 40 * 8
     with run.engine.connect() as conn:
         for bl, container in linked:
