@@ -31,6 +31,7 @@ or a timeout raises, and the relay leaves the outbox rows unsent).
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -117,10 +118,15 @@ def legacy_waiting(conn: pika.BlockingConnection) -> bool:
     """Whether the single inbound queue of an earlier version still exists (asked on a
     channel of its own: a passive declare of a missing queue closes the channel)."""
     ch = conn.channel()
+    quiet = logging.getLogger("pika.channel")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # pika warns of the 404 that answers "no such queue"
     try:
         ch.queue_declare(LEGACY_QUEUE, passive=True)
     except pika.exceptions.ChannelClosedByBroker:
         return False
+    finally:
+        quiet.setLevel(level)
     ch.close()
     return True
 
