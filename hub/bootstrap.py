@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from hub.adapters import signing
 from hub.adapters.inprocess import InProcessTransport
-from hub.adapters.retry import with_retries
+from hub.adapters.retry import Backoff, with_retries
 from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
 from hub.ledger.db import Database
@@ -109,11 +109,12 @@ def build(
     )
     relay = None
     leases = None
+    backoff = Backoff(first=0.5, maximum=10.0)  # the worker loop's and the relay's
     if consume and own_transport and not settings.embedded:
         # on RabbitMQ, `hub run` publishes the outbox from its own thread and connection while
         # the loop processes the next batch (see `BackgroundRelay`)
         relay_transport = make_transport(settings, consume=False)
-        relay = BackgroundRelay(db.uow, relay_transport, clock)
+        relay = BackgroundRelay(db.uow, relay_transport, clock, backoff=backoff)
         leases = SqlPartitionLeases(db.engine)
     worker = Worker(
         transport,
@@ -127,6 +128,7 @@ def build(
         leases=leases,
         holder=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:64],
         lease_seconds=settings.lease_seconds,
+        backoff=backoff,
     )
     return Hub(settings, db, transport, worker, clock)
 

@@ -27,6 +27,12 @@ class Clock(Protocol):
     def __call__(self) -> datetime: ...
 
 
+class Backoff(Protocol):
+    """A backoff policy: seconds to wait after failure number `attempt` (1, 2, …) in a row."""
+
+    def __call__(self, attempt: int) -> float: ...
+
+
 DEAD_LETTER_HEADER = "x-hub-dead-letter"
 """Set by the transport (never by a sender) on a message the broker dead-lettered."""
 

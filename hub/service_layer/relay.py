@@ -17,9 +17,14 @@ from collections.abc import Callable
 
 from hub.errors import BrokerUnavailable, TransientError
 from hub.service_layer.observe import Metrics, NoMetrics
-from hub.service_layer.ports import Clock, Transport, UnitOfWork
+from hub.service_layer.ports import Backoff, Clock, Transport, UnitOfWork
 
 log = logging.getLogger("hub.relay")
+
+
+def doubling(attempt: int) -> float:
+    """The default backoff: 0.5 s doubling up to 10 s (`hub run` gets `adapters.retry.Backoff`)."""
+    return float(min(0.5 * 2 ** (max(1, attempt) - 1), 10.0))
 
 
 def relay_once(
@@ -68,9 +73,10 @@ class BackgroundRelay:
         *,
         idle: float = 0.5,
         metrics: Metrics | None = None,
+        backoff: Backoff = doubling,
     ) -> None:
         self.uow_factory, self.transport, self.clock = uow_factory, transport, clock
-        self.idle = idle
+        self.idle, self.backoff = idle, backoff
         self.published = 0
         self.metrics: Metrics = metrics or NoMetrics()
         self._wake = threading.Event()
@@ -99,7 +105,7 @@ class BackgroundRelay:
             self._thread = None
 
     def _run(self) -> None:
-        backoff = 0.5
+        failures = 0
         while True:
             last = self._stopping.is_set()
             try:
@@ -107,20 +113,23 @@ class BackgroundRelay:
                 sent = relay_all(self.uow_factory, self.transport, self.clock)
                 self.published += sent
                 self.metrics.relayed(sent)
-                backoff = 0.5
+                failures = 0
             except TransientError as exc:
+                failures += 1
+                wait = self.backoff(failures)
                 self.metrics.relay_failed()
-                log.warning("relay: transient fault: %s; retrying in %.1fs", exc, backoff)
-                if last or self._stopping.wait(backoff):
+                log.warning("relay: transient fault: %s; retrying in %.1fs", exc, wait)
+                if last or self._stopping.wait(wait):
                     return  # stopping: what is unsent stays in the outbox for the next run
-                backoff = min(backoff * 2, 10.0)
                 if isinstance(exc, BrokerUnavailable):
                     self._reconnect()
                 continue
             except Exception:  # a defect must not silently stop all outbound traffic
+                failures += 1
+                wait = self.backoff(failures)
                 self.metrics.relay_failed()
-                log.exception("relay: unexpected error; retrying in %.1fs", backoff)
-                if last or self._stopping.wait(backoff):
+                log.exception("relay: unexpected error; retrying in %.1fs", wait)
+                if last or self._stopping.wait(wait):
                     return
                 continue
             if last:

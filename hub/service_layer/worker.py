@@ -47,6 +47,7 @@ from hub.service_layer.pipeline import (
     saved_files,
 )
 from hub.service_layer.ports import (
+    Backoff,
     Clock,
     Delivery,
     PartitionLeases,
@@ -55,7 +56,7 @@ from hub.service_layer.ports import (
     UnitOfWork,
 )
 from hub.service_layer.quarantine import quarantine_entry
-from hub.service_layer.relay import BackgroundRelay, relay_all
+from hub.service_layer.relay import BackgroundRelay, doubling, relay_all
 
 log = logging.getLogger("hub.worker")
 T = TypeVar("T")
@@ -110,10 +111,13 @@ class Worker:
     lease_seconds: float = 20.0
     """A lease not renewed for this long is free: how soon a dead process's partitions move."""
     renew_every: float = 2.0
+    backoff: Backoff = doubling
+    """Waits between rounds of the loop after a transient fault (shared with the relay)."""
     _last: list[Outcome] = field(default_factory=list, init=False, repr=False)
     _held: list[Delivery] = field(default_factory=list, init=False, repr=False)
     _conflict_rounds: int = field(default=0, init=False, repr=False)
     _consuming: frozenset[int] = field(default=frozenset(), init=False, repr=False)
+    _moving_until: float = field(default=0.0, init=False, repr=False)
 
     def run_once(self) -> int:
         """One batch: fetch, process, commit, ack, relay. Returns the number of messages.
@@ -314,6 +318,7 @@ class Worker:
         """The `hub run` loop; survives broker and database outages."""
         if self.leases is not None:
             self.transport.assign(frozenset())  # nothing until a lease says so
+            self._moving_until = time.monotonic() + 10 * self.renew_every  # joining: look often
         if self.relay is not None:
             self.relay.start()
         try:
@@ -348,6 +353,10 @@ class Worker:
             clock(),
             self.transport.settled(),
         )
+        if renewal.consume != self._consuming or renewal.held != renewal.consume:
+            # the shares are moving: renew often until they settle, so a partition given up
+            # is taken over within a fraction of a second, not a few renewals later
+            self._moving_until = time.monotonic() + 10 * self.renew_every
         if renewal.consume != self._consuming:
             self._consuming = renewal.consume
             log.info(
@@ -362,24 +371,26 @@ class Worker:
     def _loop(self, should_stop: Callable[[], bool], expiry_every: float) -> None:
         next_expiry = 0.0
         next_renewal = 0.0
-        backoff = 0.5
+        failures = 0
         while not should_stop():
             self.last_tick = time.monotonic()
             try:
                 if self.leases is not None and time.monotonic() >= next_renewal:
                     self.balance(self.hub.clock)
-                    next_renewal = time.monotonic() + self.renew_every
+                    moving = time.monotonic() < self._moving_until
+                    next_renewal = time.monotonic() + (0.2 if moving else self.renew_every)
                 self.run_once()
                 if time.monotonic() >= next_expiry:
                     self.expire_due()
                     if self.relay is not None:
                         self.relay.nudge()  # withdrawals and notifications of the expiry
                     next_expiry = time.monotonic() + expiry_every
-                backoff = 0.5
+                failures = 0
             except TransientError as exc:
-                log.warning("transient fault: %s; retrying in %.1fs", exc, backoff)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                failures += 1
+                wait = self.backoff(failures)
+                log.warning("transient fault: %s; retrying in %.1fs", exc, wait)
+                time.sleep(wait)
                 if isinstance(exc, BrokerUnavailable):
                     self._held = []  # its delivery tags died with the channel: redelivered
                     self._reconnect()
