@@ -16,11 +16,13 @@ consumer is the broker-side guard should two ever subscribe at once. The queue `
 earlier versions is unbound from the exchange and still consumed until it is empty, so an
 upgrade loses nothing (delete it once `hub status` shows it empty; see docs/runbook.md).
 
-Nothing is ever handed back to a queue in normal operation: in RabbitMQ 3.10 a quorum queue
-returns what a consumer hands back (nack, requeue, or a closed channel) in an order of its own
-and ahead of or behind unread messages (measured: unacked 2..6 came back as 5, 6, 2, 3, 4), so a
-hand-back reorders a sender's messages. The worker keeps a batch and retries it instead, and a
-partition is given up only after its consumer is cancelled and all it received is settled.
+Nothing is ever handed back to a queue in normal operation: in RabbitMQ 3.10 a quorum queue puts
+what a consumer hands back behind unread messages (`benchmarks/requeue_order.py`: after a nack-
+requeue of 2..11 a new consumer gets 12..19 first), a channel closed while the broker refills its
+window returns those last (2, 3, 4, 7, …, 19, 5, 6), and single active consumer activates the next
+consumer as soon as the active one cancels, before its unacked messages come back; so any hand-back
+reorders a sender's messages. The worker keeps a batch and retries it instead, and a partition is
+given up only after its consumer is cancelled and all it received is settled.
 
 Consumption is manual-ack with a prefetch window; acks are sent with `multiple=True` after the
 commit that covers the batch. Publishing uses publisher confirms streamed over the batch: every
