@@ -1283,8 +1283,10 @@ def shapes_only(plan: Plan, quick: bool, path: Path | None) -> int:
     return 0
 
 
-def mixed_only(plan: Plan, containers: int, workers: list[int]) -> dict[str, Any]:
-    """`--mixed`: the mixed order drained by each number of worker processes in turn."""
+def mixed_only(
+    plan: Plan, containers: int, workers: list[int], order: str = "mixed"
+) -> dict[str, Any]:
+    """`--mixed`: the mixed order (or `order`) drained by each number of workers in turn."""
     result: dict[str, Any] = {
         "meta": {"started": datetime.now(UTC).isoformat(timespec="seconds"), "lag": plan.lag}
     }
@@ -1296,9 +1298,9 @@ def mixed_only(plan: Plan, containers: int, workers: list[int]) -> dict[str, Any
         run = Run(servers, make_template(servers), plan)
         runs = []
         for count in workers:
-            log(f"end to end: {count} worker(s), {containers} containers, mixed")
+            log(f"end to end: {count} worker(s), {containers} containers, {order}")
             # refused messages make no gate message: done when every message is answered
-            runs.append(measure_e2e(run, count, containers, "mixed", need_gates=False))
+            runs.append(measure_e2e(run, count, containers, order, need_gates=False))
         result["runs"] = runs
         result["meta"]["loadavg_end"] = os.getloadavg()
     finally:
@@ -1337,13 +1339,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mixed", action="store_true", help="only the mixed-order scaling")
     parser.add_argument("--containers", type=int, default=300, help="containers for --mixed")
     parser.add_argument("--workers", default="1,2,4", help="worker processes for --mixed")
+    parser.add_argument("--order", default="mixed", help="--mixed with 'phases' to compare")
     args = parser.parse_args(argv)
     plan = Plan.quick() if args.quick else Plan()
     if args.shapes:
         return shapes_only(plan, args.quick, args.json)
     if args.mixed:
         counts = [int(w) for w in args.workers.split(",") if w.strip()]
-        mixed = mixed_only(plan, args.containers, counts)
+        mixed = mixed_only(plan, args.containers, counts, args.order)
         out = args.json or RESULTS / f"mixed-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(mixed, indent=2, default=str))

@@ -14,7 +14,7 @@ One sender's messages all land in the same partition, in the order sent. Each `h
 consumes only the partitions it holds a lease on (`hub.domain.partitions`); single active
 consumer is the broker-side guard should two ever subscribe at once. The queue `hub.inbound` of
 earlier versions is unbound from the exchange and still consumed until it is empty, so an
-upgrade loses nothing (delete it once `hub status` shows it empty; see docs/runbook.md).
+upgrade loses nothing (delete it once it is empty; see docs/runbook.md).
 
 Nothing is ever handed back to a queue in normal operation: in RabbitMQ 3.10 a quorum queue puts
 what a consumer hands back behind unread messages (`benchmarks/requeue_order.py`: after a nack-
