@@ -251,7 +251,13 @@ class AmqpTransport(Transport):
     def _subscribe(self) -> None:
         for p in sorted(set(self._consumers) - self._wanted):
             self.consumer.basic_cancel(self._consumers.pop(p))
-        for p in sorted(self._wanted - set(self._consumers)):
+        new = sorted(self._wanted - set(self._consumers))
+        if new:
+            # prefetch counts per consumer: the window is shared by the partitions consumed, so
+            # that what is buffered stays about `prefetch` and the partitions interleave finely
+            share = max(10, self.prefetch // max(1, len(self._wanted)))
+            self.consumer.basic_qos(prefetch_count=share)
+        for p in new:
             self._consumers[p] = self.consumer.basic_consume(
                 partition_queue(p), self._on_partition(p), auto_ack=False
             )
