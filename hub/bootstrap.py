@@ -24,14 +24,14 @@ from hub.config import Settings
 from hub.ledger.db import Database
 from hub.ledger.leases import SqlPartitionLeases
 from hub.ledger.reporting import for_uow
+from hub.runtime.relay import BackgroundRelay
+from hub.runtime.worker import Worker
 from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
 from hub.service_layer.portal import Portal
 from hub.service_layer.ports import Clock, Signer, Transport, UnitOfWork
-from hub.service_layer.relay import BackgroundRelay
 from hub.service_layer.tokens import charge_token
-from hub.service_layer.worker import Worker
 
 T = TypeVar("T")
 

@@ -16,8 +16,8 @@ from hub.errors import BrokerUnavailable
 from hub.ledger.db import make_engine, upgrade
 from hub.ledger.tables import outbox
 from hub.ledger.uow import SqlAlchemyUnitOfWork
+from hub.runtime.relay import BackgroundRelay, relay_all
 from hub.service_layer.ports import Outgoing
-from hub.service_layer.relay import BackgroundRelay, relay_all
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -35,6 +35,7 @@ from hub.errors import (
     TransientError,
     Unstorable,
 )
+from hub.runtime.relay import BackgroundRelay, doubling, relay_all
 from hub.service_layer.handlers import settle_due
 from hub.service_layer.observe import Metrics, NoMetrics, report_batch
 from hub.service_layer.pipeline import (
@@ -56,7 +57,6 @@ from hub.service_layer.ports import (
     UnitOfWork,
 )
 from hub.service_layer.quarantine import quarantine_entry
-from hub.service_layer.relay import BackgroundRelay, doubling, relay_all
 
 log = logging.getLogger("hub.worker")
 T = TypeVar("T")
