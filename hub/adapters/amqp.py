@@ -36,7 +36,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,17 +120,26 @@ def legacy_waiting(conn: pika.BlockingConnection) -> bool:
     """Whether the single inbound queue of an earlier version still exists (asked on a
     channel of its own: a passive declare of a missing queue closes the channel)."""
     ch = conn.channel()
-    quiet = logging.getLogger("pika.channel")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # pika warns of the 404 that answers "no such queue"
     try:
-        ch.queue_declare(LEGACY_QUEUE, passive=True)
+        with _quiet_channel_close():
+            ch.queue_declare(LEGACY_QUEUE, passive=True)
     except pika.exceptions.ChannelClosedByBroker:
         return False
-    finally:
-        quiet.setLevel(level)
     ch.close()
     return True
+
+
+@contextlib.contextmanager
+def _quiet_channel_close() -> Iterator[None]:
+    """pika logs a warning for the 404 with which the broker answers a passive declare of a
+    queue that does not exist; asking whether a queue exists is no fault."""
+    channel_log = logging.getLogger("pika.channel")
+    level = channel_log.level
+    channel_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        channel_log.setLevel(level)
 
 
 def plain_key(kind: str, key: str) -> str:
@@ -544,7 +553,8 @@ def queue_depths(
             for queue in queues:
                 ch = conn.channel()
                 try:
-                    ok = ch.queue_declare(queue, passive=True)
+                    with _quiet_channel_close():
+                        ok = ch.queue_declare(queue, passive=True)
                 except pika.exceptions.ChannelClosedByBroker:
                     continue  # not declared (yet): nothing to say about it
                 found[queue] = (int(ok.method.message_count), int(ok.method.consumer_count))
