@@ -222,6 +222,9 @@ class AmqpTransport(Transport):
             self.consumer = self.conn.channel()
             declare_topology(self.consumer, self.partitions)
             self.publisher = self.conn.channel()
+            # streamed confirms need the underlying channel: BlockingChannel's public
+            # confirm mode waits for each message's confirm (500 messages: 1.0-1.2 s against
+            # 0.04 s streamed, measured 2026-11-30; tx_select/tx_commit 0.14 s, weaker)
             self.publisher._impl.confirm_delivery(self._on_confirm)
             self._confirms.clear()
             self._next_publish_tag = 0
