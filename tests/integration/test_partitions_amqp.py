@@ -3,8 +3,10 @@ order, and an upgrade from the single `hub.inbound` queue loses nothing (issue 1
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pika
 import pytest
@@ -77,7 +79,14 @@ def test_an_upgrade_drains_the_old_queue_and_partitions_by_sender(vhost_url: str
         ]
         assert per_queue == [0] * 8
         # nothing new reaches the old queue: it is no longer bound
+        ch.confirm_delivery()
         ch.basic_publish("hub.inbound", "ALPHA", b"after", mandatory=True)
-        assert ch.queue_declare(LEGACY_QUEUE, passive=True).method.message_count == 0
-        waiting = [ch.queue_declare(q, passive=True).method.message_count for q in inbound_queues()]
-        assert sum(waiting) == 1
+        deadline = time.monotonic() + 10
+        while sum(_ready(ch, q) for q in inbound_queues()) != 1:  # counts settle after confirm
+            assert time.monotonic() < deadline, "the message after the upgrade is not there"
+            time.sleep(0.1)
+        assert _ready(ch, LEGACY_QUEUE) == 0
+
+
+def _ready(ch: Any, queue: str) -> int:
+    return int(ch.queue_declare(queue, passive=True).method.message_count)
