@@ -1,6 +1,7 @@
 """The hub against the limits of this machine, measured in one run (issue 8).
 
     .venv/bin/python benchmarks/bench.py [--quick] [--json PATH] [--profile DIR] [--shapes]
+    .venv/bin/python benchmarks/bench.py --mixed [--containers N] [--workers 1,2,4]
 
 Measures, on the same machine and the same servers, in this order:
 
@@ -24,6 +25,13 @@ Measures, on the same machine and the same servers, in this order:
    extra memory, outcome), and the largest interchanges the limits let through (5,000
    messages, 25,000 containers) through the whole pipeline on SQLite. `--shapes` runs only
    this section (no servers needed).
+
+`--mixed` runs only the end-to-end drain in the *mixed* order (every stage at once, a
+container's steps `lag` messages apart) with 1, 2 and 4 worker processes sharing the inbound
+partitions, and reports throughput and refusals of valid messages, split into same-sender
+refusals (a sender's message refused because its own earlier message was not applied yet: a
+reorder the partitions must prevent) and cross-sender refusals (another sender's message not
+applied yet: what the waiting room absorbs).
 
 Prints a table with the ratios and targets and writes everything as JSON (default
 `benchmarks/results/<timestamp>.json`). `--quick` uses tiny counts (a few seconds; the test
@@ -521,8 +529,7 @@ def hub_worker(
     if profiler is not None:
         profiler.enable()
     try:
-        reconnect = getattr(hub.transport, "connect", None)
-        hub.worker.run_forever(stop.is_set, settings.expiry_every, reconnect)
+        hub.worker.run_forever(stop.is_set, settings.expiry_every)
     finally:
         if profiler is not None:
             profiler.disable()
@@ -604,7 +611,9 @@ ACK_TYPES = ("ack", "APERAK")  # one per inbound business message, to its sender
 
 def _purge_queues(url: str) -> None:
     """Nothing left over from an earlier (incomplete) run."""
-    purge(url, "hub.inbound", *OUTBOUND_QUEUES)
+    from hub.adapters.amqp import inbound_queues
+
+    purge(url, *inbound_queues(), *OUTBOUND_QUEUES)
 
 
 @dataclass
@@ -694,14 +703,49 @@ def db_counts(url: str) -> dict[str, Any]:
                 counts[table] = int(conn.execute(text(sql)).scalar_one())
             reasons = conn.execute(
                 text(
-                    "SELECT regexp_replace(left(problems::text, 160), '[A-Z]{4}[0-9]{7}|R[0-9]+',"
+                    "SELECT regexp_replace(left(problems::text, 400), '[A-Z]{4}[0-9]{7}|R[0-9]+',"
                     " '…', 'g'), count(*) FROM quarantine GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
                 )
             )
             counts_reasons = {str(r[0]): int(r[1]) for r in reasons}
+            order = refusals_by_order(
+                [
+                    (int(r[0]), str(r[1]), str(r[2]))
+                    for r in conn.execute(
+                        text("SELECT id, dedup_key, outcome FROM inbox ORDER BY id")
+                    )
+                ]
+            )
     finally:
         engine.dispose()
-    return {**counts, "quarantine_reasons": counts_reasons}  # type: ignore[dict-item]
+    return {**counts, "quarantine_reasons": counts_reasons, **order}  # type: ignore[dict-item]
+
+
+STAGE_PARTY = ("MSCBE", "FWDANT", "FWDANT", "TRUCKCO", "BECUSTOMS", "PSAT", "TRUCKCO", "PSAT")
+"""Who sends each stage of `workload.story`."""
+
+
+def refusals_by_order(rows: list[tuple[int, str, str]]) -> dict[str, int]:
+    """Refused valid messages (inbox rows not applied), by what was missing: `same_sender` when
+    the sender's own earlier message of that container was recorded after it (its order was
+    broken), else `cross_sender` (another sender's message had not been applied yet)."""
+    seen: dict[tuple[str, str], tuple[int, str]] = {}  # (tag+n, stage) -> (id, outcome)
+    for row_id, key, outcome in rows:
+        ref = key.rsplit(":", 1)[-1]
+        if len(ref) == 11 and ref[3].isdigit():
+            seen[(ref[:3] + ref[4:], ref[3])] = (row_id, outcome)
+    same = cross = 0
+    for (story, stage), (row_id, outcome) in seen.items():
+        if outcome == "applied":
+            continue
+        s = int(stage)
+        earlier = [e for e in range(s) if STAGE_PARTY[e] == STAGE_PARTY[s]]
+        own = seen.get((story, str(earlier[-1]))) if earlier else None
+        if own is not None and own[0] > row_id:
+            same += 1
+        else:
+            cross += 1
+    return {"refused_same_sender": same, "refused_cross_sender": cross}
 
 
 @dataclass
@@ -730,6 +774,7 @@ def measure_e2e(
     profile: bool = False,
     signing_dir: str = "",
     metrics: bool = False,
+    need_gates: bool = True,
 ) -> dict[str, Any]:
     """Preload the mix for `containers` into hub.inbound, then let `workers` drain it. The
     partner and terminal queues are consumed as partners would; the run is done when every
@@ -764,7 +809,9 @@ def measure_e2e(
     t0 = time.monotonic()
     pool.go.set()
     complete = _wait_progress(
-        lambda: (acks(), gates()), (len(messages), 2 * containers), plan.stall_seconds
+        lambda: (acks(), gates()),
+        (len(messages), 2 * containers if need_gates else 0),
+        plan.stall_seconds,
     )
     t1 = receiver.last_at or time.monotonic()
     cpu = meter.stop()
@@ -1320,6 +1367,49 @@ def shapes_only(plan: Plan, quick: bool, path: Path | None) -> int:
     return 0
 
 
+def mixed_only(
+    plan: Plan, containers: int, workers: list[int], order: str = "mixed"
+) -> dict[str, Any]:
+    """`--mixed`: the mixed order (or `order`) drained by each number of workers in turn."""
+    result: dict[str, Any] = {
+        "meta": {"started": datetime.now(UTC).isoformat(timespec="seconds"), "lag": plan.lag}
+    }
+    servers = Servers().open()
+    try:
+        result["meta"]["versions"] = versions()
+        result["meta"]["loadavg_start"] = os.getloadavg()
+        declare_hub_topology(servers.amqp_url)
+        run = Run(servers, make_template(servers), plan)
+        runs = []
+        for count in workers:
+            log(f"end to end: {count} worker(s), {containers} containers, {order}")
+            # refused messages make no gate message: done when every message is answered
+            runs.append(measure_e2e(run, count, containers, order, need_gates=False))
+        result["runs"] = runs
+        result["meta"]["loadavg_end"] = os.getloadavg()
+    finally:
+        servers.close()
+    return result
+
+
+def mixed_table(result: dict[str, Any]) -> str:
+    runs = result["runs"]
+    base = runs[0]["msgs_per_s"] or 1.0
+    rows = [
+        "| workers | messages | msg/s | x one | refused, same sender | refused, cross sender "
+        "| complete |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        db = r["database"]
+        rows.append(
+            f"| {r['workers']} | {r['messages']:,} | {r['msgs_per_s']:,.0f} "
+            f"| {r['msgs_per_s'] / base:.2f} | {db.get('refused_same_sender', '?')} "
+            f"| {db.get('refused_cross_sender', '?')} | {r['complete']} |"
+        )
+    return "\n".join(rows)
+
+
 def log(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
@@ -1330,10 +1420,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="where to write the results")
     parser.add_argument("--profile", metavar="DIR", help="cProfile the first end-to-end worker")
     parser.add_argument("--shapes", action="store_true", help="only the worst-shape section")
+    parser.add_argument("--mixed", action="store_true", help="only the mixed-order scaling")
+    parser.add_argument("--containers", type=int, default=300, help="containers for --mixed")
+    parser.add_argument("--workers", default="1,2,4", help="worker processes for --mixed")
+    parser.add_argument("--order", default="mixed", help="--mixed with 'phases' to compare")
     args = parser.parse_args(argv)
     plan = Plan.quick() if args.quick else Plan()
     if args.shapes:
         return shapes_only(plan, args.quick, args.json)
+    if args.mixed:
+        counts = [int(w) for w in args.workers.split(",") if w.strip()]
+        mixed = mixed_only(plan, args.containers, counts, args.order)
+        out = args.json or RESULTS / f"mixed-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(mixed, indent=2, default=str))
+        print(mixed_table(mixed))
+        print(f"\nresults: {out}")
+        return 0
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
     result = run_all(plan, args.quick, args.profile or "")

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -15,26 +18,25 @@ from typing import Any, TypeVar
 
 from hub.adapters import signing
 from hub.adapters.inprocess import InProcessTransport
-from hub.adapters.retry import with_retries
+from hub.adapters.retry import Backoff, with_retries
 from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
 from hub.ledger.db import Database
+from hub.ledger.leases import SqlPartitionLeases
 from hub.ledger.reporting import for_uow
+from hub.runtime.relay import BackgroundRelay
+from hub.runtime.worker import Worker
 from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
 from hub.service_layer.pipeline import HubContext
 from hub.service_layer.portal import Portal
 from hub.service_layer.ports import (
     Clock,
-    Delivery,
-    Outgoing,
     Signer,
     Transport,
     UnitOfWork,
 )
-from hub.service_layer.relay import BackgroundRelay
 from hub.service_layer.tokens import charge_token
-from hub.service_layer.worker import Worker
 
 T = TypeVar("T")
 
@@ -76,59 +78,13 @@ def make_transport(settings: Settings, *, consume: bool = True) -> Transport:
         return InProcessTransport()
     from hub.adapters.amqp import AmqpTransport
 
-    return with_retries(
-        lambda: AmqpTransport(
-            settings.amqp_url,
-            prefetch=settings.prefetch,
-            consume=consume,
-            user_prefix=settings.broker_user_prefix,
-        ),
-        attempts=5,
+    return AmqpTransport(  # connects when first used
+        settings.amqp_url,
+        prefetch=settings.prefetch,
+        partitions=settings.partitions,
+        consume=consume,
+        user_prefix=settings.broker_user_prefix,
     )
-
-
-class OnFirstUse(Transport):
-    """A transport made (connected) on its first use: what `build(consume=False)` gives admin
-    commands and `hub serve`, so that a command that only reads or writes the ledger never
-    waits for the broker, and one that publishes (a replay's answers) still does."""
-
-    def __init__(self, make: Callable[[], Transport]) -> None:
-        self._make = make
-        self._made: Transport | None = None
-
-    @property
-    def _it(self) -> Transport:
-        if self._made is None:
-            self._made = self._make()
-        return self._made
-
-    @property
-    def connected(self) -> bool:
-        return self._made is not None and bool(getattr(self._made, "connected", True))
-
-    def connect(self) -> None:
-        """Reconnect (as `AmqpTransport.connect`), or connect the first time."""
-        reconnect = getattr(self._made, "connect", None)
-        if reconnect is not None:
-            reconnect()
-        elif self._made is None:
-            self._made = self._make()
-
-    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
-        return self._it.fetch(max_messages, timeout)
-
-    def ack(self, deliveries: Sequence[Delivery]) -> None:
-        self._it.ack(deliveries)
-
-    def requeue(self, deliveries: Sequence[Delivery]) -> None:
-        self._it.requeue(deliveries)
-
-    def publish(self, messages: Sequence[Outgoing]) -> None:
-        self._it.publish(messages)
-
-    def close(self) -> None:
-        if self._made is not None:
-            self._made.close()
 
 
 def build(
@@ -147,11 +103,9 @@ def build(
         with_retries(db.upgrade, attempts=1_000, max_delay=settings.startup_wait, max_wait=5.0)
     own_transport = transport is None
     if transport is None:
-        transport = (
-            make_transport(settings, consume=consume)
-            if consume or settings.embedded
-            else OnFirstUse(lambda: make_transport(settings, consume=False))
-        )
+        # the broker is connected on first use: a command that only reads or writes the
+        # ledger never waits for it, one that publishes (a replay's answers) still does
+        transport = make_transport(settings, consume=consume)
     signer = load_signer(settings)
     context = HubContext(
         clock=clock,
@@ -162,12 +116,14 @@ def build(
         backup_policy=backup_policy(settings, signer),
     )
     relay = None
+    leases = None
+    backoff = Backoff(first=0.5, maximum=10.0)  # the worker loop's and the relay's
     if consume and own_transport and not settings.embedded:
         # on RabbitMQ, `hub run` publishes the outbox from its own thread and connection while
         # the loop processes the next batch (see `BackgroundRelay`)
         relay_transport = make_transport(settings, consume=False)
-        reconnect = getattr(relay_transport, "connect", None)
-        relay = BackgroundRelay(db.uow, relay_transport, clock, reconnect=reconnect)
+        relay = BackgroundRelay(db.uow, relay_transport, clock, backoff=backoff)
+        leases = SqlPartitionLeases(db.engine)
     worker = Worker(
         transport,
         db.uow,
@@ -177,6 +133,10 @@ def build(
         retry=_retry,
         periodic=periodic_jobs(settings) + evidence_jobs(settings, signer),
         relay=relay,
+        leases=leases,
+        holder=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:64],
+        lease_seconds=settings.lease_seconds,
+        backoff=backoff,
     )
     return Hub(settings, db, transport, worker, clock)
 

@@ -24,6 +24,11 @@ class Settings:
     database_url: str = "sqlite:///hub.db"
     amqp_url: str = field(default="", repr=False)
     prefetch: int = 200
+    partitions: int = 8
+    """Inbound partitions (queues hub.inbound.p0…): the most `hub run` processes that share
+    the load. Every process of one hub must use the same number."""
+    lease_seconds: float = 20.0
+    """A process that stops renewing its partition leases loses them after this long."""
     batch_size: int = 100
     batch_wait: float = 0.2
     hub_id: str = "CPUHUB"

@@ -127,7 +127,7 @@ def _depths(settings: Settings) -> Callable[[], dict[str, tuple[int, int]]] | No
         return None
     from hub.adapters import amqp
 
-    queues = (amqp.INBOUND_QUEUE, amqp.DEAD_QUEUE)
+    queues = (*amqp.inbound_queues(settings.partitions), amqp.LEGACY_QUEUE, amqp.DEAD_QUEUE)
     return lambda: amqp.queue_depths(settings.amqp_url, queues)
 
 
@@ -185,7 +185,8 @@ def banner(hub: Hub) -> list[str]:
         lines.append("transport: in-process (HUB_AMQP_URL not set)")
     else:
         lines.append(
-            f"topology: consumes {amqp.INBOUND_QUEUE} (dead letters: {amqp.DEAD_QUEUE}); "
+            f"topology: consumes the partitions it leases of {amqp.partition_queue(0)}.."
+            f"p{hub.settings.partitions - 1} (dead letters: {amqp.DEAD_QUEUE}); "
             f"publishes to exchanges {amqp.GATE_EXCHANGE} (terminal.<code>), "
             f"{amqp.PARTNER_EXCHANGE} (partner.<party>)"
         )

@@ -32,6 +32,15 @@ if ! rabbit_up; then
   echo "RabbitMQ is not running; starting it" >&2
   start_rabbit || { echo "RabbitMQ could not be started" >&2; status=1; }
 fi
+# inbound partitions need the consistent-hash exchange (bundled with RabbitMQ, off by default);
+# enabling an enabled plugin is a no-op
+if rabbit_up; then
+  if ! rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_consistent_hash_exchange; then
+    echo "enabling rabbitmq_consistent_hash_exchange" >&2
+    rabbitmq-plugins enable rabbitmq_consistent_hash_exchange >/dev/null ||
+      { echo "rabbitmq_consistent_hash_exchange could not be enabled" >&2; status=1; }
+  fi
+fi
 if [ "$status" -ne 0 ] && [ "${CI:-}" = "true" ]; then
   echo "required services are missing under CI=true: failing" >&2
   exit 1

@@ -2,10 +2,27 @@
 
 Topology (declared idempotently on connect; see README "Topology"):
 
-    hub.inbound  (topic)  ──#──► hub.inbound (quorum queue, delivery-limit, DLX hub.dlx)
+    hub.inbound  (topic, partners publish here, routing key = party id)
+        ──#──► hub.inbound.partitions (x-consistent-hash on the routing key)
+                 ──► hub.inbound.p0 … p{N-1} (quorum, single active consumer, delivery-limit,
+                                              DLX hub.dlx)
     hub.dlx      (fanout) ─────► hub.inbound.dead (quorum)
     hub.gate     (topic)  ── routing key = terminal code ──► terminal queues (bound by terminals)
     hub.partner  (topic)  ── routing key = party id ──► partner.<party id> queues
+
+One sender's messages all land in the same partition, in the order sent. Each `hub run` process
+consumes only the partitions it holds a lease on (`hub.domain.partitions`); single active
+consumer is the broker-side guard should two ever subscribe at once. The queue `hub.inbound` of
+earlier versions is unbound from the exchange and still consumed until it is empty, so an
+upgrade loses nothing (delete it once it is empty; see docs/runbook.md).
+
+Nothing is ever handed back to a queue in normal operation: in RabbitMQ 3.10 a quorum queue puts
+what a consumer hands back behind unread messages (`benchmarks/requeue_order.py`: after a nack-
+requeue of 2..11 a new consumer gets 12..19 first), a channel closed while the broker refills its
+window returns those last (2, 3, 4, 7, …, 19, 5, 6), and single active consumer activates the next
+consumer as soon as the active one cancels, before its unacked messages come back; so any hand-back
+reorders a sender's messages. The worker keeps a batch and retries it instead, and a partition is
+given up only after its consumer is cancelled and all it received is settled.
 
 Consumption is manual-ack with a prefetch window; acks are sent with `multiple=True` after the
 commit that covers the batch. Publishing uses publisher confirms streamed over the batch: every
@@ -16,9 +33,10 @@ or a timeout raises, and the relay leaves the outbox rows unsent).
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +56,10 @@ from hub.service_layer.ports import (
 )
 
 INBOUND_EXCHANGE = "hub.inbound"
-INBOUND_QUEUE = "hub.inbound"
+LEGACY_QUEUE = "hub.inbound"
+"""The single inbound queue of versions before partitions: drained, no longer bound."""
+PARTITION_EXCHANGE = "hub.inbound.partitions"
+PARTITIONS = 8
 DEAD_EXCHANGE = "hub.dlx"
 DEAD_QUEUE = "hub.inbound.dead"
 GATE_EXCHANGE = "hub.gate"
@@ -46,8 +67,29 @@ PARTNER_EXCHANGE = "hub.partner"
 DELIVERY_LIMIT = 5
 
 
-def declare_topology(ch: BlockingChannel) -> None:
-    """Exchanges and the hub's own queues; safe to run on every connect."""
+def make_connection(url: str, **settings: Any) -> pika.BlockingConnection:
+    """The one place a connection to RabbitMQ is opened: `url` with pika's connection
+    `settings` (heartbeat, timeouts) set on top. Raises pika's errors."""
+    params = pika.URLParameters(url)
+    for name, value in settings.items():
+        setattr(params, name, value)
+    return pika.BlockingConnection(params)
+
+
+def partition_queue(partition: int) -> str:
+    return f"{INBOUND_EXCHANGE}.p{partition}"
+
+
+def inbound_queues(partitions: int = PARTITIONS) -> list[str]:
+    """The partition queues, in order (what is read for depths and consumers)."""
+    return [partition_queue(p) for p in range(partitions)]
+
+
+def declare_topology(ch: BlockingChannel, partitions: int = PARTITIONS) -> None:
+    """Exchanges and the hub's own queues; safe to run on every connect. An inbound queue of
+    an earlier version is unbound (it is drained by the consumers, see `AmqpTransport`)."""
+    if partitions < 1:
+        raise ConfigurationError(f"partitions must be at least 1, not {partitions}")
     for name, kind in (
         (INBOUND_EXCHANGE, "topic"),
         (DEAD_EXCHANGE, "fanout"),
@@ -55,18 +97,50 @@ def declare_topology(ch: BlockingChannel) -> None:
         (PARTNER_EXCHANGE, "topic"),
     ):
         ch.exchange_declare(name, exchange_type=kind, durable=True)
+    ch.exchange_declare(PARTITION_EXCHANGE, exchange_type="x-consistent-hash", durable=True)
+    ch.exchange_bind(PARTITION_EXCHANGE, INBOUND_EXCHANGE, routing_key="#")
     ch.queue_declare(DEAD_QUEUE, durable=True, arguments={"x-queue-type": "quorum"})
     ch.queue_bind(DEAD_QUEUE, DEAD_EXCHANGE)
-    ch.queue_declare(
-        INBOUND_QUEUE,
-        durable=True,
-        arguments={
-            "x-queue-type": "quorum",
-            "x-dead-letter-exchange": DEAD_EXCHANGE,
-            "x-delivery-limit": DELIVERY_LIMIT,
-        },
-    )
-    ch.queue_bind(INBOUND_QUEUE, INBOUND_EXCHANGE, routing_key="#")
+    for queue in inbound_queues(partitions):
+        ch.queue_declare(
+            queue,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                "x-single-active-consumer": True,
+                "x-dead-letter-exchange": DEAD_EXCHANGE,
+                "x-delivery-limit": DELIVERY_LIMIT,
+            },
+        )
+        ch.queue_bind(queue, PARTITION_EXCHANGE, routing_key="1")  # the weight: all equal
+    if legacy_waiting(ch.connection):
+        ch.queue_unbind(LEGACY_QUEUE, INBOUND_EXCHANGE, routing_key="#")
+
+
+def legacy_waiting(conn: pika.BlockingConnection) -> bool:
+    """Whether the single inbound queue of an earlier version still exists (asked on a
+    channel of its own: a passive declare of a missing queue closes the channel)."""
+    ch = conn.channel()
+    try:
+        with _quiet_channel_close():
+            ch.queue_declare(LEGACY_QUEUE, passive=True)
+    except pika.exceptions.ChannelClosedByBroker:
+        return False
+    ch.close()
+    return True
+
+
+@contextlib.contextmanager
+def _quiet_channel_close() -> Iterator[None]:
+    """pika logs a warning for the 404 with which the broker answers a passive declare of a
+    queue that does not exist; asking whether a queue exists is no fault."""
+    channel_log = logging.getLogger("pika.channel")
+    level = channel_log.level
+    channel_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        channel_log.setLevel(level)
 
 
 def plain_key(kind: str, key: str) -> str:
@@ -106,51 +180,111 @@ def _shortstr(text: str) -> str:
 
 
 class AmqpTransport(Transport):
-    """Consumes the inbound queue and publishes with streamed confirms on one connection."""
+    """Consumes the inbound partitions it is assigned and publishes with streamed confirms,
+    on one connection that it opens when first needed and opens again after a loss."""
 
     def __init__(
         self,
         url: str,
         *,
         prefetch: int = 200,
-        queue: str = INBOUND_QUEUE,
+        partitions: int = PARTITIONS,
         consume: bool = True,
         confirm_timeout: float = 30.0,
         user_prefix: str = "",
+        assigned: frozenset[int] | None = None,
     ) -> None:
+        """`assigned`: the partitions consumed from the start; None: all of them (a single
+        process, or a test). A balanced hub (`hub run`) passes an empty set and `assign`s
+        what its leases say."""
         self.user_prefix = user_prefix
-        self.params = pika.URLParameters(url)
-        self.params.heartbeat = 30
-        self.params.blocked_connection_timeout = 60
-        self.prefetch, self.queue, self.consume = prefetch, queue, consume
+        self.url = url
+        self.prefetch, self.consume = prefetch, consume
+        self.partitions = partitions
         self.confirm_timeout = confirm_timeout
         self.buffer: deque[Delivery] = deque()
         self.conn: pika.BlockingConnection | None = None
         self._confirms: dict[int, bool | None] = {}
         self._next_publish_tag = 0
-        self.connect()
+        self._wanted = frozenset(range(partitions)) if assigned is None else assigned
+        self._consumers: dict[int, str] = {}
+        """partition → consumer tag, for the partitions consumed on this connection."""
+        self._outstanding: dict[int, int] = {}
+        """delivery tag → partition, for every inbound delivery not yet acknowledged."""
 
     def connect(self) -> None:
         """(Re)connect: drop what the old channel had buffered (the broker redelivers it)."""
         self.close()
         self.buffer.clear()
+        self._outstanding.clear()
+        self._consumers.clear()
         try:
-            self.conn = pika.BlockingConnection(self.params)
+            self.conn = make_connection(self.url, heartbeat=30, blocked_connection_timeout=60)
             self.consumer = self.conn.channel()
-            declare_topology(self.consumer)
+            declare_topology(self.consumer, self.partitions)
             self.publisher = self.conn.channel()
+            # streamed confirms need the underlying channel: BlockingChannel's public
+            # confirm mode waits for each message's confirm (500 messages: 1.0-1.2 s against
+            # 0.04 s streamed, measured 2026-11-30; tx_select/tx_commit 0.14 s, weaker)
             self.publisher._impl.confirm_delivery(self._on_confirm)
             self._confirms.clear()
             self._next_publish_tag = 0
             if self.consume:
                 self.consumer.basic_qos(prefetch_count=self.prefetch)
-                self.consumer.basic_consume(self.queue, self._on_message, auto_ack=False)
-                if self.queue == INBOUND_QUEUE:
-                    self.consumer.basic_consume(DEAD_QUEUE, self._on_dead, auto_ack=False)
+                self.consumer.basic_consume(DEAD_QUEUE, self._on_dead, auto_ack=False)
+                if legacy_waiting(self.conn):
+                    self.consumer.basic_consume(LEGACY_QUEUE, self._on_legacy, auto_ack=False)
+                self._subscribe()
         except (AMQPError, OSError, ValueError) as exc:
             # pika raises ValueError ("Expected connected socket, but getpeername() failed")
             # when the peer resets the TCP connection while the connection is being set up
+            self.close()
             raise BrokerUnavailable(f"cannot connect to RabbitMQ: {exc!r}") from exc
+
+    def assign(self, partitions: frozenset[int]) -> None:
+        """Consume exactly `partitions` from now on: new ones are subscribed, dropped ones
+        cancelled (what was already received from them stays to be processed and acked)."""
+        self._wanted = frozenset(p for p in partitions if 0 <= p < self.partitions)
+        if self.conn is not None and self.conn.is_open and self.consume:
+            try:
+                self._subscribe()
+            except AMQPError as exc:
+                raise BrokerUnavailable(f"lost RabbitMQ while subscribing: {exc!r}") from exc
+
+    @property
+    def assigned(self) -> frozenset[int]:
+        return self._wanted
+
+    def settled(self) -> frozenset[int]:
+        """Partitions not consumed and with nothing received from them left unacknowledged:
+        these may change hands without breaking any sender's order."""
+        busy = set(self._consumers) | set(self._outstanding.values())
+        return frozenset(p for p in range(self.partitions) if p not in busy)
+
+    def _subscribe(self) -> None:
+        for p in sorted(set(self._consumers) - self._wanted):
+            self.consumer.basic_cancel(self._consumers.pop(p))
+        new = sorted(self._wanted - set(self._consumers))
+        if new:
+            # prefetch counts per consumer: the window is shared by the partitions consumed, so
+            # that what is buffered stays about `prefetch` and the partitions interleave finely
+            share = max(10, self.prefetch // max(1, len(self._wanted)))
+            self.consumer.basic_qos(prefetch_count=share)
+        for p in new:
+            self._consumers[p] = self.consumer.basic_consume(
+                partition_queue(p), self._on_partition(p), auto_ack=False
+            )
+
+    def _on_partition(self, partition: int) -> Any:
+        def on_message(ch: Any, method: Any, props: Any, body: bytes) -> None:
+            self._outstanding[method.delivery_tag] = partition
+            self._on_message(ch, method, props, body)
+
+        return on_message
+
+    def _on_legacy(self, ch: Any, method: Any, props: Any, body: bytes) -> None:
+        """A message still in the single inbound queue of an earlier version."""
+        self._on_message(ch, method, props, body)
 
     def _on_message(self, _ch: Any, method: Any, props: Any, body: bytes) -> None:
         headers = {k: v for k, v in (props.headers or {}).items() if k != DEAD_LETTER_HEADER}
@@ -186,20 +320,24 @@ class AmqpTransport(Transport):
         return self.conn is not None and self.conn.is_open
 
     def _live(self) -> pika.BlockingConnection:
-        """The open connection; after a failed reconnect there is none, and saying so is what
-        makes the worker back off and reconnect instead of idling without a consumer."""
+        """The open connection, opened now if there is none (the first use, or after a
+        loss); failing that, `BrokerUnavailable`, which makes the caller back off."""
         if self.conn is None or not self.conn.is_open:
-            raise BrokerUnavailable("not connected to RabbitMQ")
+            self.connect()
+        assert self.conn is not None
         return self.conn
 
-    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
-        """Up to `max_messages` deliveries, waiting up to `timeout` when none are buffered. The
-        connection is serviced on every call (heartbeats), even when the buffer is full or
-        `max_messages` is 0."""
+    def service(self, timeout: float = 0.0) -> None:
+        """Let the connection do its I/O (heartbeats, confirms, deliveries into the buffer)
+        for up to `timeout` seconds; opens it first when there is none."""
         try:
-            self._live().process_data_events(time_limit=0 if self.buffer else timeout)
+            self._live().process_data_events(time_limit=timeout)
         except AMQPError as exc:
-            raise BrokerUnavailable(f"lost RabbitMQ while consuming: {exc!r}") from exc
+            raise BrokerUnavailable(f"lost RabbitMQ: {exc!r}") from exc
+
+    def fetch(self, max_messages: int, timeout: float) -> list[Delivery]:
+        """Up to `max_messages` deliveries, waiting up to `timeout` when none are buffered."""
+        self.service(0 if self.buffer else timeout)
         batch: list[Delivery] = []
         while self.buffer and len(batch) < max_messages:
             batch.append(self.buffer.popleft())
@@ -208,8 +346,12 @@ class AmqpTransport(Transport):
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         if deliveries:
             self._settle(lambda tag: self.consumer.basic_ack(tag, multiple=True), deliveries)
+            upto = max(d.tag for d in deliveries)
+            for tag in [t for t in self._outstanding if t <= upto]:
+                del self._outstanding[tag]
 
     def requeue(self, deliveries: Sequence[Delivery]) -> None:
+        """Hand back (unused by the worker: a quorum queue reorders what is handed back)."""
         if deliveries:
             self._settle(
                 lambda tag: self.consumer.basic_nack(tag, multiple=True, requeue=True), deliveries
@@ -299,7 +441,9 @@ def _noop() -> None:
     """A timer that only wakes the blocking connection."""
 
 
-def declare_partner_queues(url: str, partners: list[tuple[str, tuple[str, ...]]]) -> None:
+def declare_partner_queues(
+    url: str, partners: list[tuple[str, tuple[str, ...]]], partitions: int = PARTITIONS
+) -> None:
     """Durable queues so nothing the hub publishes is unroutable: `partner.<id>` on
     `hub.partner` for every partner, `terminal.<code>` on `hub.gate` for every terminal. Every
     party id and terminal code is checked before anything is declared."""
@@ -308,9 +452,9 @@ def declare_partner_queues(url: str, partners: list[tuple[str, tuple[str, ...]]]
         for code in terminals:
             plain_key("terminal code", code)
     try:
-        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+        with make_connection(url) as conn:
             ch = conn.channel()
-            declare_topology(ch)
+            declare_topology(ch, partitions)
             for party_id, terminals in partners:
                 declare_outbound_queue(ch, PARTNER_EXCHANGE, f"partner.{party_id}", party_id)
                 for code in terminals:
@@ -323,13 +467,13 @@ class AmqpSender:
     """A partner's side: publish one payload to `hub.inbound` as the connection's user."""
 
     def __init__(self, url: str) -> None:
-        self.params = pika.URLParameters(url)
+        self.url = url
 
     def send(
         self, body: bytes, *, user_id: str, routing_key: str, message_id: str, content_type: str
     ) -> None:
         try:
-            with pika.BlockingConnection(self.params) as conn:
+            with make_connection(self.url) as conn:
                 ch = conn.channel()
                 ch.confirm_delivery()
                 ch.basic_publish(
@@ -387,7 +531,7 @@ def peek(url: str, queue: str, count: int, consume: bool = False) -> list[Peeked
     requeue), because a quorum queue puts what is handed back behind what was not read: read
     whole, the queue keeps its order. They come back marked redelivered."""
     try:
-        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+        with make_connection(url) as conn:
             ch = conn.channel()
             waiting = ch.queue_declare(queue, passive=True).method.message_count
             whole = count if consume else max(count, min(waiting, PEEK_WHOLE))
@@ -416,17 +560,22 @@ def queue_depths(
     """Queue → (messages ready, consumers), by a passive `queue_declare` of each on a
     short-lived connection of its own (the hub's connections belong to their threads). A
     queue that does not exist is left out; an unreachable broker is `BrokerUnavailable`."""
-    params = pika.URLParameters(url)
-    params.socket_timeout = params.stack_timeout = timeout
-    params.blocked_connection_timeout = timeout
-    params.connection_attempts = 1
     found: dict[str, tuple[int, int]] = {}
     try:
-        with contextlib.closing(pika.BlockingConnection(params)) as conn:
+        with contextlib.closing(
+            make_connection(
+                url,
+                socket_timeout=timeout,
+                stack_timeout=timeout,
+                blocked_connection_timeout=timeout,
+                connection_attempts=1,
+            )
+        ) as conn:
             for queue in queues:
                 ch = conn.channel()
                 try:
-                    ok = ch.queue_declare(queue, passive=True)
+                    with _quiet_channel_close():
+                        ok = ch.queue_declare(queue, passive=True)
                 except pika.exceptions.ChannelClosedByBroker:
                     continue  # not declared (yet): nothing to say about it
                 found[queue] = (int(ok.method.message_count), int(ok.method.consumer_count))

@@ -119,8 +119,11 @@ def setup_all(
             progress(f"{p.party_id}: no broker user (partner {p.status.value})")
     kept = {u: pw for u, pw in stored.items() if u not in done.removed}
     write_credentials(settings.credentials_path(), kept | done.ready)
-    declare_partner_queues(settings.amqp_url, [(p.party_id, p.terminals) for p in usable])
-    progress(f"queues declared: hub.inbound and {len(usable)} partner queue(s)")
+    declare_partner_queues(
+        settings.amqp_url, [(p.party_id, p.terminals) for p in usable], settings.partitions
+    )
+    last = settings.partitions - 1
+    progress(f"queues declared: hub.inbound.p0..p{last} and {len(usable)} partner queue(s)")
     return done
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from tenacity import (
+    RetryCallState,
     Retrying,
     before_sleep_log,
     retry_if_exception_type,
@@ -21,6 +22,21 @@ T = TypeVar("T")
 log = logging.getLogger("hub.retry")
 
 
+class Backoff:
+    """The one backoff policy of the hub: exponential waits from `first` to `maximum` seconds
+    (tenacity's `wait_exponential`). `with_retries` waits by it, and `bootstrap` hands one to
+    the worker loop and the relay thread (`hub.service_layer.ports.Backoff`)."""
+
+    def __init__(self, first: float = 0.5, maximum: float = 10.0) -> None:
+        self.wait = wait_exponential(multiplier=first, max=maximum)
+
+    def __call__(self, attempt: int) -> float:
+        """Seconds to wait after failure number `attempt` (1, 2, …) in a row."""
+        state = RetryCallState(Retrying(), None, (), {})
+        state.attempt_number = max(1, attempt)
+        return float(self.wait(state))
+
+
 def with_retries(
     fn: Callable[[], T],
     *,
@@ -33,7 +49,7 @@ def with_retries(
     retrying = Retrying(
         retry=retry_if_exception_type(TransientError),
         stop=stop_after_attempt(attempts) | stop_after_delay(max_delay),
-        wait=wait_exponential(multiplier=first_wait, max=max_wait),
+        wait=Backoff(first_wait, max_wait).wait,
         reraise=True,
         before_sleep=before_sleep_log(log, logging.WARNING),
     )

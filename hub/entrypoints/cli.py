@@ -48,7 +48,6 @@ def run(settings: Settings, once: bool) -> None:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    reconnect = getattr(hub.transport, "connect", None)
     for line in banner(hub):
         logging.getLogger("hub.run").info("%s", line)
     server = None if once else observe(hub)
@@ -56,7 +55,7 @@ def run(settings: Settings, once: bool) -> None:
         if once:
             hub.worker.drain()
         else:
-            hub.worker.run_forever(lambda: stop["now"], settings.expiry_every, reconnect)
+            hub.worker.run_forever(lambda: stop["now"], settings.expiry_every)
     finally:
         if server is not None:
             server.shutdown()

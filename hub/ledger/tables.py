@@ -323,3 +323,20 @@ audit_checkpoints = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("document", JSON, nullable=False),
 )
+
+partition_leases = Table(
+    "partition_leases",
+    metadata,
+    Column("partition", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+"""Which `hub run` process consumes which inbound partition, until when."""
+
+partition_members = Table(
+    "partition_members",
+    metadata,
+    Column("holder", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+"""The `hub run` processes alive (renewed with their leases): the share is counted on them."""

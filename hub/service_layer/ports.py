@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from hub.domain.billing import WalletMovement
 from hub.domain.model import ContainerFile
+from hub.domain.partitions import Renewal
 from hub.domain.partners import Partner
 from hub.domain.tokens import ChargeView, Subscription, TokenEntry
 from hub.domain.values import CustomsStatus, PartyRef
@@ -24,6 +25,12 @@ from hub.domain.values import CustomsStatus, PartyRef
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+class Backoff(Protocol):
+    """A backoff policy: seconds to wait after failure number `attempt` (1, 2, …) in a row."""
+
+    def __call__(self, attempt: int) -> float: ...
 
 
 DEAD_LETTER_HEADER = "x-hub-dead-letter"
@@ -142,6 +149,39 @@ class Transport(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most transports hold nothing
         """Release connections."""
+
+    partitions: int = 0
+    """How many inbound partitions it consumes from (0: one queue, nothing to share)."""
+
+    def connect(self) -> None:  # noqa: B027 - optional hook, most transports hold nothing
+        """Open (again) what it needs; called after a `BrokerUnavailable`."""
+
+    def service(self, timeout: float = 0.0) -> None:  # noqa: B027 - optional hook
+        """Do the connection's I/O (heartbeats) for up to `timeout` seconds, fetching nothing."""
+
+    def assign(self, partitions: frozenset[int]) -> None:  # noqa: B027 - optional hook
+        """Consume exactly these partitions from now on (dropped ones: cancelled, what was
+        received from them is still fetched)."""
+
+    def settled(self) -> frozenset[int]:
+        """Partitions it does not consume and holds nothing unacknowledged of."""
+        return frozenset(range(self.partitions))
+
+
+class PartitionLeases(abc.ABC):
+    """Leases on the inbound partitions, shared by every `hub run` process (see
+    `hub.domain.partitions`): one renewal is one transaction."""
+
+    @abc.abstractmethod
+    def renew(
+        self, holder: str, count: int, ttl: float, now: datetime, releasable: Collection[int]
+    ) -> Renewal:
+        """Mark `holder` alive for `ttl` seconds, decide its partitions (of `count`), renew
+        the leases it keeps, take the ones it claims, free the ones it releases."""
+
+    @abc.abstractmethod
+    def leave(self, holder: str) -> None:
+        """`holder` stops: every lease it has and its membership are freed at once."""
 
 
 class ContainerFiles(abc.ABC):

@@ -184,7 +184,8 @@ def test_setup_reports_each_partner_as_it_goes_and_declares_the_inbound_queue(
     assert "LATERP: no broker user (partner suspended)" in said
     assert any(line.startswith("queues declared") for line in said)
     with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
-        conn.channel().queue_declare("hub.inbound", passive=True)  # exists before `hub run`
+        for p in range(8):  # the partitions exist before `hub run`
+            conn.channel().queue_declare(f"hub.inbound.p{p}", passive=True)
 
 
 def _waiting(amqp_url: str, queue: str) -> int:

@@ -32,7 +32,8 @@ from hub.ledger.db import make_engine
 from hub.ledger.repositories import SqlInbox
 from hub.ledger.tables import bl_links, inbox, quarantine, quarantine_payloads
 from hub.ledger.uow import classify
-from hub.service_layer import pipeline, worker
+from hub.runtime import worker
+from hub.service_layer import pipeline
 from hub.service_layer.ports import Delivery, Outgoing
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

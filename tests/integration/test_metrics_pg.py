@@ -111,8 +111,10 @@ def test_metrics_move_with_the_messages_and_readyz_follows_the_database(run: F.R
     assert total(after, "hub_end_to_end_seconds_count", exchange="hub.partner") > 0
     assert total(after, "hub_up", dependency="database") == 1
     assert total(after, "hub_up", dependency="broker") == 1
-    assert total(after, "hub_queue_consumers", queue="hub.inbound") == 1  # this hub
-    assert total(after, "hub_queue_messages", queue="hub.inbound") == 0  # all taken
+    partitions = [f"hub.inbound.p{p}" for p in range(8)]
+    consumers = sum(total(after, "hub_queue_consumers", queue=q) for q in partitions)
+    assert consumers == 8, "this hub, alone, consumes every partition"
+    assert sum(total(after, "hub_queue_messages", queue=q) for q in partitions) == 0  # all taken
     assert ("hub_queue_messages", (("queue", "hub.inbound.dead"),)) in after
 
     web = free_port()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -17,8 +16,8 @@ from hub.errors import BrokerUnavailable
 from hub.ledger.db import make_engine, upgrade
 from hub.ledger.tables import outbox
 from hub.ledger.uow import SqlAlchemyUnitOfWork
+from hub.runtime.relay import BackgroundRelay, relay_all
 from hub.service_layer.ports import Outgoing
-from hub.service_layer.relay import BackgroundRelay, relay_all
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -112,9 +111,8 @@ class FlakyTransport(InProcessTransport):
         super().__init__()
         self.failures, self.reconnects, self.serviced = failures, 0, 0
 
-    def fetch(self, max_messages: int, timeout: float) -> list[Any]:
+    def service(self, timeout: float = 0.0) -> None:
         self.serviced += 1
-        return super().fetch(max_messages, timeout)
 
     def publish(self, messages: Sequence[Outgoing]) -> None:
         if self.failures:
@@ -173,7 +171,6 @@ def test_the_background_relay_rides_out_a_broker_outage(engine: Engine) -> None:
         lambda: SqlAlchemyUnitOfWork(engine),
         transport,
         lambda: NOW,
-        reconnect=transport.connect,
         idle=0.05,
     )
     _commit(engine, 1, 2, 3)

@@ -20,6 +20,8 @@ PG_ADMIN = os.environ.get("HUB_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:
 PG_PORT = 5432
 AMQP_PORT = 5672
 INBOUND, DEAD, TERMINAL = "hub.inbound", "hub.inbound.dead", "terminal.PSAT"
+PARTITIONS = [f"{INBOUND}.p{p}" for p in range(8)]
+"""The queues behind the exchange `INBOUND` (HUB_PARTITIONS, default 8)."""
 DEAD_EXCHANGE = "hub.dlx"
 
 

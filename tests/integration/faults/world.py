@@ -21,6 +21,7 @@ from tests.integration.faults.common import (
     DEAD,
     HUB,
     INBOUND,
+    PARTITIONS,
     PG_PORT,
     REPO,
     SAMPLES,
@@ -153,28 +154,33 @@ class World:
     def purge(self) -> None:
         with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as conn:
             ch = conn.channel()
-            for queue in (INBOUND, DEAD, TERMINAL, *(f"partner.{p}" for p in BROKER_PARTIES)):
+            for queue in (*PARTITIONS, DEAD, TERMINAL, *(f"partner.{p}" for p in BROKER_PARTIES)):
                 with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
                     ch.queue_purge(queue)
                 if ch.is_closed:
                     ch = conn.channel()
 
     def depths(self) -> dict[str, tuple[int, int]]:
-        """Queue → (ready, unacknowledged), from rabbitmqctl."""
+        """Queue → (ready, unacknowledged), from rabbitmqctl; `INBOUND`: all its partitions."""
         text = rabbitmqctl(
             "list_queues", "-p", self.vhost, "name", "messages_ready",
             "messages_unacknowledged", "--formatter", "json",
         )  # fmt: skip
-        return {
+        found = {
             q["name"]: (int(q["messages_ready"]), int(q["messages_unacknowledged"]))
             for q in json.loads(text or "[]")
         }
+        parts = [found.get(q, (0, 0)) for q in PARTITIONS]
+        found[INBOUND] = (sum(r for r, _ in parts), sum(u for _, u in parts))
+        return found
 
     def ready(self, queue: str) -> int:
-        """Messages ready in `queue` (asked of the queue itself, never a stale statistic)."""
+        """Messages ready in `queue` (asked of the queue itself, never a stale statistic);
+        `INBOUND`: in all its partitions."""
         with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as conn:
-            ok = conn.channel().queue_declare(queue, passive=True)
-            return int(ok.method.message_count)
+            ch = conn.channel()
+            queues = PARTITIONS if queue == INBOUND else [queue]
+            return sum(int(ch.queue_declare(q, passive=True).method.message_count) for q in queues)
 
     def drain(self, queue: str) -> list[tuple[Any, bytes]]:
         """Everything waiting in `queue` (read as guest), acked."""

@@ -16,8 +16,8 @@ from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
 from hub.ledger import audit
 from hub.ledger.tables import bl_links, inbox, outbox
+from hub.runtime import worker as worker_module
 from hub.service_layer import pipeline as pipeline_module
-from hub.service_layer import worker as worker_module
 from hub.service_layer.ports import AuditEntry, Delivery, Outgoing, UnitOfWork
 from tests.unit.service.conftest import SAMPLES, STORY
 

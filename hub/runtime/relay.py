@@ -17,9 +17,14 @@ from collections.abc import Callable
 
 from hub.errors import BrokerUnavailable, TransientError
 from hub.service_layer.observe import Metrics, NoMetrics
-from hub.service_layer.ports import Clock, Transport, UnitOfWork
+from hub.service_layer.ports import Backoff, Clock, Transport, UnitOfWork
 
 log = logging.getLogger("hub.relay")
+
+
+def doubling(attempt: int) -> float:
+    """The default backoff: 0.5 s doubling up to 10 s (`hub run` gets `adapters.retry.Backoff`)."""
+    return float(min(0.5 * 2 ** (max(1, attempt) - 1), 10.0))
 
 
 def relay_once(
@@ -77,12 +82,12 @@ class BackgroundRelay:
         transport: Transport,
         clock: Clock,
         *,
-        reconnect: Callable[[], None] | None = None,
         idle: float = 0.5,
         metrics: Metrics | None = None,
+        backoff: Backoff = doubling,
     ) -> None:
         self.uow_factory, self.transport, self.clock = uow_factory, transport, clock
-        self.reconnect, self.idle = reconnect, idle
+        self.idle, self.backoff = idle, backoff
         self.published = 0
         self.metrics: Metrics = metrics or NoMetrics()
         self._wake = threading.Event()
@@ -111,28 +116,31 @@ class BackgroundRelay:
             self._thread = None
 
     def _run(self) -> None:
-        backoff = 0.5
+        failures = 0
         while True:
             last = self._stopping.is_set()
             try:
-                self.transport.fetch(0, 0.0)  # services the connection: heartbeats, closes
+                self.transport.service()  # the connection's I/O: heartbeats, closes
                 sent = relay_all(self.uow_factory, self.transport, self.clock, metrics=self.metrics)
                 self.published += sent
                 self.metrics.relayed(sent)
-                backoff = 0.5
+                failures = 0
             except TransientError as exc:
+                failures += 1
+                wait = self.backoff(failures)
                 self.metrics.relay_failed()
-                log.warning("relay: transient fault: %s; retrying in %.1fs", exc, backoff)
-                if last or self._stopping.wait(backoff):
+                log.warning("relay: transient fault: %s; retrying in %.1fs", exc, wait)
+                if last or self._stopping.wait(wait):
                     return  # stopping: what is unsent stays in the outbox for the next run
-                backoff = min(backoff * 2, 10.0)
-                if isinstance(exc, BrokerUnavailable) and self.reconnect is not None:
+                if isinstance(exc, BrokerUnavailable):
                     self._reconnect()
                 continue
             except Exception:  # a defect must not silently stop all outbound traffic
+                failures += 1
+                wait = self.backoff(failures)
                 self.metrics.relay_failed()
-                log.exception("relay: unexpected error; retrying in %.1fs", backoff)
-                if last or self._stopping.wait(backoff):
+                log.exception("relay: unexpected error; retrying in %.1fs", wait)
+                if last or self._stopping.wait(wait):
                     return
                 continue
             if last:
@@ -141,9 +149,8 @@ class BackgroundRelay:
             self._wake.clear()
 
     def _reconnect(self) -> None:
-        assert self.reconnect is not None
         try:
-            self.reconnect()
+            self.transport.connect()
             log.info("relay: reconnected to the broker")
         except BrokerUnavailable as exc:
             log.warning("relay: reconnect failed: %s", exc)

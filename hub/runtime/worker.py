@@ -11,6 +11,12 @@ database cannot store (`Unstorable`) is rejected there with that reason and answ
 is retried with bounded backoff and the batch is held, unacked, until the database takes it.
 A concurrency conflict that outlasts `max_conflict_rounds` rounds of retries is no race: the
 messages that still conflict alone are quarantined as internal errors.
+
+Nothing is handed back to the broker: a quorum queue returns what is handed back out of order
+(see `hub.adapters.amqp`), which would apply one sender's messages out of the order sent. With
+`leases` (several `hub run` processes), the loop renews its partition leases every
+`renew_every` seconds and consumes only the partitions it holds; a partition it must give up is
+cancelled first and released only once everything received from it is committed and acked.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from hub.errors import (
     TransientError,
     Unstorable,
 )
+from hub.runtime.relay import BackgroundRelay, doubling, relay_all
 from hub.service_layer.handlers import settle_due
 from hub.service_layer.observe import Metrics, NoMetrics, report_batch
 from hub.service_layer.pipeline import (
@@ -40,9 +47,16 @@ from hub.service_layer.pipeline import (
     record_events,
     saved_files,
 )
-from hub.service_layer.ports import Delivery, QuarantineKind, Transport, UnitOfWork
+from hub.service_layer.ports import (
+    Backoff,
+    Clock,
+    Delivery,
+    PartitionLeases,
+    QuarantineKind,
+    Transport,
+    UnitOfWork,
+)
 from hub.service_layer.quarantine import quarantine_entry
-from hub.service_layer.relay import BackgroundRelay, relay_all
 
 log = logging.getLogger("hub.worker")
 T = TypeVar("T")
@@ -90,9 +104,20 @@ class Worker:
     metrics: Metrics = field(default_factory=NoMetrics)
     last_tick: float = field(default_factory=time.monotonic)
     """`time.monotonic()` when the loop last went round (what `/livez` looks at)."""
+    leases: PartitionLeases | None = None
+    """Shares the transport's partitions with other processes (`run_forever` only)."""
+    holder: str = "hub"
+    """This process's name in the leases (unique per process)."""
+    lease_seconds: float = 20.0
+    """A lease not renewed for this long is free: how soon a dead process's partitions move."""
+    renew_every: float = 2.0
+    backoff: Backoff = doubling
+    """Waits between rounds of the loop after a transient fault (shared with the relay)."""
     _last: list[Outcome] = field(default_factory=list, init=False, repr=False)
     _held: list[Delivery] = field(default_factory=list, init=False, repr=False)
     _conflict_rounds: int = field(default=0, init=False, repr=False)
+    _consuming: frozenset[int] = field(default=frozenset(), init=False, repr=False)
+    _moving_until: float = field(default=0.0, init=False, repr=False)
 
     def run_once(self) -> int:
         """One batch: fetch, process, commit, ack, relay. Returns the number of messages.
@@ -102,7 +127,7 @@ class Worker:
         give-back counts towards the queue's delivery limit and a long database outage would
         dead-letter valid messages. The connection is still serviced meanwhile (heartbeats)."""
         if self._held:
-            self.transport.fetch(0, 0.0)
+            self.transport.service()
             batch = self._held
         else:
             batch = self.transport.fetch(self.batch_size, self.batch_wait)
@@ -293,50 +318,90 @@ class Worker:
         self,
         should_stop: Callable[[], bool],
         expiry_every: float = 30.0,
-        reconnect: Callable[[], None] | None = None,
     ) -> None:
         """The `hub run` loop; survives broker and database outages."""
-        if self.relay is None:
-            self._loop(should_stop, expiry_every, reconnect)
-            return
-        self.relay.start()
+        if self.leases is not None:
+            self.transport.assign(frozenset())  # nothing until a lease says so
+            self._moving_until = time.monotonic() + 10 * self.renew_every  # joining: look often
+        if self.relay is not None:
+            self.relay.start()
         try:
-            self._loop(should_stop, expiry_every, reconnect)
+            self._loop(should_stop, expiry_every)
+            self._finish()
         finally:
-            self.relay.stop()
-            self.stats.published += self.relay.published
-            self.relay.published = 0
+            if self.relay is not None:
+                self.relay.stop()
+                self.stats.published += self.relay.published
+                self.relay.published = 0
 
-    def _loop(
-        self,
-        should_stop: Callable[[], bool],
-        expiry_every: float,
-        reconnect: Callable[[], None] | None,
-    ) -> None:
+    def _finish(self) -> None:
+        """Stopping: cancel every consumer, process and ack what was already received (so
+        nothing is handed back out of order), then free the leases at once."""
+        if self.leases is None:
+            return
+        try:
+            self.transport.assign(frozenset())
+            while self.run_once():
+                pass
+            self.leases.leave(self.holder)
+        except TransientError as exc:
+            log.warning("stopping without settling: %s (the leases expire by themselves)", exc)
+
+    def balance(self, clock: Clock) -> frozenset[int]:
+        """Renew the leases and consume what they say; returns the partitions consumed."""
+        assert self.leases is not None
+        renewal = self.leases.renew(
+            self.holder,
+            self.transport.partitions,
+            self.lease_seconds,
+            clock(),
+            self.transport.settled(),
+        )
+        if renewal.consume != self._consuming or renewal.held != renewal.consume:
+            # the shares are moving: renew often until they settle, so a partition given up
+            # is taken over within a fraction of a second, not a few renewals later
+            self._moving_until = time.monotonic() + 10 * self.renew_every
+        if renewal.consume != self._consuming:
+            self._consuming = renewal.consume
+            log.info(
+                "partitions: consuming %s (held %s) holder=%s",
+                sorted(renewal.consume) or "none",
+                sorted(renewal.held) or "none",
+                self.holder,
+            )
+        self.transport.assign(renewal.consume)
+        return renewal.consume
+
+    def _loop(self, should_stop: Callable[[], bool], expiry_every: float) -> None:
         next_expiry = 0.0
-        backoff = 0.5
+        next_renewal = 0.0
+        failures = 0
         while not should_stop():
             self.last_tick = time.monotonic()
             try:
+                if self.leases is not None and time.monotonic() >= next_renewal:
+                    self.balance(self.hub.clock)
+                    moving = time.monotonic() < self._moving_until
+                    next_renewal = time.monotonic() + (0.2 if moving else self.renew_every)
                 self.run_once()
                 if time.monotonic() >= next_expiry:
                     self.expire_due()
                     if self.relay is not None:
                         self.relay.nudge()  # withdrawals and notifications of the expiry
                     next_expiry = time.monotonic() + expiry_every
-                backoff = 0.5
+                failures = 0
             except TransientError as exc:
-                log.warning("transient fault: %s; retrying in %.1fs", exc, backoff)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                failures += 1
+                wait = self.backoff(failures)
+                log.warning("transient fault: %s; retrying in %.1fs", exc, wait)
+                time.sleep(wait)
                 if isinstance(exc, BrokerUnavailable):
                     self._held = []  # its delivery tags died with the channel: redelivered
-                    if reconnect is not None:
-                        self._reconnect(reconnect)
+                    self._reconnect()
 
-    def _reconnect(self, reconnect: Callable[[], None]) -> None:
+    def _reconnect(self) -> None:
         try:
-            reconnect()
+            self.transport.connect()
             log.info("reconnected to the broker")
         except BrokerUnavailable as exc:
             log.warning("reconnect failed: %s", exc)
