@@ -18,7 +18,9 @@ from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import with_retries
 from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
+from hub.errors import ConfigurationError
 from hub.ledger.db import Database
+from hub.ledger.memory import MEMORY_URL, InMemoryDatabase
 from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
@@ -41,13 +43,21 @@ class Hub:
     """A wired hub: settings, database engine, transport and the worker."""
 
     settings: Settings
-    db: Database
+    db: Database | InMemoryDatabase
+    """The SQL database, or the in-memory ledger (`HUB_DATABASE_URL=memory://`, for tests)."""
     transport: Transport
     worker: Worker
     clock: Clock
 
     def uow(self) -> UnitOfWork:
         return self.db.uow()
+
+    @property
+    def sql(self) -> Database:
+        """The SQL database, for what only SQL answers (reports, health, the audit walk)."""
+        if not isinstance(self.db, Database):
+            raise ConfigurationError("this needs an SQL database, not the in-memory ledger")
+        return self.db
 
     def close(self) -> None:
         relay = self.worker.relay
@@ -89,7 +99,8 @@ def build(
     consume: bool = True,
 ) -> Hub:
     """Wire everything. `migrate` brings the schema up to date first (idempotent)."""
-    db = Database(settings.database_url)
+    url = settings.database_url
+    db = InMemoryDatabase() if url == MEMORY_URL else Database(url)
     if migrate:
         # a database that is still starting (or briefly away) is waited for, up to
         # `startup_wait`; after that the caller gets one `DatabaseUnavailable`, not a traceback

@@ -31,7 +31,7 @@ def observe(hub: Hub) -> Any:
     hub.worker.metrics = m
     if hub.worker.relay is not None:
         hub.worker.relay.metrics = m
-    m.watch(lambda: overview.overview(hub.db.engine, hub.clock()), lambda: _up(hub), _depths(s))
+    m.watch(lambda: overview.overview(hub.sql.engine, hub.clock()), lambda: _up(hub), _depths(s))
     endpoints = prom.Endpoints(m, lambda: live_checks(hub), lambda: ready_checks(hub))
     try:
         return prom.serve(endpoints, s.metrics_host, s.metrics_port)
@@ -60,7 +60,7 @@ def _connected(transport: Transport) -> bool:
 
 
 def _up(hub: Hub) -> dict[str, bool]:
-    db_ok = not run_checks({"database": lambda: overview.ping(hub.db.engine)})[0].detail
+    db_ok = not run_checks({"database": lambda: overview.ping(hub.sql.engine)})[0].detail
     relay = hub.worker.relay
     broker = _connected(hub.transport) and (relay is None or _connected(relay.transport))
     return {"database": db_ok, "broker": broker}
@@ -87,13 +87,13 @@ def ready_checks(hub: Hub) -> list[Check]:
         return "" if ok else "not connected to RabbitMQ"
 
     def relay() -> str:
-        age = overview.overview(hub.db.engine, hub.clock()).oldest_unsent_seconds
+        age = overview.overview(hub.sql.engine, hub.clock()).oldest_unsent_seconds
         return "" if age < limit else f"oldest unsent outbox row is {age:.0f}s old"
 
     return run_checks(
         {
-            "database": lambda: overview.ping(hub.db.engine),
-            "migrations": lambda: overview.migrations_pending(hub.db.engine),
+            "database": lambda: overview.ping(hub.sql.engine),
+            "migrations": lambda: overview.migrations_pending(hub.sql.engine),
             "broker": broker,
             "relay": relay,
         }
