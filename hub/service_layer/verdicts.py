@@ -13,7 +13,6 @@ in `pipeline.record` and `Outcome.tally`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -202,8 +201,3 @@ def status_of(verdict: Verdict) -> str:
     if isinstance(verdict, Applied):
         return verdict.status
     return "duplicate" if isinstance(verdict, Duplicate) else "rejected"
-
-
-def lost_in(results: Sequence[MessageResult]) -> list[tuple[MappedMessage, Sequence[str]]]:
-    """The rejected messages of `results` with the containers each did not apply."""
-    return [(r.mapped, r.lost) for r in results]
