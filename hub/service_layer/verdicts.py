@@ -14,6 +14,7 @@ in `pipeline.record` and `Outcome.tally`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from hub.errors import PermanentError, Problem
@@ -95,8 +96,10 @@ class MessageResult:
     """Its receipt (and its rejection when it could not be mapped), before its events."""
     executions: tuple[Execution, ...] = ()
 
-    @property
+    @cached_property
     def problems(self) -> list[Problem]:
+        """Its mapping errors and refused actions (worked out once: a message of 25,000
+        containers is asked about it for its answer, its quarantine entry and its count)."""
         found = list(self.mapped.errors)
         for ex in self.executions:
             refusal = ex.refused
