@@ -21,8 +21,10 @@ from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import Backoff, with_retries
 from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
+from hub.errors import ConfigurationError
 from hub.ledger.db import Database
 from hub.ledger.leases import SqlPartitionLeases
+from hub.ledger.memory import MEMORY_URL, InMemoryDatabase
 from hub.ledger.reporting import for_uow
 from hub.runtime.relay import BackgroundRelay
 from hub.runtime.worker import Worker
@@ -50,13 +52,21 @@ class Hub:
     """A wired hub: settings, database engine, transport and the worker."""
 
     settings: Settings
-    db: Database
+    db: Database | InMemoryDatabase
+    """The SQL database, or the in-memory ledger (`HUB_DATABASE_URL=memory://`, for tests)."""
     transport: Transport
     worker: Worker
     clock: Clock
 
     def uow(self) -> UnitOfWork:
         return self.db.uow()
+
+    @property
+    def sql(self) -> Database:
+        """The SQL database, for what only SQL answers (reports, health, the audit walk)."""
+        if not isinstance(self.db, Database):
+            raise ConfigurationError("this needs an SQL database, not the in-memory ledger")
+        return self.db
 
     def close(self) -> None:
         relay = self.worker.relay
@@ -96,7 +106,8 @@ def build(
     consume: bool = True,
 ) -> Hub:
     """Wire everything. `migrate` brings the schema up to date first (idempotent)."""
-    db = Database(settings.database_url)
+    url = settings.database_url
+    db = InMemoryDatabase() if url == MEMORY_URL else Database(url)
     if migrate:
         # a database that is still starting (or briefly away) is waited for, up to
         # `startup_wait`; after that the caller gets one `DatabaseUnavailable`, not a traceback
@@ -123,7 +134,7 @@ def build(
         # the loop processes the next batch (see `BackgroundRelay`)
         relay_transport = make_transport(settings, consume=False)
         relay = BackgroundRelay(db.uow, relay_transport, clock, backoff=backoff)
-        leases = SqlPartitionLeases(db.engine)
+        leases = SqlPartitionLeases(db.engine) if isinstance(db, Database) else None
     worker = Worker(
         transport,
         db.uow,

@@ -33,7 +33,7 @@ def observe(hub: Hub) -> Any:
     hub.worker.metrics = m
     if hub.worker.relay is not None:
         hub.worker.relay.metrics = m
-    m.watch(lambda: overview.overview(hub.db.engine, hub.clock()), lambda: _up(hub), _depths(s))
+    m.watch(lambda: overview.overview(hub.sql.engine, hub.clock()), lambda: _up(hub), _depths(s))
     endpoints = prom.Endpoints(m, lambda: live_checks(hub), lambda: ready_checks(hub))
     try:
         return prom.serve(endpoints, s.metrics_host, s.metrics_port)
@@ -56,7 +56,7 @@ def web_endpoints(hub: Hub) -> Callable[[str], tuple[int, str, bytes]]:
 
     depths = _depths(hub.settings)
     m = prom.PrometheusMetrics()
-    m.watch(lambda: overview.overview(hub.db.engine, hub.clock()), lambda: _web_up(hub), depths)
+    m.watch(lambda: overview.overview(hub.sql.engine, hub.clock()), lambda: _web_up(hub), depths)
     live = lambda: run_checks({"web": lambda: ""})  # noqa: E731 - it answered: it is alive
     return prom.Endpoints(m, live, lambda: web_ready_checks(hub)).answer
 
@@ -73,16 +73,16 @@ def web_live(hub: Hub) -> Callable[[], Live]:
         now = hub.clock()
         found: dict[str, tuple[int, int]] = {}
         checks: dict[str, Callable[[], str]] = {
-            "database": lambda: overview.ping(hub.db.engine),
-            "migrations": lambda: overview.migrations_pending(hub.db.engine),
+            "database": lambda: overview.ping(hub.sql.engine),
+            "migrations": lambda: overview.migrations_pending(hub.sql.engine),
         }
         if depths is not None:  # one short connection both reads the queues and checks it
             checks["broker"] = partial(_read_into, found, depths)
         done = run_checks(checks)
         broker_ok = any(c.name == "broker" and c.ok for c in done)
         return Live(
-            overview.overview(hub.db.engine, now),
-            overview.activity(hub.db.engine, now, LIVE_WINDOW),
+            overview.overview(hub.sql.engine, now),
+            overview.activity(hub.sql.engine, now, LIVE_WINDOW),
             found if broker_ok else None,
             done,
         )
@@ -109,7 +109,7 @@ def _web_up(hub: Hub) -> dict[str, bool]:
 
 
 def _reachable(hub: Hub) -> dict[str, Callable[[], str]]:
-    checks: dict[str, Callable[[], str]] = {"database": lambda: overview.ping(hub.db.engine)}
+    checks: dict[str, Callable[[], str]] = {"database": lambda: overview.ping(hub.sql.engine)}
     if not hub.settings.embedded:
         checks["broker"] = lambda: _broker_answers(hub.settings)
     return checks
@@ -117,7 +117,7 @@ def _reachable(hub: Hub) -> dict[str, Callable[[], str]]:
 
 def web_ready_checks(hub: Hub) -> list[Check]:
     """Database answers, schema at the newest migration, broker answers (when configured)."""
-    migrations = {"migrations": lambda: overview.migrations_pending(hub.db.engine)}
+    migrations = {"migrations": lambda: overview.migrations_pending(hub.sql.engine)}
     return run_checks({**_reachable(hub), **migrations})
 
 
@@ -136,7 +136,7 @@ def _connected(transport: Transport) -> bool:
 
 
 def _up(hub: Hub) -> dict[str, bool]:
-    db_ok = not run_checks({"database": lambda: overview.ping(hub.db.engine)})[0].detail
+    db_ok = not run_checks({"database": lambda: overview.ping(hub.sql.engine)})[0].detail
     relay = hub.worker.relay
     broker = _connected(hub.transport) and (relay is None or _connected(relay.transport))
     return {"database": db_ok, "broker": broker}
@@ -163,13 +163,13 @@ def ready_checks(hub: Hub) -> list[Check]:
         return "" if ok else "not connected to RabbitMQ"
 
     def relay() -> str:
-        age = overview.overview(hub.db.engine, hub.clock()).oldest_unsent_seconds
+        age = overview.overview(hub.sql.engine, hub.clock()).oldest_unsent_seconds
         return "" if age < limit else f"oldest unsent outbox row is {age:.0f}s old"
 
     return run_checks(
         {
-            "database": lambda: overview.ping(hub.db.engine),
-            "migrations": lambda: overview.migrations_pending(hub.db.engine),
+            "database": lambda: overview.ping(hub.sql.engine),
+            "migrations": lambda: overview.migrations_pending(hub.sql.engine),
             "broker": broker,
             "relay": relay,
         }

@@ -105,7 +105,7 @@ def audit_verify(
 ) -> None:
     """Check the hash chain against the latest checkpoint; name every break."""
     hub = build(settings, consume=False)
-    with hub.db.connect() as conn:
+    with hub.sql.connect() as conn:
         docs = _checkpoints(settings, checkpoint_file, conn)
         ring = key_ring(settings, public_keys) if docs else None
         findings = audit_trail.verify(conn, docs, ring)
@@ -164,7 +164,7 @@ def audit_export(settings: Settings, first: int, last: int | None, output: Path)
     """Write a signed bundle (entries, checkpoints, public keys) to check offline."""
     signer = _signer(settings)
     hub = build(settings, consume=False)
-    with hub.db.connect() as conn:
+    with hub.sql.connect() as conn:
         rows = list(audit_trail.rows(conn, first, last))
         stored = audit_trail.stored_checkpoints(conn)
     hub.close()

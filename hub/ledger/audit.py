@@ -40,7 +40,8 @@ def normalise(details: dict[str, Any]) -> dict[str, Any]:
 
 
 class SqlAudit(ports.Audit):
-    """Collects entries during the unit of work; `flush` chains and writes them."""
+    """Collects entries during the unit of work; `flush` chains and writes them (`Buffered`:
+    the unit of work flushes it last, after the rows its entries describe)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -62,6 +63,15 @@ class SqlAudit(ports.Audit):
 
     def history(self, container: str) -> list[dict[str, Any]]:
         return history(self.conn, container)
+
+    def mark(self) -> int:
+        return len(self.pending)
+
+    def rollback_to(self, mark: int) -> None:
+        del self.pending[mark:]
+
+    def discard(self) -> None:
+        self.pending.clear()
 
     def flush(self) -> None:
         if not self.pending:

@@ -192,14 +192,14 @@ class SqlContainerFiles(ports.ContainerFiles):
             self.conn.execute(_INSERT_FILE, rows)
 
     def mark(self) -> FilesMark:
-        """The in-memory state, for `restore` when a savepoint rolls back."""
+        """The in-memory state, for `rollback_to` when a savepoint rolls back (`Buffered`)."""
         return dict(self._docs), dict(self._new), dict(self._changed)
 
-    def restore(self, mark: FilesMark) -> None:
+    def rollback_to(self, mark: FilesMark) -> None:
         docs, new, changed = mark
         self._docs, self._new, self._changed = dict(docs), dict(new), dict(changed)
 
-    def forget(self) -> None:
+    def discard(self) -> None:
         """The transaction ended: its locks are gone, and so is what they protected."""
         self._docs.clear()
         self._new.clear()
@@ -320,12 +320,20 @@ class SqlInbox(ports.Inbox):
         )
         self._pending_keys.add((sender, key))
 
-    def truncate(self, mark: int) -> None:
+    def mark(self) -> int:
+        return len(self.pending)
+
+    def rollback_to(self, mark: int) -> None:
         """Forget the rows recorded after the first `mark` (a savepoint rolled back)."""
         if mark >= len(self.pending):
             return
         del self.pending[mark:]
         self._pending_keys = {(r["sender"], r["dedup_key"]) for r in self.pending}
+
+    def discard(self) -> None:
+        """What a preload found stays known: a row another transaction commits still meets
+        the unique key."""
+        self.rollback_to(0)
 
     def flush(self) -> None:
         if self.pending:
@@ -422,9 +430,15 @@ class SqlOutbox(ports.Outbox):
             for row in self.conn.execute(query)
         ]
 
-    def truncate(self, mark: int) -> None:
+    def mark(self) -> int:
+        return len(self.pending)
+
+    def rollback_to(self, mark: int) -> None:
         """Forget the messages added after the first `mark` (a savepoint rolled back)."""
         del self.pending[mark:]
+
+    def discard(self) -> None:
+        self.pending.clear()
 
     def flush(self) -> None:
         if self.pending:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import (
@@ -29,6 +30,7 @@ from sqlalchemy.exc import (
 
 from hub.errors import ConcurrencyConflict, DatabaseUnavailable, HubError, Unstorable
 from hub.ledger.audit import SqlAudit
+from hub.ledger.buffered import Buffered
 from hub.ledger.evidence import SqlEvidence
 from hub.ledger.partners import SqlPartners
 from hub.ledger.repositories import SqlContainerFiles, SqlInbox, SqlOutbox, SqlQuarantine
@@ -44,11 +46,16 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
     a batch of messages costs one write per table instead of one per row. A savepoint that
     rolls back drops what was collected inside it (and the files it read or saved); one that
     ends normally writes it, so that a row the database refuses is refused inside the savepoint
-    of the message that made it."""
+    of the message that made it.
+
+    The four write-behind repositories share one protocol (`Buffered`): `_rows` are written
+    by `flush`, the audit chain after them, since its entries describe those rows."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.conn: Connection | None = None
+        self._rows: tuple[Buffered[Any], ...] = ()
+        self._buffers: tuple[Buffered[Any], ...] = ()
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
         try:
@@ -56,11 +63,13 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
             self.conn.begin()
         except (OperationalError, DBAPIError) as exc:
             raise DatabaseUnavailable(f"database unavailable: {short_error(exc)}") from exc
-        self.files = self._files = SqlContainerFiles(self.conn)
+        self.files = files = SqlContainerFiles(self.conn)
         self.partners = SqlPartners(self.conn)
-        self.outbox = self._outbox = SqlOutbox(self.conn)
-        self.inbox = self._inbox = SqlInbox(self.conn)
-        self.audit = self._audit = SqlAudit(self.conn)
+        self.outbox = outbox = SqlOutbox(self.conn)
+        self.inbox = inbox = SqlInbox(self.conn)
+        self.audit = audit = SqlAudit(self.conn)
+        self._rows = (files, outbox, inbox)
+        self._buffers = (*self._rows, audit)
         self.quarantine = SqlQuarantine(self.conn)
         self.tokens = SqlTokens(self.conn)
         self.wallets = SqlWallets(self.conn)
@@ -86,8 +95,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         try:
             with _database_faults():
                 self.run_before_commit()
-                self.flush()
-                self._audit.flush()
+                self._flush_all()
             try:
                 self.conn.commit()
             except DBAPIError as exc:
@@ -96,7 +104,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
                     raise meaning from exc
                 raise DatabaseUnavailable(f"commit failed: {short_error(exc)}") from exc
         finally:
-            self._files.forget()  # the locks ended with the transaction
+            self._discard()  # the locks ended with the transaction
 
     def rollback(self) -> None:
         if self.conn is not None and self.conn.in_transaction():
@@ -104,10 +112,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
                 self.conn.rollback()
         self.drop_before_commit()
         if self.conn is not None:
-            self._audit.pending.clear()
-            self._files.forget()
-            self._outbox.truncate(0)
-            self._inbox.truncate(0)
+            self._discard()
 
     def flush(self) -> None:
         """Write the pending container files, outbox and inbox rows now (the audit chain waits
@@ -115,9 +120,17 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
 
         A database error comes out as raised by the driver; `commit` and `savepoint` turn it
         into what it means (`classify`)."""
-        self._files.flush()
-        self._outbox.flush()
-        self._inbox.flush()
+        for buffer in self._rows:
+            buffer.flush()
+
+    def _flush_all(self) -> None:
+        """The rows, then the audit entries that describe them."""
+        for buffer in self._buffers:
+            buffer.flush()
+
+    def _discard(self) -> None:
+        for buffer in self._buffers:
+            buffer.discard()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -128,21 +141,17 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         the audit entries included, so that a refused row is refused here, for this message
         alone, never at commit for the whole transaction."""
         assert self.conn is not None
-        marks = (len(self._audit.pending), len(self._outbox.pending), len(self._inbox.pending))
-        files = self._files.mark()
+        marks = [(buffer, buffer.mark()) for buffer in self._buffers]
         with _database_faults():
             nested = self.conn.begin_nested()
         try:
             yield
-            self.flush()
-            self._audit.flush()
+            self._flush_all()
         except BaseException as exc:
             with suppress(SQLAlchemyError):
                 nested.rollback()
-            del self._audit.pending[marks[0] :]
-            self._files.restore(files)
-            self._outbox.truncate(marks[1])
-            self._inbox.truncate(marks[2])
+            for buffer, mark in marks:
+                buffer.rollback_to(mark)
             if (meaning := classify(exc)) is not None:
                 raise meaning from exc
             raise

@@ -1,8 +1,9 @@
 """The seams the service layer talks through: unit of work, repositories, transport, clock.
 
-Implementations: `hub.ledger` (SQLAlchemy, PostgreSQL or SQLite) and `hub.adapters` (RabbitMQ via
-pika, or in-process). The in-memory fakes in `hub.service_layer.memory` implement the same
-interfaces for unit tests.
+Implementations: `hub.ledger.uow` (SQLAlchemy, PostgreSQL or SQLite) and `hub.ledger.memory`
+(`InMemoryUnitOfWork`: the same ports in memory, selected by `HUB_DATABASE_URL=memory://`; the
+service tests run on both) for the unit of work and its repositories; `hub.adapters` (RabbitMQ
+via pika, or in-process: `InProcessTransport`) for the transport.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Where the shared conformance corpus lives, computed from the repository root.
-
-CI clones the repository elsewhere with ``shared/`` beside it, so the path is always
-``<repo root>/../shared/corpus``, never absolute.
+"""Where the unit tests find the real-world conformance corpus: the copies vendored in
+``samples/corpus`` (see its README for origins and terms), so that the unit tests need
+nothing outside the repository. ``tests/integration/test_corpus_copies.py`` checks the
+copies against the shared originals when those are beside the clone.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-CORPUS = REPO_ROOT.parent / "shared" / "corpus"
-EDIFACT = CORPUS / "edifact"
+CORPUS = REPO_ROOT / "samples" / "corpus"
+EDIFACT = CORPUS
 
 
 def corpus_files() -> list[Path]:

@@ -1,4 +1,9 @@
-"""An embedded hub (SQLite file + in-process transport) with the sample partners loaded."""
+"""An embedded hub (in-process transport) with the sample partners loaded, on each ledger.
+
+Every test that uses `embedded` runs twice: on SQLite and on the in-memory ledger
+(`hub.ledger.memory`), as dramatiq runs its tests over the stub and the real broker. A test that
+reads the database with SQL (tables, reports, the audit walk) is marked `sql_only` and runs on
+SQLite alone; PostgreSQL is the integration tests'."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub, build
 from hub.config import Settings
 from hub.entrypoints.partners_file import load_partners_file
+from hub.ledger.memory import MEMORY_URL
 from hub.service_layer.subscriptions import buy, top_up
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
@@ -32,12 +38,23 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
 
 
+LEDGERS = ("sqlite", "memory")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`ledger` for every test that uses it (through `embedded`): both, or SQLite alone."""
+    if "ledger" in metafunc.fixturenames:
+        sql_only = metafunc.definition.get_closest_marker("sql_only") is not None
+        metafunc.parametrize("ledger", ("sqlite",) if sql_only else LEDGERS)
+
+
 @pytest.fixture()
-def embedded(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Hub, InProcessTransport]]:
+def embedded(
+    tmp_path: Path, clock: FixedClock, ledger: str
+) -> Iterator[tuple[Hub, InProcessTransport]]:
     transport = InProcessTransport()
-    hub = build(
-        Settings(database_url=f"sqlite:///{tmp_path}/hub.db"), transport=transport, clock=clock
-    )
+    url = f"sqlite:///{tmp_path}/hub.db" if ledger == "sqlite" else MEMORY_URL
+    hub = build(Settings(database_url=url), transport=transport, clock=clock)
     with hub.uow() as uow:
         for partner in load_partners_file(SAMPLES / "partners.yaml"):
             uow.partners.save(partner)
@@ -66,3 +83,9 @@ STORY = (
     ("demo/06_discharge.edi", "psat"),
     ("demo/07_assign.xml", "truckco"),
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sql_only: reads the database with SQL; runs on SQLite, not in memory"
+    )

@@ -21,6 +21,8 @@ from hub.service_layer import pipeline as pipeline_module
 from hub.service_layer.ports import AuditEntry, Delivery, Outgoing, UnitOfWork
 from tests.unit.service.conftest import SAMPLES, STORY
 
+pytestmark = pytest.mark.sql_only  # the write-behind repositories' statements are what it tests
+
 AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 

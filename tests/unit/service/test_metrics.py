@@ -20,6 +20,8 @@ from hub.service_layer.pipeline import Outcome
 from hub.service_layer.ports import Delivery
 from tests.unit.service.conftest import SAMPLES, STORY, FixedClock, send
 
+pytestmark = pytest.mark.sql_only  # the gauges and health checks read the SQL overview
+
 
 def _metered(hub: Hub) -> PrometheusMetrics:
     m = PrometheusMetrics()

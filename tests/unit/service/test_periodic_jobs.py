@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
 from hub.domain.tokens import EntryKind
 from tests.unit.service.conftest import FixedClock
+
+pytestmark = pytest.mark.sql_only  # the reminder job reads the SQL reports (`hub.ledger.reporting`)
 
 
 def _kinds(transport: InProcessTransport) -> list[str]:

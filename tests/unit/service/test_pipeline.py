@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from hub.adapters.inprocess import InProcessTransport
@@ -23,6 +24,7 @@ def _audit_count(hub: Hub) -> int:
         return int(conn.scalar(select(func.count()).select_from(audit_table)) or 0)
 
 
+@pytest.mark.sql_only  # reads the database with SQL
 def test_the_story_authorises_the_gate_exactly_once(
     embedded: tuple[Hub, InProcessTransport],
 ) -> None:
@@ -55,6 +57,7 @@ def test_the_sender_gets_an_aperak_and_the_parties_notifications(
     assert notified.count("Transferred") == 2
 
 
+@pytest.mark.sql_only  # reads the database with SQL
 def test_a_redelivered_message_has_no_second_effect(
     embedded: tuple[Hub, InProcessTransport],
 ) -> None:

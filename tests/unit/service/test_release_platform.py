@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from hub.adapters.inprocess import InProcessTransport
@@ -25,6 +26,7 @@ def _on_behalf(org_eori: str, message_id: str) -> bytes:
     )
 
 
+@pytest.mark.sql_only  # reads the database with SQL
 def test_a_platform_accepts_for_a_linked_organisation(
     embedded: tuple[Hub, InProcessTransport],
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
 from click.testing import CliRunner
 
 from hub.adapters.inprocess import InProcessTransport
@@ -71,6 +72,7 @@ def _after_leaving(hub: Hub, transport: InProcessTransport) -> None:
     send(hub, transport, "demo/06_discharge.edi", "psat")
 
 
+@pytest.mark.sql_only  # reads the database with SQL
 def test_a_party_that_declined_sees_its_own_link_as_it_stood(
     embedded: tuple[Hub, InProcessTransport],
 ) -> None:

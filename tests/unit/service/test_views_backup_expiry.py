@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from hub.adapters import signing
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub
@@ -53,6 +55,7 @@ def test_backup_export_carries_the_standing_authorisation_and_verifies(
     assert "forged or altered" in backups.verify(doc, ring)
 
 
+@pytest.mark.sql_only  # reads the database with SQL
 def test_the_worker_expires_rights_on_time_and_withdraws(
     embedded: tuple[Hub, InProcessTransport], clock: FixedClock
 ) -> None:

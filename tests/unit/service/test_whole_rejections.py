@@ -5,6 +5,7 @@ original answer again, marked as a repeat."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from hub.adapters.inprocess import InProcessTransport
@@ -13,6 +14,8 @@ from hub.ledger.tables import audit, inbox, outbox
 from hub.service_layer.pipeline import handle_inbound
 from hub.service_layer.ports import DEAD_LETTER_HEADER, Delivery
 from tests.unit.service.conftest import SAMPLES
+
+pytestmark = pytest.mark.sql_only  # it counts table rows with SQL
 
 
 def _count(hub: Hub, table: object) -> int:

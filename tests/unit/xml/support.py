@@ -20,7 +20,7 @@ from hub.rendering.xml import render_gate_xml, render_notification_xml, render_x
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = REPO_ROOT / "samples" / "xml"
 INVALID = SAMPLES / "invalid"
-CORPUS_XML = REPO_ROOT.parent / "shared" / "corpus" / "xml"
+CORPUS_XML = REPO_ROOT / "samples" / "corpus"  # vendored copies (samples/corpus/README.md)
 UPDATE_GOLDEN = os.environ.get("HUB_UPDATE_GOLDEN") == "1"
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -1,0 +1,43 @@
+"""The corpus copies the unit tests read (`samples/corpus`) are still the shared originals.
+
+This is the one test that needs `../shared/corpus` beside the clone: it is what the copies are
+checked against. Without it the test skips on a laptop and fails under CI=true (`_missing`), so
+a copy that drifted from its original cannot pass unnoticed in CI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, REPO, _missing
+
+pytestmark = pytest.mark.integration
+
+COPIES = REPO / "samples" / "corpus"
+FILES = sorted(p for p in COPIES.iterdir() if p.suffix in (".edi", ".xml"))
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not CORPUS.is_dir():
+        _missing(f"the shared corpus ({CORPUS})")
+    return CORPUS
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_copy_is_the_shared_original(shared: Path, path: Path) -> None:
+    originals = [shared / "edifact" / path.name, shared / "xml" / path.name]
+    original = next((o for o in originals if o.exists()), None)
+    assert original is not None, f"{path.name} has no original in {shared}"
+    assert original.read_bytes() == path.read_bytes()
+
+
+def test_every_shared_message_has_a_copy(shared: Path) -> None:
+    originals = {p.name for d in ("edifact", "xml") for p in (shared / d).iterdir()}
+    assert originals <= {p.name for p in FILES}
+
+
+def test_the_sources_note_is_the_shared_one(shared: Path) -> None:
+    assert (COPIES / "SOURCES.md").read_bytes() == (shared / "SOURCES.md").read_bytes()
