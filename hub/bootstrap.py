@@ -18,7 +18,7 @@ from hub.adapters.inprocess import InProcessTransport
 from hub.adapters.retry import with_retries
 from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
-from hub.ledger.db import Database
+from hub.ledger.db import Database, DbWaits
 from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
@@ -58,6 +58,17 @@ class Hub:
         self.db.dispose()
 
 
+def db_waits(settings: Settings) -> DbWaits:
+    """The bounded waits on PostgreSQL of `settings` (a `DbWaits` field is the `Settings`
+    field of that name with `db_` in front)."""
+    return DbWaits(**{f.name: getattr(settings, f"db_{f.name}") for f in fields(DbWaits)})
+
+
+def open_database(settings: Settings) -> Database:
+    """The hub's database, every wait bounded as `settings` say."""
+    return Database(settings.database_url, db_waits(settings))
+
+
 def limits_of(settings: Settings) -> Limits:
     """Every input limit of `settings` (a `Limits` field is a `Settings` field of that name)."""
     return Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)})
@@ -89,7 +100,7 @@ def build(
     consume: bool = True,
 ) -> Hub:
     """Wire everything. `migrate` brings the schema up to date first (idempotent)."""
-    db = Database(settings.database_url)
+    db = open_database(settings)
     if migrate:
         # a database that is still starting (or briefly away) is waited for, up to
         # `startup_wait`; after that the caller gets one `DatabaseUnavailable`, not a traceback

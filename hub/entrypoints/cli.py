@@ -105,9 +105,9 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(settings: Settings) -> None:
     """Apply the schema migrations (Alembic) up to the newest."""
-    from hub.ledger.db import Database
+    from hub.bootstrap import open_database
 
-    db = Database(settings.database_url)
+    db = open_database(settings)
     before, after = db.upgrade()
     db.dispose()
     if before is None:
@@ -123,11 +123,10 @@ def db_upgrade(settings: Settings) -> None:
 def status(settings: Settings) -> None:
     """The overview: outbox backlog, oldest unsent row, quarantine by kind, inbox last hour,
     audit head (read from the database only)."""
-    from hub.bootstrap import utc_now
-    from hub.ledger.db import Database
+    from hub.bootstrap import open_database, utc_now
     from hub.ledger.overview import overview
 
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
         seen = overview(db.engine, utc_now())
     finally:
