@@ -18,7 +18,6 @@ the server's defaults, as before issue 17).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import multiprocessing
 import statistics
@@ -93,11 +92,17 @@ def stuck_session(url: str, waits: bool, after: float, silent: float) -> None:
 
     time.sleep(after)
     db = Database(url, waits_of(waits))
-    with contextlib.suppress(Exception), db.connect() as conn:
-        conn.begin()
-        SqlAudit(conn)._lock_head()
-        time.sleep(silent)
-        conn.rollback()
+    began = time.time()
+    try:
+        with db.connect() as conn:
+            conn.begin()
+            SqlAudit(conn)._lock_head()
+            held = time.time()
+            time.sleep(silent)
+            conn.rollback()
+        print(f"  stuck session: held the head for {time.time() - held:.1f} s", flush=True)
+    except Exception as exc:  # the server ended it (idle in transaction)
+        print(f"  stuck session ended after {time.time() - began:.1f} s: {exc!s:.90}", flush=True)
     db.dispose()
 
 

@@ -47,7 +47,7 @@ class Settings:
     max_xml_text: int = 65_536
     max_xml_namespaces: int = 50
     # Bounded waits on PostgreSQL (`hub.ledger.db.DbWaits`, same names without `db_`; seconds;
-    # 0 turns one off; docs/runbook.md, "Bounded waits on the database", says why these values).
+    # 0 turns one of the four session limits off; docs/runbook.md §8 says why these values).
     db_statement_timeout: float = 30.0
     db_lock_timeout: float = 10.0
     db_idle_in_transaction_timeout: float = 10.0
@@ -56,6 +56,7 @@ class Settings:
     db_keepalives_interval: int = 2
     db_keepalives_count: int = 3
     db_tcp_user_timeout: float = 10.0
+    db_head_idle_timeout: float = 3.0
     db_connect_timeout: int = 10
     db_pool_timeout: float = 10.0
     expiry_every: float = 30.0

@@ -31,6 +31,8 @@ class DbWaits:
     - `keepalives_*`, `tcp_user_timeout`: TCP keepalives and the limit on unacknowledged
       data, set on both ends (libpq's parameters on the hub's side, the same GUCs on the
       server's), so a dead peer is noticed by whichever end is waiting;
+    - `head_idle_timeout`: the idle-in-transaction limit once a commit holds the audit head
+      (`hub.ledger.audit`): what one stuck session can cost every other process;
     - `connect_timeout`: the whole connection attempt; `pool_timeout`: the wait for a pooled
       connection."""
 
@@ -42,6 +44,7 @@ class DbWaits:
     keepalives_interval: int = 2
     keepalives_count: int = 3
     tcp_user_timeout: float = 10.0
+    head_idle_timeout: float = 3.0
     connect_timeout: int = 10
     pool_timeout: float = 10.0
 
@@ -57,6 +60,11 @@ class DbWaits:
             "tcp_keepalives_count": self.keepalives_count,
             "tcp_user_timeout": _ms(self.tcp_user_timeout),
         }
+        if self.head_idle_timeout > 0:  # a custom setting, read by the audit chain's flush
+            head = self.head_idle_timeout
+            if self.idle_in_transaction_timeout > 0:  # it shortens the limit, never lengthens
+                head = min(head, self.idle_in_transaction_timeout)
+            settings["hub.head_idle_timeout"] = _ms(head)
         return " ".join(f"-c {name}={value}" for name, value in settings.items())
 
     def connect_args(self, options: str = "") -> dict[str, Any]:

@@ -8,6 +8,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -19,7 +21,9 @@ from hub.config import Settings
 from hub.domain.containers import check_digit
 from hub.entrypoints.partners_file import load_partners_file
 from hub.errors import DatabaseUnavailable
+from hub.ledger import audit as audit_module
 from hub.ledger.tables import audit_head, inbox, quarantine
+from hub.service_layer.ports import AuditEntry
 from tests.conftest import PG_ADMIN, SAMPLES, _psql
 from tests.integration.faults.messages import coreor_release
 
@@ -75,6 +79,7 @@ def test_every_session_carries_the_limits_and_keepalives_of_the_settings(url: st
                     "idle_session_timeout",
                     "tcp_keepalives_idle",
                     "tcp_user_timeout",
+                    "hub.head_idle_timeout",
                 )
             }
             client = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
@@ -87,6 +92,7 @@ def test_every_session_carries_the_limits_and_keepalives_of_the_settings(url: st
         "idle_session_timeout": "20s",
         "tcp_keepalives_idle": "9",
         "tcp_user_timeout": "10000",
+        "hub.head_idle_timeout": "3000",
     }
     assert client["keepalives"] == "1" and client["keepalives_idle"] == "9"
     assert client["keepalives_interval"] == "2" and client["keepalives_count"] == "3"
@@ -124,6 +130,32 @@ def test_a_session_idle_in_its_transaction_is_ended_and_its_locks_freed(
         db.dispose()
     assert freed, "the stuck session's lock on the audit head was released by the server"
     assert stuck is not None and "idle" in str(stuck)
+
+
+def test_a_commit_silent_after_taking_the_audit_head_frees_it_within_the_head_limit(
+    url: str, probe: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one lock every process shares: once a commit holds the audit head, the session
+    has `db_head_idle_timeout` (not the general idle-in-transaction limit) of silence before
+    the server ends it and the other processes go on."""
+    db = open_database(settings(url, db_idle_in_transaction_timeout=5.0, db_head_idle_timeout=0.3))
+    real = audit_module.entry_hash
+    freed: list[bool] = []
+
+    def silent(*args: Any) -> str:  # the client stalls between the head and its commit
+        if not freed:
+            time.sleep(0.8)
+            freed.append(_head_free(probe))
+        return real(*args)
+
+    monkeypatch.setattr(audit_module, "entry_hash", silent)
+    try:
+        with pytest.raises(DatabaseUnavailable, match="idle"), db.uow() as uow:
+            uow.audit.append(AuditEntry(datetime.now(UTC), "test", "stalled"))
+            uow.commit()
+    finally:
+        db.dispose()
+    assert freed == [True], "the head was free again well before the 5 s general limit"
 
 
 def _head_free(engine: Engine) -> bool:
