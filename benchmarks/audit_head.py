@@ -11,8 +11,9 @@ chain the processes wrote together. Run (a fresh database is made and dropped):
 
 `--stuck S`: a hub session takes the head lock 2 s into each run and then goes silent for S
 seconds (a client cut off mid-transaction); the longest stretch with no commit by any process
-is printed. `--no-waits` runs everything without the hub's session limits (`DbWaits` off:
-the server's defaults, as before issue 17).
+is printed. `--waits session` leaves out the audit head's own idle limit
+(`DbWaits.head_idle_timeout`), `--waits off` every session limit (the server's defaults, as
+before issue 17).
 """
 
 from __future__ import annotations
@@ -32,17 +33,27 @@ from sqlalchemy import create_engine, text
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def waits_of(enabled: bool) -> Any:
+def waits_of(mode: str) -> Any:
+    """`all`: the hub's defaults; `session`: without the audit head's own idle limit; `off`:
+    none of the session limits (the server's defaults, as before issue 17)."""
     from hub.ledger.db import DbWaits
 
-    if enabled:
+    if mode == "all":
         return DbWaits()
+    if mode == "session":
+        return DbWaits(head_idle_timeout=0)
     return DbWaits(
-        statement_timeout=0, lock_timeout=0, idle_in_transaction_timeout=0, idle_session_timeout=0
+        statement_timeout=0,
+        lock_timeout=0,
+        idle_in_transaction_timeout=0,
+        idle_session_timeout=0,
+        head_idle_timeout=0,
     )
 
 
-def worker(url: str, seconds: float, entries: int, waits: bool, start: Any, out: Any) -> None:
+def worker(
+    url: str, seconds: float, entries: int, waits: str, ready: Any, start: Any, out: Any
+) -> None:
     from hub.errors import DatabaseUnavailable
     from hub.ledger import audit as audit_module
     from hub.ledger.db import Database
@@ -64,6 +75,9 @@ def worker(url: str, seconds: float, entries: int, waits: bool, start: Any, out:
     holds: list[float] = []
     stamps: list[float] = []
     failed = 0
+    with db.uow():  # connected before the clock starts
+        pass
+    ready.put(True)
     start.wait()
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -85,7 +99,7 @@ def worker(url: str, seconds: float, entries: int, waits: bool, start: Any, out:
     out.put((len(stamps), lock_waits, holds, stamps, failed))
 
 
-def stuck_session(url: str, waits: bool, after: float, silent: float) -> None:
+def stuck_session(url: str, waits: str, after: float, silent: float) -> None:
     """Take the head lock as a hub commit does, then stay silent in the transaction."""
     from hub.ledger.audit import SqlAudit
     from hub.ledger.db import Database
@@ -107,17 +121,18 @@ def stuck_session(url: str, waits: bool, after: float, silent: float) -> None:
 
 
 def run(
-    url: str, processes: int, seconds: float, entries: int, waits: bool, stuck: float
+    url: str, processes: int, seconds: float, entries: int, waits: str, stuck: float
 ) -> dict[str, float]:
     ctx = multiprocessing.get_context("spawn")
-    start, out = ctx.Event(), ctx.Queue()
+    ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     procs = [
-        ctx.Process(target=worker, args=(url, seconds, entries, waits, start, out))
+        ctx.Process(target=worker, args=(url, seconds, entries, waits, ready, start, out))
         for _ in range(processes)
     ]
     for p in procs:
         p.start()
-    time.sleep(2.0)  # every process imported and connected
+    for _ in procs:  # every process imported and connected
+        ready.get(timeout=120)
     start.set()
     if stuck:
         threading.Thread(target=stuck_session, args=(url, waits, 2.0, stuck), daemon=True).start()
@@ -148,7 +163,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--entries", type=int, default=10, help="audit entries per commit")
     parser.add_argument("--stuck", type=float, default=0.0, help="seconds a session sits on it")
-    parser.add_argument("--no-waits", action="store_true", help="without the session limits")
+    parser.add_argument("--waits", choices=["all", "session", "off"], default="all")
     args = parser.parse_args()
 
     from hub.ledger import audit as audit_module
@@ -163,7 +178,7 @@ def main() -> None:
         db = Database(url)
         db.upgrade()
         for n in args.processes:
-            r = run(url, n, args.seconds, args.entries, not args.no_waits, args.stuck)
+            r = run(url, n, args.seconds, args.entries, args.waits, args.stuck)
             print(
                 f"{r['processes']} process(es): {r['entries_per_s']:7.0f} entries/s "
                 f"{r['commits_per_s']:6.0f} commits/s; head lock wait mean "

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hub.errors import ConfigurationError
+from hub.ledger.audit import HEAD_IDLE_TIMEOUT
 from hub.ledger.uow import SqlAlchemyUnitOfWork, short_error, transient_fault
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -60,12 +61,14 @@ class DbWaits:
             "tcp_keepalives_count": self.keepalives_count,
             "tcp_user_timeout": _ms(self.tcp_user_timeout),
         }
-        if self.head_idle_timeout > 0:  # a custom setting, read by the audit chain's flush
-            head = self.head_idle_timeout
-            if self.idle_in_transaction_timeout > 0:  # it shortens the limit, never lengthens
-                head = min(head, self.idle_in_transaction_timeout)
-            settings["hub.head_idle_timeout"] = _ms(head)
         return " ".join(f"-c {name}={value}" for name, value in settings.items())
+
+    def head_idle_ms(self) -> int:
+        """`head_idle_timeout` in ms, never longer than the general limit; 0: not used."""
+        head = self.head_idle_timeout
+        if head > 0 and self.idle_in_transaction_timeout > 0:
+            head = min(head, self.idle_in_transaction_timeout)
+        return _ms(head)
 
     def connect_args(self, options: str = "") -> dict[str, Any]:
         """psycopg's connection parameters; `options` already in the URL are kept, first."""
@@ -94,13 +97,20 @@ def make_engine(url: str, *, pool_size: int = 5, waits: DbWaits | None = None) -
     waits = waits or DbWaits()
     parsed = make_url(url)
     options = parsed.query.get("options", "")
-    return create_engine(
+    engine = create_engine(
         parsed.difference_update_query(["options"]),
         pool_size=pool_size,
         pool_pre_ping=True,
         pool_timeout=waits.pool_timeout,
         connect_args=waits.connect_args(options if isinstance(options, str) else " ".join(options)),
     )
+    if head_idle := waits.head_idle_ms():
+
+        @event.listens_for(engine, "connect")
+        def _head_limit(_dbapi_conn: Any, record: Any) -> None:
+            record.info[HEAD_IDLE_TIMEOUT] = head_idle  # read by `SqlAudit` at the head
+
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:
