@@ -115,6 +115,8 @@ class Proxy:
         self._closed = True
         self._flowing.set()
         self.cut()
+        with contextlib.suppress(OSError):  # wakes the accept loop (a close alone does not)
+            self._listener.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self._listener.close()
         self._thread.join(timeout=5)
