@@ -22,7 +22,7 @@ from hub.adapters.retry import Backoff, with_retries
 from hub.adapters.signing import Ed25519Signer
 from hub.config import Settings
 from hub.errors import ConfigurationError
-from hub.ledger.db import Database
+from hub.ledger.db import Database, DbWaits
 from hub.ledger.leases import SqlPartitionLeases
 from hub.ledger.memory import MEMORY_URL, InMemoryDatabase
 from hub.ledger.reporting import for_uow
@@ -77,6 +77,17 @@ class Hub:
         self.db.dispose()
 
 
+def db_waits(settings: Settings) -> DbWaits:
+    """The bounded waits on PostgreSQL of `settings` (a `DbWaits` field is the `Settings`
+    field of that name with `db_` in front)."""
+    return DbWaits(**{f.name: getattr(settings, f"db_{f.name}") for f in fields(DbWaits)})
+
+
+def open_database(settings: Settings) -> Database:
+    """The hub's database, every wait bounded as `settings` say."""
+    return Database(settings.database_url, db_waits(settings))
+
+
 def limits_of(settings: Settings) -> Limits:
     """Every input limit of `settings` (a `Limits` field is a `Settings` field of that name)."""
     return Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)})
@@ -106,8 +117,8 @@ def build(
     consume: bool = True,
 ) -> Hub:
     """Wire everything. `migrate` brings the schema up to date first (idempotent)."""
-    url = settings.database_url
-    db = InMemoryDatabase() if url == MEMORY_URL else Database(url)
+    memory = settings.database_url == MEMORY_URL
+    db: Database | InMemoryDatabase = InMemoryDatabase() if memory else open_database(settings)
     if migrate:
         # a database that is still starting (or briefly away) is waited for, up to
         # `startup_wait`; after that the caller gets one `DatabaseUnavailable`, not a traceback

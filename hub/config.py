@@ -51,6 +51,19 @@ class Settings:
     max_xml_attributes: int = 50
     max_xml_text: int = 65_536
     max_xml_namespaces: int = 50
+    # Bounded waits on PostgreSQL (`hub.ledger.db.DbWaits`, same names without `db_`; seconds;
+    # 0 turns one of the four session limits off; docs/runbook.md §8 says why these values).
+    db_statement_timeout: float = 30.0
+    db_lock_timeout: float = 10.0
+    db_idle_in_transaction_timeout: float = 10.0
+    db_idle_session_timeout: float = 20.0
+    db_keepalives_idle: int = 5
+    db_keepalives_interval: int = 2
+    db_keepalives_count: int = 3
+    db_tcp_user_timeout: float = 10.0
+    db_head_idle_timeout: float = 3.0
+    db_connect_timeout: int = 10
+    db_pool_timeout: float = 10.0
     expiry_every: float = 30.0
     startup_wait: float = 60.0
     contribution_cents: int = 1000

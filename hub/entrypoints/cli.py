@@ -104,9 +104,9 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(settings: Settings) -> None:
     """Apply the schema migrations (Alembic) up to the newest."""
-    from hub.ledger.db import Database
+    from hub.bootstrap import open_database
 
-    db = Database(settings.database_url)
+    db = open_database(settings)
     before, after = db.upgrade()
     db.dispose()
     if before is None:
@@ -123,12 +123,11 @@ def status(settings: Settings) -> None:
     """The overview: outbox backlog, oldest unsent row, quarantine by kind, inbox last hour,
     audit head, the last 5 minutes' rates and end-to-end latency (read from the database
     only)."""
-    from hub.bootstrap import utc_now
-    from hub.ledger.db import Database
+    from hub.bootstrap import open_database, utc_now
     from hub.ledger.overview import activity, overview
     from hub.observability import LIVE_WINDOW
 
-    db = Database(settings.database_url)
+    db = open_database(settings)
     try:
         now = utc_now()
         seen, recent = overview(db.engine, now), activity(db.engine, now, LIVE_WINDOW)

@@ -1,9 +1,15 @@
 """The audit trail: append-only, each entry chained by SHA-256 to the one before.
 
 Entries are appended when the unit of work commits, under a lock on the single `audit_head`
-row, so the chain has one order even with several hub processes. `verify` walks the chain
-(`hub.service_layer.chain`) and names every entry that was changed, inserted or deleted; given
-signed checkpoints (`hub.service_layer.checkpoints`), also a deleted tail and a rewound head.
+row, so the chain has one order even with several hub processes. The lock is taken last, just
+before the commit, and on PostgreSQL the session then has only `DbWaits.head_idle_timeout` of
+silence before the server ends it: a hub whose network dies between the head and its commit
+stops the others for that long, not for the whole idle-in-transaction limit (docs/runbook.md,
+section 8).
+
+`verify` walks the chain (`hub.service_layer.chain`) and names every entry that was changed,
+inserted or deleted; given signed checkpoints (`hub.service_layer.checkpoints`), also a deleted
+tail and a rewound head.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from hub.ledger import storable
 from hub.ledger.tables import audit, audit_checkpoints, audit_head
@@ -108,11 +114,27 @@ class SqlAudit(ports.Audit):
             .where(audit_head.c.id == 1)
             .with_for_update()
         )
+        limit = self.conn.info.get(HEAD_IDLE_TIMEOUT)
+        shorten = None
+        if limit and not self.conn.in_nested_transaction():
+            # from here to the commit only this flush runs: a silence longer than the short
+            # limit means the client is gone, and the server frees the head for everyone (not
+            # inside a savepoint: the rest of the batch still runs after it). Same statement
+            # as the lock: no round trip more.
+            shorten = func.set_config("idle_in_transaction_session_timeout", str(limit), True)
+            query = query.add_columns(shorten)
         row = self.conn.execute(query).first()
         if row is None:
             self.conn.execute(insert(audit_head).values(id=1, last_seq=0, last_hash=GENESIS))
+            if shorten is not None:  # no row, so the lock's statement did not set it
+                self.conn.execute(select(shorten))
             return 0, GENESIS
         return int(row.last_seq), str(row.last_hash)
+
+
+HEAD_IDLE_TIMEOUT = "hub.head_idle_timeout_ms"
+"""Key of a connection's `info`: the idle-in-transaction limit (ms) once a commit holds the
+head; set by `hub.ledger.db.make_engine` on PostgreSQL, absent elsewhere."""
 
 
 def rows(conn: Connection, first: int = 1, last: int | None = None) -> Iterator[ChainRow]:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hub.errors import ConcurrencyConflict, DatabaseUnavailable, HubError, Unstorable
 from hub.ledger.audit import SqlAudit
@@ -61,7 +62,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         try:
             self.conn = self.engine.connect()
             self.conn.begin()
-        except (OperationalError, DBAPIError) as exc:
+        except (OperationalError, DBAPIError, PoolTimeout) as exc:
             raise DatabaseUnavailable(f"database unavailable: {short_error(exc)}") from exc
         self.files = files = SqlContainerFiles(self.conn)
         self.partners = SqlPartners(self.conn)
@@ -171,8 +172,14 @@ _CONFLICTS = {
 }
 _UNAVAILABLE = ("08", "53", "57", "58")
 """SQLSTATE classes that pass: connection exception, insufficient resources (disk full, out of
-memory, too many connections), operator intervention (shutdown, a cancelled statement),
-system error (I/O)."""
+memory, too many connections), operator intervention (shutdown, a cancelled statement: 57014
+is also `statement_timeout`, 57P05 `idle_session_timeout`), system error (I/O)."""
+_TIMED_OUT = {
+    "55P03": "lock not available (lock_timeout)",
+    "25P03": "idle in transaction too long (idle_in_transaction_session_timeout)",
+}
+"""The session limits the hub sets (`hub.ledger.db.DbWaits`) outside those classes: the
+transaction is gone, the batch is retried on a new one."""
 
 
 def _sqlstate(exc: DBAPIError) -> str:
@@ -184,7 +191,9 @@ def transient_fault(exc: DBAPIError) -> DatabaseUnavailable | None:
     state = _sqlstate(exc)
     if state in _CONFLICTS:
         return ConcurrencyConflict(f"{_CONFLICTS[state]}: {short_error(exc)}")
-    if state[:2] in _UNAVAILABLE or state == "55P03":  # 55P03: lock not available
+    if state in _TIMED_OUT:
+        return DatabaseUnavailable(f"database unavailable: {_TIMED_OUT[state]}: {short_error(exc)}")
+    if state[:2] in _UNAVAILABLE:
         return DatabaseUnavailable(f"database unavailable: {short_error(exc)}")
     if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
         return DatabaseUnavailable(f"database unavailable: {short_error(exc)}")
@@ -217,6 +226,8 @@ def classify(exc: BaseException) -> HubError | None:
     for anything that is neither transient nor a refused value."""
     if isinstance(exc, HubError):
         return None
+    if isinstance(exc, PoolTimeout):  # every pooled connection busy for `pool_timeout`
+        return DatabaseUnavailable(f"database unavailable: {str(exc).splitlines()[0][:200]}")
     if isinstance(exc, DBAPIError) and (transient := transient_fault(exc)) is not None:
         return transient
     return unstorable_fault(exc)

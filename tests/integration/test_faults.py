@@ -690,3 +690,40 @@ def _holder_of(h: F.HubRun) -> str:
     return next(
         line.split("holder=")[1].split()[0] for line in h.output().splitlines() if "holder=" in line
     )
+
+
+@pytest.mark.timeout(120)
+def test_a_silent_cut_to_the_database_costs_seconds_not_hours(run: F.Run) -> None:
+    """Issue 17: the network to PostgreSQL drops every packet for 12 s, no reset, while two
+    `hub run` processes work. A commit (or its answer) lost in the cut leaves a session idle in
+    a transaction holding locks (the audit head), the other process waiting on them, and each
+    client waiting for an answer that will never come; neither kernel notices (the proxy keeps
+    acknowledging). The hub's session timeouts must end that: both processes apply messages
+    again within 2x the outage after it ends, nothing lost, nothing twice."""
+    outage = 12.0
+    database = run.proxy(F.PG_PORT)
+    env = run.env(pg=database, prefetch="20", batch_size="10")
+    hubs = [run.hub("first", env=env), run.hub("second", env=env)]
+    streamer = F.CausalStreamer(
+        run.world, run.engine, stories("SIL", 24, seed=8), rate=25, window=24
+    )
+    streamer.start()
+    F.wait_until("40 messages recorded", lambda: recorded(run) >= 40, 60, 0.1)
+    with database.silence(outage):
+        time.sleep(outage / 2)
+        stalled = recorded(run)
+    ended = time.monotonic()
+    assert stalled < 24 * 8, "the cut came while messages were still flowing"
+    bound = 2 * outage
+    grew = lambda: recorded(run) >= stalled + 16  # noqa: E731
+    F.wait_until("messages applied again after the cut", grew, bound + 60, 0.1)
+    recovery = time.monotonic() - ended
+    print(f"silent cut of {outage:.0f}s: messages applied again {recovery:.1f}s after it ended")
+    assert recovery <= bound, f"recovered {recovery:.1f}s after the cut (bound {bound:.0f}s)"
+    sent = streamer.finish(timeout=60)
+    run.settle(sent, timeout=60)
+    assert all(h.generation == 1 and h.alive for h in hubs), "survived on their own"
+    figures = run.check(sent)
+    figures.assert_ok()
+    assert figures.applied == figures.valid == 24 * 8
+    assert database.dropped > 0, "the cut dropped bytes"

@@ -8,6 +8,9 @@ from hub.ledger.tables import metadata
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:
+    if connection.dialect.name == "postgresql":
+        # a migration may rewrite a large table: the hub's statement limit is for its own work
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
     context.configure(
         connection=connection,
         target_metadata=metadata,
