@@ -22,7 +22,7 @@ from hub.ledger.db import Database
 from hub.ledger.reporting import for_uow
 from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
-from hub.service_layer.pipeline import HubContext
+from hub.service_layer.pipeline import HubContext, expire_waiting
 from hub.service_layer.portal import Portal
 from hub.service_layer.ports import Clock, Signer, Transport, UnitOfWork
 from hub.service_layer.relay import BackgroundRelay
@@ -104,6 +104,7 @@ def build(
         charge=charge_token,
         hub_aliases=settings.hub_alias_ids(),
         backup_policy=backup_policy(settings, signer),
+        waiting_window=timedelta(seconds=max(0.0, settings.waiting_window)),
     )
     relay = None
     if consume and own_transport and not settings.embedded:
@@ -119,7 +120,7 @@ def build(
         batch_size=settings.batch_size,
         batch_wait=settings.batch_wait,
         retry=_retry,
-        periodic=periodic_jobs(settings) + evidence_jobs(settings, signer),
+        periodic=[*periodic_jobs(settings), *evidence_jobs(settings, signer), waiting_job(context)],
         relay=relay,
     )
     return Hub(settings, db, transport, worker, clock)
@@ -154,6 +155,15 @@ def periodic_jobs(settings: Settings) -> list[Callable[[UnitOfWork, datetime], o
         return accounts.send_reminders(uow, now, settings.reminder_days, for_uow(uow), "hub run")
 
     return [expire, remind]
+
+
+def waiting_job(context: HubContext) -> Callable[[UnitOfWork, datetime], object]:
+    """Refuse the parked messages whose waiting window has passed (`hub.service_layer.waiting`)."""
+
+    def expire(uow: UnitOfWork, now: datetime) -> object:
+        return expire_waiting(uow, context)
+
+    return expire
 
 
 def load_signer(settings: Settings) -> Ed25519Signer | None:

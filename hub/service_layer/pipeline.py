@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.domain import commands as c
@@ -27,7 +27,7 @@ from hub.domain.values import PartyRef
 from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch, Unstorable
 from hub.mappers.base import MappedMessage, MapStatus
 from hub.rendering import edifact as edi_text
-from hub.service_layer import backups, outbound
+from hub.service_layer import backups, outbound, waiting
 from hub.service_layer.handlers import Execution, TokenGate, execute, no_tokens
 from hub.service_layer.intake import Limits, Unit, read_units, sha256
 from hub.service_layer.ports import (
@@ -62,6 +62,9 @@ class HubContext:
 
     backup_policy: backups.BackupPolicy | None = None
     """Signed backup snapshots pushed to terminals; None: none are."""
+    waiting_window: timedelta = timedelta(0)
+    """How long a message whose precondition is not met yet waits for it (`waiting`);
+    zero: it is refused at once."""
 
 
 @dataclass
@@ -71,6 +74,11 @@ class Outcome:
     applied: int = 0
     rejected: int = 0
     duplicates: int = 0
+    parked: int = 0
+    """Units parked in the waiting room (not answered yet)."""
+    changed: set[str] = field(default_factory=set)
+    """The containers whose files its applied commands saved (their waiting messages are
+    re-tried)."""
     quarantine_ids: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
@@ -88,6 +96,8 @@ class Outcome:
     def status(self) -> str:
         if self.rejected:
             return "rejected" if not self.applied else "partial"
+        if self.parked and not self.applied:
+            return "parked"
         return "duplicate" if self.duplicates and not self.applied else "applied"
 
     def reject(self, rejection: Rejection, units: int = 1) -> None:
@@ -99,6 +109,8 @@ class Outcome:
         self.applied += other.applied
         self.rejected += other.rejected
         self.duplicates += other.duplicates
+        self.parked += other.parked
+        self.changed |= other.changed
         self.problems.extend(other.problems)
         self.rejections.extend(other.rejections)
         self.channel = self.channel or other.channel
@@ -220,9 +232,13 @@ def handle_batch(deliveries: Sequence[Delivery], uow: UnitOfWork, hub: HubContex
     containers, bills = lock_targets(prepared, uow)
     if containers or bills:
         uow.files.preload(containers, bills)
-    return [
-        handle_inbound(d, uow, hub, prepared=p) for d, p in zip(deliveries, prepared, strict=True)
+    outcomes = [
+        handle_inbound(d, uow, hub, prepared=p, retry=False)
+        for d, p in zip(deliveries, prepared, strict=True)
     ]
+    if outcomes:
+        _retry_waiting(outcomes[-1], {c for o in outcomes for c in o.changed}, uow, hub)
+    return outcomes
 
 
 def lock_targets(prepared: Sequence[Prepared], uow: UnitOfWork) -> tuple[list[str], list[str]]:
@@ -255,8 +271,11 @@ def handle_inbound(
     hub: HubContext,
     replay_of: int = 0,
     prepared: Prepared | None = None,
+    retry: bool = True,
 ) -> Outcome:
-    """Process one delivery inside `uow` (not committed here); `prepared` if already read."""
+    """Process one delivery inside `uow` (not committed here); `prepared` if already read.
+    `retry`: then re-try the messages waiting for the containers it changed (`handle_batch`
+    does that once for the whole batch)."""
     outcome = Outcome()
     if prepared is None:
         prepared = prepare(delivery, uow, hub, replay_of)
@@ -268,7 +287,49 @@ def handle_inbound(
         for unit in prepared.units:
             _process_unit(unit, delivery, sender, uow, hub, outcome, replay_of)
     _keep(delivery, sender, outcome, uow, hub.clock())
+    if retry:
+        _retry_waiting(outcome, outcome.changed, uow, hub)
     return outcome
+
+
+def _retry_waiting(into: Outcome, changed: set[str], uow: UnitOfWork, hub: HubContext) -> None:
+    """The waiting room's re-try hook: messages waiting for `changed` containers, applied
+    now, are counted into `into` (their answers go to their own senders)."""
+    if changed and hub.waiting_window:
+        for done in waiting.retry_after(changed, uow, hub.limits, _parked_by(hub), hub.clock()):
+            assert isinstance(done, Outcome)
+            into.merge(done)
+
+
+def _parked_by(hub: HubContext) -> waiting.ApplyParked:
+    def apply(
+        unit: Unit, delivery: Delivery, sender: Partner, uow: UnitOfWork, final: bool
+    ) -> Outcome:
+        return apply_parked(unit, delivery, sender, uow, hub, final)
+
+    return apply
+
+
+def apply_parked(
+    unit: Unit, delivery: Delivery, sender: Partner, uow: UnitOfWork, hub: HubContext, final: bool
+) -> Outcome:
+    """A parked unit again (its inbox row stays): applied; or, still waiting, `StillWaiting`
+    is raised — unless `final` (its deadline passed): then refused with its reason."""
+    outcome = Outcome()
+    acting = acting_party(unit, sender, uow)
+    if isinstance(acting, PermanentError):
+        _reject_unit(unit, delivery, sender, acting, uow, hub, outcome)
+    else:
+        park = None if final else waiting.still_waiting
+        _apply_unit(unit, delivery, sender, acting, uow, hub, outcome, park)
+    _keep(delivery, sender, outcome, uow, hub.clock())
+    return outcome
+
+
+def expire_waiting(uow: UnitOfWork, hub: HubContext) -> list[Outcome]:
+    """Refuse the parked messages whose deadline has passed (a periodic job of `hub run`)."""
+    done = waiting.expire_due(uow, hub.limits, _parked_by(hub), hub.clock())
+    return [o for o in done if isinstance(o, Outcome)]
 
 
 def handle_unstorable(
@@ -338,7 +399,10 @@ def _process_unit(
         error = PermanentError("interchange rejected", unit.errors)
         _reject_unit(unit, delivery, sender, error, uow, hub, outcome)
     else:
-        _apply_unit(unit, delivery, sender, acting, uow, hub, outcome)
+        park = None
+        if hub.waiting_window:
+            park = waiting.parker(unit, delivery, sender, uow, hub.waiting_window, now)
+        _apply_unit(unit, delivery, sender, acting, uow, hub, outcome, park)
     uow.inbox.record(sender.party_id, key, outcome.status, sha256(delivery.body), now)
 
 
@@ -368,9 +432,17 @@ def _apply_unit(
     uow: UnitOfWork,
     hub: HubContext,
     outcome: Outcome,
+    park: waiting.Park | None = None,
 ) -> None:
+    """`park`: what to do when every command waits (`waiting.waits`); None: refuse them."""
     now = hub.clock()
     results = [_apply_message(m, unit, sender, acting, uow, hub) for m in unit.messages]
+    wait = waiting.waits([(r.mapped, r.executions) for r in results]) if park else None
+    if park is not None and wait is not None:
+        park(wait)  # the waiting room's decision point: parked, not answered yet
+        outcome.parked += 1
+        return
+    outcome.changed.update(saved_files([ex for r in results for ex in r.executions]))
     rejected = [r for r in results if not r.accepted]
     for r in results:
         _answer(

@@ -35,9 +35,9 @@ def clock() -> FixedClock:
 @pytest.fixture()
 def embedded(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Hub, InProcessTransport]]:
     transport = InProcessTransport()
-    hub = build(
-        Settings(database_url=f"sqlite:///{tmp_path}/hub.db"), transport=transport, clock=clock
-    )
+    # refusals answered at once: the waiting room has its own tests (test_waiting_room.py)
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/hub.db", waiting_window=0)
+    hub = build(settings, transport=transport, clock=clock)
     with hub.uow() as uow:
         for partner in load_partners_file(SAMPLES / "partners.yaml"):
             uow.partners.save(partner)
