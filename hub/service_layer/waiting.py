@@ -125,6 +125,7 @@ def parker(
             content_type=delivery.content_type,
         )
         parked_id = uow.waiting.park(parked)
+        _claim_files(uow, wait.containers)
         details = {
             "reason": wait.reason,
             "containers": list(wait.containers),
@@ -136,6 +137,19 @@ def parker(
         log.info("parked %s from %s: %s", unit.dedup_key, sender.party_id, wait.reason)
 
     return park
+
+
+def _claim_files(uow: UnitOfWork, containers: Sequence[str]) -> None:
+    """Store the (empty) file of a container the hub has never seen, so that the parking and
+    the message that will unblock it cannot pass each other unseen: the row lock of a file
+    that exists already orders them (that message re-tries after this parking commits); for a
+    new container, two inserts of its row collide and one transaction is retried. Without it,
+    an accept parked on one process while its release commits on another would wait for
+    nothing until its deadline."""
+    for box in containers:
+        file = uow.files.get(box)
+        if file.version == 0:
+            uow.files.save(file)
 
 
 def retry_after(
@@ -238,6 +252,44 @@ def _give_up(parked: ParkedMessage, uow: UnitOfWork, now: datetime, why: str) ->
     log.error("parked %s from %s failed: %s", parked.dedup_key, parked.sender, why)
 
 
-def age(parked: ParkedMessage, now: datetime) -> timedelta:
-    """How long it has waited."""
-    return now - parked.parked_at
+@dataclass(frozen=True)
+class WaitingRow:
+    """One parked message as the CLI and the console show it."""
+
+    id: int
+    sender: str
+    containers: tuple[str, ...]
+    reason: str
+    parked_at: datetime
+    deadline: datetime
+    age_seconds: int
+    message_id: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "sender": self.sender,
+            "containers": " ".join(self.containers),
+            "reason": self.reason,
+            "age_seconds": self.age_seconds,
+            "parked_at": self.parked_at.isoformat(),
+            "deadline": self.deadline.isoformat(),
+            "message_id": self.message_id,
+        }
+
+
+def listing(uow: UnitOfWork, now: datetime, limit: int = 500) -> list[WaitingRow]:
+    """What waits now, oldest first: sender, containers, reason, age and deadline."""
+    return [
+        WaitingRow(
+            p.id,
+            p.sender,
+            p.containers,
+            p.reason,
+            p.parked_at,
+            p.deadline,
+            max(0, int((now - p.parked_at).total_seconds())),
+            p.message_id,
+        )
+        for p in uow.waiting.list(WAITING, limit)
+    ]
