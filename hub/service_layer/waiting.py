@@ -219,6 +219,9 @@ def _retry(
         return None
     status = APPLIED if outcome.applied else REFUSED
     uow.waiting.resolve(parked.id, status, now)
+    waited = int((now - parked.parked_at).total_seconds())
+    details = {"status": status, "waiting_id": parked.id, "waited_seconds": waited}
+    uow.audit.append(AuditEntry(now, parked.sender, "wait ended", "", parked.dedup_key, details))
     log.info("parked %s from %s %s", parked.dedup_key, parked.sender, status)
     return outcome
 
