@@ -4,17 +4,20 @@ answers it would have had in time), and refused with its reason when its window 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from hub.adapters.inprocess import InProcessTransport
 from hub.bootstrap import Hub, build
 from hub.config import Settings
 from hub.domain.token_ledger import EntryKind
 from hub.domain.values import RightStatus
+from hub.entrypoints.cli import cli
 from hub.entrypoints.partners_file import load_partners_file
 from hub.service_layer.subscriptions import buy, top_up
 from tests.unit.service.conftest import SAMPLES, FixedClock
@@ -170,3 +173,20 @@ def test_a_refusal_that_can_never_become_right_is_answered_at_once(
         ("ack", "fwd-accept", "accepted"),
         ("ack", "fwd-accept-twice", "rejected"),
     ]
+
+
+def test_hub_waiting_list_shows_sender_container_reason_and_deadline(
+    waiting_hub: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = waiting_hub
+    _put(hub, transport, ACCEPT, "fwdant", "fwd-accept")
+    env = {"HUB_DATABASE_URL": hub.settings.database_url}
+    shown = CliRunner().invoke(cli, ["waiting", "list"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "FWDANT" in shown.output and BOX in shown.output
+    assert (
+        "no release for container" in shown.output and "until 2026-11-23 08:10:00Z" in shown.output
+    )
+    as_json = CliRunner().invoke(cli, ["waiting", "list", "--format", "json"], env=env)
+    [row] = json.loads(as_json.output)
+    assert (row["sender"], row["containers"], row["message_id"]) == ("FWDANT", BOX, "fwd-accept")
