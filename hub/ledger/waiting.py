@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 
 from hub.ledger import storable
 from hub.ledger.repositories import _insert_ignore
@@ -22,6 +22,9 @@ from hub.service_layer import ports
 
 WAITING = "waiting"
 
+_WAITING_IDS = select(waiting_containers.c.waiting_id).where(
+    waiting_containers.c.container.in_(bindparam("boxes", expanding=True))
+)
 _COLUMNS = (
     waiting_messages,
     quarantine_payloads.c.payload,
@@ -70,13 +73,14 @@ class SqlWaitingRoom(ports.WaitingRoom):
         self.conn.execute(_insert_ignore(self.conn, quarantine_payloads), row)
 
     def waiting_for(self, containers: Sequence[str]) -> list[ports.ParkedMessage]:
+        """Asked after every batch that changed a file: one index lookup, nearly always
+        empty (only waiting messages keep their `waiting_containers` rows); the messages
+        themselves are read and locked only when some wait."""
         if not containers:
             return []
-        ids = (
-            select(waiting_containers.c.waiting_id)
-            .where(waiting_containers.c.container.in_(sorted(set(containers))))
-            .scalar_subquery()
-        )
+        ids = sorted(set(self.conn.scalars(_WAITING_IDS, {"boxes": sorted(set(containers))})))
+        if not ids:
+            return []
         query = _WITH_PAYLOAD.where(
             waiting_messages.c.status == WAITING, waiting_messages.c.id.in_(ids)
         )
@@ -93,10 +97,14 @@ class SqlWaitingRoom(ports.WaitingRoom):
         return [_parked(row) for row in self.conn.execute(locked)]
 
     def resolve(self, message_id: int, status: str, at: datetime) -> None:
+        """The message waits no more: kept with its outcome, no longer found by container."""
         self.conn.execute(
             update(waiting_messages)
             .where(waiting_messages.c.id == message_id)
             .values(status=status, resolved_at=at)
+        )
+        self.conn.execute(
+            delete(waiting_containers).where(waiting_containers.c.waiting_id == message_id)
         )
 
     def list(self, status: str = WAITING, limit: int = 500) -> list[ports.ParkedMessage]:
