@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,9 +21,12 @@ import pika
 import pytest
 from click.testing import CliRunner
 
+from hub.adapters.inprocess import InProcessTransport
+from hub.bootstrap import build
 from hub.config import Settings
 from hub.entrypoints import admin
 from hub.entrypoints.cli import cli
+from hub.entrypoints.partners_file import load_partners_file
 from hub.ledger.db import Database
 from hub.service_layer import waiting
 from tests.conftest import REPO, SAMPLES, rabbitmqctl
@@ -139,3 +142,44 @@ def test_an_accept_sent_before_its_release_waits_for_it_across_two_hubs(
     finally:
         db.dispose()
     assert all(p.poll() is None for p in two_hubs), "both hubs still run"
+
+
+def test_expiry_on_postgresql_refuses_with_the_reason_and_locks_what_it_takes(
+    own_pg_url: str,
+) -> None:
+    """The deadline query and its row locks on PostgreSQL: a parked accept is skipped (not
+    waited for) while another transaction holds it, then refused with its reason."""
+    clock = _Clock()
+    transport = InProcessTransport()
+    settings = Settings(database_url=own_pg_url, waiting_window=600)
+    hub = build(settings, transport=transport, clock=clock)
+    try:
+        with hub.uow() as uow:
+            for partner in load_partners_file(SAMPLES / "partners.yaml"):
+                uow.partners.save(partner)
+            uow.commit()
+        transport.put((SAMPLES / "demo/02_accept.xml").read_bytes(), "fwdant", "fwd-late")
+        hub.worker.drain()
+        clock.at += timedelta(seconds=601)
+        with hub.uow() as holder:
+            assert len(holder.waiting.due(clock(), 10)) == 1  # locked by this transaction
+            with hub.uow() as other:
+                assert other.waiting.due(clock(), 10) == []  # skipped, not waited for
+        hub.worker.expire_due()
+        hub.worker.drain()
+        with hub.uow() as uow:
+            assert uow.waiting.list() == [] and len(uow.waiting.list("refused")) == 1
+            assert [q.kind for q in uow.quarantine.list("held")] == ["refused"]
+        [ack] = [m for m in transport.on("hub.partner", "FWDANT") if m.message_type == "ack"]
+        assert ack.headers["correlation_id"] == "fwd-late"
+        assert b"<status>rejected</status>" in ack.body and b"no release for container" in ack.body
+    finally:
+        hub.close()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
