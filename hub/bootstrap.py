@@ -30,7 +30,7 @@ from hub.runtime.relay import BackgroundRelay
 from hub.runtime.worker import Worker
 from hub.service_layer import accounts, backups, checkpoints
 from hub.service_layer.intake import Limits
-from hub.service_layer.pipeline import HubContext
+from hub.service_layer.pipeline import HubContext, expire_waiting
 from hub.service_layer.portal import Portal
 from hub.service_layer.ports import (
     Clock,
@@ -136,6 +136,7 @@ def build(
         charge=charge_token,
         hub_aliases=settings.hub_alias_ids(),
         backup_policy=backup_policy(settings, signer),
+        waiting_window=timedelta(seconds=max(0.0, settings.waiting_window)),
     )
     relay = None
     leases = None
@@ -153,7 +154,7 @@ def build(
         batch_size=settings.batch_size,
         batch_wait=settings.batch_wait,
         retry=_retry,
-        periodic=periodic_jobs(settings) + evidence_jobs(settings, signer),
+        periodic=[*periodic_jobs(settings), *evidence_jobs(settings, signer), waiting_job(context)],
         relay=relay,
         leases=leases,
         holder=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:64],
@@ -192,6 +193,15 @@ def periodic_jobs(settings: Settings) -> list[Callable[[UnitOfWork, datetime], o
         return accounts.send_reminders(uow, now, settings.reminder_days, for_uow(uow), "hub run")
 
     return [expire, remind]
+
+
+def waiting_job(context: HubContext) -> Callable[[UnitOfWork, datetime], object]:
+    """Refuse the parked messages whose waiting window has passed (`hub.service_layer.waiting`)."""
+
+    def expire(uow: UnitOfWork, now: datetime) -> object:
+        return expire_waiting(uow, context)
+
+    return expire
 
 
 def load_signer(settings: Settings) -> Ed25519Signer | None:

@@ -65,6 +65,11 @@ class Settings:
     db_connect_timeout: int = 10
     db_pool_timeout: float = 10.0
     expiry_every: float = 30.0
+    waiting_window: float = 600.0
+    """Seconds a business message whose precondition is not met yet (an accept before its
+    release, a cancel before its original) waits in the waiting room before it is refused
+    with its reason; 0: refused at once. Parked messages are refused by the periodic job, so
+    up to `expiry_every` seconds later."""
     startup_wait: float = 60.0
     contribution_cents: int = 1000
     reminder_days: int = 30

@@ -16,7 +16,7 @@ from hub.domain.events import (
     RightTransferred,
     TransferRevoked,
 )
-from hub.domain.lifecycle import Context, Handler, expired_on_arrival, offer, refuse
+from hub.domain.lifecycle import Context, Handler, NotYet, expired_on_arrival, offer, refuse
 from hub.domain.light_subscriptions import RELEASE_DELETED, RELEASE_REVOKED, end_subscriptions
 from hub.domain.model import Actor, ContainerFile, LinkStatus, ReleaseRight
 from hub.domain.values import RightStatus
@@ -24,22 +24,24 @@ from hub.domain.values import RightStatus
 
 def _agents_right(
     file: ContainerFile, cmd: c.Command, ref: str, ctx: Context
-) -> ReleaseRight | str:
+) -> ReleaseRight | NotYet:
+    """The agent's own release `ref`, or why not: a change before its original may wait for
+    it; another agent's release, or one that ended, never becomes right."""
     right = file.right
     if right is None or right.release_ref != ref:
-        return f"no release {ref} for container {file.container}"
+        return NotYet(f"no release {ref} for container {file.container}", may_wait=True)
     if right.agent != ctx.actor.party_id:
-        return "only the agent that released the container may change its release"
+        return NotYet("only the agent that released the container may change its release")
     if right.status in (RightStatus.DELETED, RightStatus.PICKED_UP):
-        return f"release {ref} is {right.status.value}"
+        return NotYet(f"release {ref} is {right.status.value}")
     return right
 
 
 def update(file: ContainerFile, cmd: c.UpdateRelease, ctx: Context) -> list[Event]:
     """Fields given replace the current ones; a new first party only before anyone accepted."""
     right = _agents_right(file, cmd, cmd.release_ref, ctx)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     if right.status is RightStatus.REVOKED:
         return refuse(file, cmd, f"release {right.release_ref} is revoked; send a new release")
     if cmd.release_to is not None and ctx.recipient is None:
@@ -88,8 +90,8 @@ def _readdress(file: ContainerFile, right: ReleaseRight, to: Actor, ctx: Context
 def block(file: ContainerFile, cmd: c.BlockRelease, ctx: Context) -> list[Event]:
     """The commercial light turns red with the value ``blocked``."""
     right = _agents_right(file, cmd, cmd.release_ref, ctx)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     if right.status is not RightStatus.RELEASED:
         return refuse(file, cmd, f"release {right.release_ref} is {right.status.value}")
     right.status, right.reason = RightStatus.BLOCKED, cmd.reason
@@ -98,10 +100,12 @@ def block(file: ContainerFile, cmd: c.BlockRelease, ctx: Context) -> list[Event]
 
 def unblock(file: ContainerFile, cmd: c.UnblockRelease, ctx: Context) -> list[Event]:
     right = _agents_right(file, cmd, cmd.release_ref, ctx)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     if right.status is not RightStatus.BLOCKED:
-        return refuse(file, cmd, f"release {right.release_ref} is not blocked")
+        # the block it lifts may still come while the release stands
+        text = f"release {right.release_ref} is not blocked"
+        return refuse(file, cmd, text, may_wait=right.status is RightStatus.RELEASED)
     right.status, right.reason = RightStatus.RELEASED, ""
     return [ReleaseUnblocked(file.container, right.release_ref)]
 
@@ -110,8 +114,8 @@ def revoke(file: ContainerFile, cmd: c.RevokeRelease, ctx: Context) -> list[Even
     """The chain is reset: every party loses the right, the pickup is cancelled, light
     subscriptions end (their tokens are returned)."""
     right = _agents_right(file, cmd, cmd.release_ref, ctx)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     if right.status is RightStatus.REVOKED:
         return refuse(file, cmd, f"release {right.release_ref} is already revoked")
     former = right.parties()[1:]
@@ -129,8 +133,8 @@ def revoke(file: ContainerFile, cmd: c.RevokeRelease, ctx: Context) -> list[Even
 
 def delete(file: ContainerFile, cmd: c.DeleteRelease, ctx: Context) -> list[Event]:
     right = _agents_right(file, cmd, cmd.release_ref, ctx)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     former = right.parties()[1:]
     right.status, right.reason, right.chain, right.pickup = (
         RightStatus.DELETED,

@@ -143,11 +143,18 @@ class BillOfLadingLinked(Event):
 
 @dataclass(frozen=True)
 class ActionRefused(Event):
-    """A command the rules said no to; nothing else changed. `code` is an APERAK ERC code."""
+    """A command the rules said no to; nothing else changed. `code` is an APERAK ERC code.
+
+    `may_wait`: the precondition is not met *yet* (no release for the container yet, an
+    accept before the transfer it accepts, a cancel before its original): a message that
+    arrived before the one it depends on may wait for it (see `hub.service_layer.waiting`).
+    False for a refusal that can never become right (wrong role or party, not active, bad
+    data, a repeat, tokens short). Not compared: two refusals are the same "no" either way."""
 
     action: str
     reason: str
     code: str = "12"
+    may_wait: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,23 @@ class Context:
     pin_terminals: frozenset[str] = frozenset()
 
 
-def refuse(file: ContainerFile, command: object, reason: str, code: str = "12") -> list[Event]:
-    """The one way to say no."""
-    return [ActionRefused(file.container, type(command).__name__, reason, code)]
+def refuse(
+    file: ContainerFile, command: object, reason: str, code: str = "12", may_wait: bool = False
+) -> list[Event]:
+    """The one way to say no; `may_wait` when the precondition may still be met (a message it
+    depends on may still come: see `ActionRefused`)."""
+    return [ActionRefused(file.container, type(command).__name__, reason, code, may_wait)]
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """Why a command cannot apply, and whether it may later (`ActionRefused.may_wait`)."""
+
+    reason: str
+    may_wait: bool = False
+
+    def refuse(self, file: ContainerFile, command: object) -> list[Event]:
+        return refuse(file, command, self.reason, may_wait=self.may_wait)
 
 
 def release(file: ContainerFile, cmd: c.ReleaseContainer, ctx: Context) -> list[Event]:
@@ -54,7 +68,10 @@ def release(file: ContainerFile, cmd: c.ReleaseContainer, ctx: Context) -> list[
         return refuse(file, cmd, f"release party {cmd.release_to} is not known")
     current = file.right
     if current and current.is_active() and current.release_ref != cmd.release_ref:
-        return refuse(file, cmd, f"container already has active release {current.release_ref}")
+        # the same agent's cancel of the old release may still come; another agent's never
+        mine = current.agent == ctx.actor.party_id
+        text = f"container already has active release {current.release_ref}"
+        return refuse(file, cmd, text, may_wait=mine)
     if current and current.is_active():
         return refuse(file, cmd, f"release {cmd.release_ref} already exists; send a replace")
     file.right = ReleaseRight(
@@ -94,32 +111,37 @@ def offer(right: ReleaseRight, to: Actor, now: datetime) -> Link:
     return link
 
 
-def _active_right(file: ContainerFile, cmd: Any, now: datetime) -> ReleaseRight | str:
+def _active_right(file: ContainerFile, cmd: Any, now: datetime) -> ReleaseRight | NotYet:
     """The active right the command addresses, or why there is none.
 
-    A right whose expiry has passed counts as expired even before the periodic job marks it.
+    No release yet, or another one than the command names, may still change (the release may
+    come): those wait. A right that ended, or whose expiry has passed (even before the periodic
+    job marks it), never comes back.
     """
     right = file.right
     if right is None:
-        return f"no release for container {file.container}"
+        return NotYet(f"no release for container {file.container}", may_wait=True)
     if right.release_ref != cmd.release_ref:
-        return f"release {cmd.release_ref} does not match current release {right.release_ref}"
+        text = f"release {cmd.release_ref} does not match current release {right.release_ref}"
+        return NotYet(text, may_wait=True)
     if not right.is_active():
-        return f"release {right.release_ref} is {right.status.value}"
+        return NotYet(f"release {right.release_ref} is {right.status.value}")
     if now >= right.expires_at:
-        return f"release {right.release_ref} is expired"
+        return NotYet(f"release {right.release_ref} is expired")
     return right
 
 
 def transfer(file: ContainerFile, cmd: c.TransferRight, ctx: Context) -> list[Event]:
     """Only the current holder may pass the right on, and one transfer at a time."""
     right = _active_right(file, cmd, ctx.now)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     if right.holder != ctx.actor.party_id:
-        return refuse(file, cmd, "only the current holder may transfer the release right")
+        text = "only the current holder may transfer the release right"
+        return refuse(file, cmd, text, may_wait=_may_become_holder(right, ctx.actor.party_id))
     if right.pending is not None:
-        return refuse(file, cmd, "a transfer is already waiting for an answer; revoke it first")
+        text = "a transfer is already waiting for an answer; revoke it first"
+        return refuse(file, cmd, text, may_wait=True)  # the answer may still come
     if ctx.recipient is None:
         return refuse(file, cmd, f"party {cmd.transfer_to} is not known")
     if ctx.recipient.party_id == ctx.actor.party_id:
@@ -128,21 +150,31 @@ def transfer(file: ContainerFile, cmd: c.TransferRight, ctx: Context) -> list[Ev
     return [RightTransferred(file.container, right.release_ref, link.from_party, link.to_party)]
 
 
-def _pending_for(file: ContainerFile, cmd: Any, ctx: Context) -> tuple[ReleaseRight, Link] | str:
+def _may_become_holder(right: ReleaseRight, party: str) -> bool:
+    """Whether the message that makes `party` the holder may still come: a transfer to it is
+    waiting (its accept may come), or it has not taken part in the right yet (a transfer to it
+    may come). A party that held the right and passed it on, or the agent, waits for nothing."""
+    pending = right.pending
+    return (pending is not None and pending.to_party == party) or party not in right.parties()
+
+
+def _pending_for(file: ContainerFile, cmd: Any, ctx: Context) -> tuple[ReleaseRight, Link] | NotYet:
     right = _active_right(file, cmd, ctx.now)
-    if isinstance(right, str):
+    if isinstance(right, NotYet):
         return right
     link = right.pending
     if link is None or link.to_party != ctx.actor.party_id:
-        return "no transfer of this release right is waiting for you"
+        # the transfer to it may still come, unless it already holds the right
+        holds = right.holder == ctx.actor.party_id
+        return NotYet("no transfer of this release right is waiting for you", may_wait=not holds)
     return right, link
 
 
 def accept(file: ContainerFile, cmd: c.AcceptRight, ctx: Context) -> list[Event]:
     """Only the named next party may accept."""
     found = _pending_for(file, cmd, ctx)
-    if isinstance(found, str):
-        return refuse(file, cmd, found)
+    if isinstance(found, NotYet):
+        return found.refuse(file, cmd)
     right, link = found
     link.status = LinkStatus.ACCEPTED
     link.to_is_transport_operator = ctx.actor.has(TRANSPORT_OPERATOR)
@@ -153,8 +185,8 @@ def accept(file: ContainerFile, cmd: c.AcceptRight, ctx: Context) -> list[Event]
 def decline(file: ContainerFile, cmd: c.DeclineRight, ctx: Context) -> list[Event]:
     """Only the named next party may decline; the right stays with the previous holder."""
     found = _pending_for(file, cmd, ctx)
-    if isinstance(found, str):
-        return refuse(file, cmd, found)
+    if isinstance(found, NotYet):
+        return found.refuse(file, cmd)
     right, link = found
     link.status = LinkStatus.DECLINED
     return [
@@ -165,11 +197,14 @@ def decline(file: ContainerFile, cmd: c.DeclineRight, ctx: Context) -> list[Even
 def revoke_transfer(file: ContainerFile, cmd: c.RevokeTransfer, ctx: Context) -> list[Event]:
     """The previous holder may take a transfer back only until it is accepted."""
     right = _active_right(file, cmd, ctx.now)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     link = right.pending
     if link is None:
-        return refuse(file, cmd, "no transfer is waiting; an accepted transfer cannot be revoked")
+        # its transfer may still come, unless it made one that was answered already
+        made = any(x.from_party == ctx.actor.party_id for x in right.chain)
+        text = "no transfer is waiting; an accepted transfer cannot be revoked"
+        return refuse(file, cmd, text, may_wait=not made)
     if link.from_party != ctx.actor.party_id:
         return refuse(file, cmd, "only the party that made the transfer may revoke it")
     link.status = LinkStatus.REVOKED
@@ -179,10 +214,11 @@ def revoke_transfer(file: ContainerFile, cmd: c.RevokeTransfer, ctx: Context) ->
 def assign_pickup(file: ContainerFile, cmd: c.AssignPickup, ctx: Context) -> list[Event]:
     """Only a transport operator holding an accepted right names who collects."""
     right = _active_right(file, cmd, ctx.now)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     if right.holder != ctx.actor.party_id or not right.held_by_transport_operator:
-        return refuse(file, cmd, "only the transport operator holding the right may assign")
+        text = "only the transport operator holding the right may assign"
+        return refuse(file, cmd, text, may_wait=_may_become_holder(right, ctx.actor.party_id))
     if not cmd.pickup.identity:
         return refuse(file, cmd, "a pickup needs a driver Alfapass number or a transport id")
     right.pickup = cmd.pickup
@@ -197,10 +233,12 @@ def assign_pickup(file: ContainerFile, cmd: c.AssignPickup, ctx: Context) -> lis
 def revoke_pickup(file: ContainerFile, cmd: c.RevokePickup, ctx: Context) -> list[Event]:
     """The holding transport operator withdraws its pickup assignment."""
     right = _active_right(file, cmd, ctx.now)
-    if isinstance(right, str):
-        return refuse(file, cmd, right)
+    if isinstance(right, NotYet):
+        return right.refuse(file, cmd)
     if right.holder != ctx.actor.party_id or right.pickup is None:
-        return refuse(file, cmd, "no pickup of yours is assigned to this release right")
+        # the assignment it withdraws may still come, unless someone else's stands
+        text = "no pickup of yours is assigned to this release right"
+        return refuse(file, cmd, text, may_wait=right.pickup is None)
     right.pickup = None
     return [PickupRevoked(file.container, right.release_ref, ctx.actor.party_id)]
 

@@ -31,7 +31,9 @@ def subscribe(file: ContainerFile, cmd: c.SubscribeLights, ctx: Context) -> list
     party = ctx.actor.party_id
     why_not = _why_not(file, ctx)
     if why_not:
-        return refuse(file, cmd, why_not)
+        # a container whose terminal is not known yet may still be reported (or released)
+        ended = file.right is not None and file.right.status is RightStatus.PICKED_UP
+        return refuse(file, cmd, why_not, may_wait=not file.gate_terminal() and not ended)
     running = file.light_subscriptions.get(party)
     if running is not None and not running.ended:
         return []
@@ -59,7 +61,8 @@ def _why_not(file: ContainerFile, ctx: Context) -> str:
 def unsubscribe(file: ContainerFile, cmd: c.UnsubscribeLights, ctx: Context) -> list[Event]:
     party = ctx.actor.party_id
     if party not in file.subscribers():
-        return refuse(file, cmd, f"no subscription of yours to the lights of {file.container}")
+        text = f"no subscription of yours to the lights of {file.container}"
+        return refuse(file, cmd, text, may_wait=party not in file.light_subscriptions)
     return _end(file, party, UNSUBSCRIBED)
 
 

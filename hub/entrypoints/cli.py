@@ -17,6 +17,7 @@ from hub.config import Settings
 from hub.entrypoints import admin, demo
 from hub.entrypoints.inspect_cmd import inspect
 from hub.entrypoints.portal_cli import operators, serve
+from hub.entrypoints.waiting_cmd import waiting
 from hub.errors import HubError
 from hub.observability import banner, observe
 
@@ -153,6 +154,7 @@ cli.add_command(inspect)
 cli.add_command(demo.demo)
 cli.add_command(serve)
 cli.add_command(operators)
+cli.add_command(waiting)
 for command in admin.COMMANDS:
     cli.add_command(command)
 

@@ -52,6 +52,7 @@ class MemoryStore:
     movements: dict[str, list[WalletMovement]] = field(default_factory=dict)
     backups: dict[str, tuple[int, datetime, bool]] = field(default_factory=dict)
     checkpoints: list[ports.Checkpoint] = field(default_factory=list)
+    waiting: list[ports.ParkedMessage] = field(default_factory=list)
 
 
 class _Repo:
@@ -382,6 +383,35 @@ class InMemoryEvidence(_Repo, ports.Evidence):
         self.s.checkpoints.append(checkpoint)
 
 
+class InMemoryWaitingRoom(_Repo, ports.WaitingRoom):
+    """As the database's, without its locks (one unit of work at a time): a message is
+    found by container only while it waits."""
+
+    def park(self, message: ports.ParkedMessage) -> int:
+        parked_id = len(self.s.waiting) + 1
+        self.s.waiting.append(replace(message, id=parked_id, status="waiting"))
+        return parked_id
+
+    def waiting_for(self, containers: Sequence[str]) -> list[ports.ParkedMessage]:
+        boxes = set(containers)
+        return [m for m in self._waiting() if boxes.intersection(m.containers)]
+
+    def due(self, now: datetime, limit: int) -> list[ports.ParkedMessage]:
+        return [m for m in self._waiting() if m.deadline <= now][:limit]
+
+    def _waiting(self) -> list[ports.ParkedMessage]:
+        return [m for m in self.s.waiting if m.status == "waiting"]
+
+    def resolve(self, message_id: int, status: str, at: datetime) -> None:
+        for i, m in enumerate(self.s.waiting):
+            if m.id == message_id:
+                self.s.waiting[i] = replace(m, status=status)
+
+    def list(self, status: str = "waiting", limit: int = 500) -> list[ports.ParkedMessage]:
+        found = [m for m in self.s.waiting if m.status == status][:limit]
+        return [replace(m, payload=b"") for m in found]
+
+
 class InMemoryUnitOfWork(ports.UnitOfWork):
     """One transaction over a `MemoryStore`: a copy of it, put back on commit."""
 
@@ -397,6 +427,7 @@ class InMemoryUnitOfWork(ports.UnitOfWork):
         self.tokens = InMemoryTokens(self)
         self.wallets = InMemoryWallets(self)
         self.evidence = InMemoryEvidence(self)
+        self.waiting = InMemoryWaitingRoom(self)
 
     def __enter__(self) -> InMemoryUnitOfWork:
         self.state = copy.deepcopy(self.store)

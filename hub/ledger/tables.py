@@ -11,6 +11,9 @@
 - `partners`, `partner_keys` (unique identifiers), token and wallet tables: registry and money.
 - `backup_snapshots`: per terminal, the sequence and time of the last signed snapshot pushed.
 - `audit_checkpoints`: the signed checkpoints of the audit chain the hub has published.
+- `waiting_messages`, `waiting_containers`: the waiting room, business messages whose
+  precondition is not met yet, parked until their container's file changes or their deadline
+  passes; the payload bytes are in `quarantine_payloads` (once per SHA-256).
 """
 
 from __future__ import annotations
@@ -340,3 +343,35 @@ partition_members = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 """The `hub run` processes alive (renewed with their leases): the share is counted on them."""
+
+waiting_messages = Table(
+    "waiting_messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sender", String(64), nullable=False),
+    Column("broker_user", String(64), nullable=False, default=""),
+    Column("dedup_key", String(300), nullable=False),
+    Column("message_id", String(255), nullable=False, default=""),
+    Column("content_type", String(64), nullable=False, default=""),
+    Column("containers", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payload_sha256", String(64), nullable=False),
+    Column("parked_at", UtcDateTime(), nullable=False),
+    Column("deadline", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False, default="waiting"),
+    Column("resolved_at", UtcDateTime()),
+    Index("ix_waiting_messages_status_deadline", "status", "deadline"),
+)
+
+waiting_containers = Table(
+    "waiting_containers",
+    metadata,
+    Column(
+        "waiting_id",
+        Id,
+        ForeignKey("waiting_messages.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("container", String(11), primary_key=True),
+    Index("ix_waiting_containers_container", "container"),
+)

@@ -36,6 +36,7 @@ from hub.ledger.evidence import SqlEvidence
 from hub.ledger.partners import SqlPartners
 from hub.ledger.repositories import SqlContainerFiles, SqlInbox, SqlOutbox, SqlQuarantine
 from hub.ledger.tokens import SqlTokens, SqlWallets
+from hub.ledger.waiting import SqlWaitingRoom
 from hub.service_layer import ports
 
 
@@ -75,6 +76,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         self.tokens = SqlTokens(self.conn)
         self.wallets = SqlWallets(self.conn)
         self.evidence = SqlEvidence(self.conn)
+        self.waiting = SqlWaitingRoom(self.conn)
         return self
 
     def __exit__(self, *args: object) -> None:

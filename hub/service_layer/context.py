@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from hub.service_layer import backups
 from hub.service_layer.handlers import TokenGate, no_tokens
@@ -27,3 +28,6 @@ class HubContext:
 
     backup_policy: backups.BackupPolicy | None = None
     """Signed backup snapshots pushed to terminals; None: none are."""
+    waiting_window: timedelta = timedelta(0)
+    """How long a message whose precondition is not met yet waits for it (`waiting`);
+    zero: it is refused at once."""

@@ -20,7 +20,7 @@ from hub.domain.values import PartyRef
 from hub.errors import NotAllowed, PermanentError, Problem, SenderMismatch
 from hub.mappers.base import MappedMessage, MapStatus
 from hub.rendering import edifact as edi_text
-from hub.service_layer import outbound
+from hub.service_layer import outbound, waiting
 from hub.service_layer.context import HubContext
 from hub.service_layer.handlers import execute
 from hub.service_layer.intake import Unit, read_units, sha256
@@ -39,6 +39,7 @@ from hub.service_layer.verdicts import (
     Duplicate,
     InboxKey,
     MessageResult,
+    Parked,
     Prepared,
     Readable,
     Rejected,
@@ -135,7 +136,8 @@ def _rejected_payload(delivery: Delivery, actor: str, reason: str, now: datetime
 def decide_unit(
     unit: Unit, sender: Partner, uow: UnitOfWork, hub: HubContext, replay_of: int = 0
 ) -> Verdict:
-    """Deduplicate, check who sent it and as whom it acts, then execute its messages."""
+    """Deduplicate, check who sent it and as whom it acts, then execute its messages; a unit
+    whose commands all wait for a precondition is `Parked` while the waiting window is on."""
     now = hub.clock()
     key = (sender.party_id, inbox_key(unit, replay_of))
     if uow.inbox.seen(*key):
@@ -147,7 +149,19 @@ def decide_unit(
     acting = _acting_or_refusal(unit, sender, uow)
     if isinstance(acting, PermanentError):
         return reject_unit(unit, sender, acting, key, hub)
-    return _apply(unit, sender, acting, key, uow, hub, now)
+    return _apply(unit, sender, acting, key, uow, hub, now, bool(hub.waiting_window))
+
+
+def decide_parked(
+    unit: Unit, sender: Partner, uow: UnitOfWork, hub: HubContext, final: bool
+) -> Rejected | Applied | Parked:
+    """A parked unit again (`waiting`; its inbox row stays, so it is no duplicate): applied,
+    still `Parked` — or, when `final` (its deadline passed), refused with its reason."""
+    key = (sender.party_id, unit.dedup_key)
+    acting = acting_party(unit, sender, uow)
+    if isinstance(acting, PermanentError):
+        return reject_unit(unit, sender, acting, key, hub)
+    return _apply(unit, sender, acting, key, uow, hub, hub.clock(), not final)
 
 
 def _acting_or_refusal(unit: Unit, sender: Partner, uow: UnitOfWork) -> Partner | PermanentError:
@@ -210,8 +224,15 @@ def _apply(
     uow: UnitOfWork,
     hub: HubContext,
     now: datetime,
-) -> Applied:
+    may_park: bool = False,
+) -> Applied | Parked:
+    """Execute the unit's messages. `may_park`: a unit whose commands were all refused by rules
+    that may wait (`waiting.waits`) is `Parked`, not answered."""
     results = tuple(_execute_message(m, unit, sender, acting, uow, hub, now) for m in unit.messages)
+    if may_park:
+        wait = waiting.waits([(r.mapped, r.executions) for r in results])
+        if wait is not None:
+            return Parked(unit, key, results, wait.reason, wait.containers)
     answers = [
         ack
         for r in results

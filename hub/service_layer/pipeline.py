@@ -26,10 +26,11 @@ from hub.domain.model import ContainerFile
 from hub.domain.partners import Partner
 from hub.errors import Problem, Unstorable
 from hub.mappers.base import MapStatus
-from hub.service_layer import backups, outbound
+from hub.service_layer import backups, outbound, waiting
 from hub.service_layer.context import HubContext
 from hub.service_layer.decisions import (
     acting_party,
+    decide_parked,
     decide_unit,
     decide_whole,
     prepare,
@@ -37,12 +38,13 @@ from hub.service_layer.decisions import (
     whole_payload_key,
 )
 from hub.service_layer.handlers import Execution
-from hub.service_layer.intake import sha256
+from hub.service_layer.intake import Unit, sha256
 from hub.service_layer.ports import AuditEntry, Delivery, Outgoing, UnitOfWork
 from hub.service_layer.quarantine import Rejection, keep_rejections
 from hub.service_layer.verdicts import (
     Applied,
     Duplicate,
+    Parked,
     Prepared,
     Readable,
     Rejected,
@@ -56,6 +58,8 @@ __all__ = [
     "HubContext",
     "Outcome",
     "acting_party",
+    "apply_parked",
+    "expire_waiting",
     "handle_batch",
     "handle_inbound",
     "handle_unstorable",
@@ -75,6 +79,11 @@ class Outcome:
     applied: int = 0
     rejected: int = 0
     duplicates: int = 0
+    parked: int = 0
+    """Units parked in the waiting room (not answered yet)."""
+    changed: set[str] = field(default_factory=set)
+    """The containers whose files its applied commands saved (their waiting messages are
+    re-tried)."""
     quarantine_ids: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
@@ -92,6 +101,8 @@ class Outcome:
     def status(self) -> str:
         if self.rejected:
             return "rejected" if not self.applied else "partial"
+        if self.parked and not self.applied:
+            return "parked"
         return "duplicate" if self.duplicates and not self.applied else "applied"
 
     def reject(self, rejection: Rejection, units: int = 1) -> None:
@@ -115,8 +126,11 @@ class Outcome:
                 for rejection, count in verdict.rejections:
                     self.reject(rejection, count)
                 self.applied += verdict.accepted
-                executions = (x for r in verdict.results for x in r.executions)
+                executions = [x for r in verdict.results for x in r.executions]
                 self.events.extend(e for x in executions for e in x.events)
+                self.changed.update(saved_files(executions))
+            case Parked():
+                self.parked += 1
             case _:
                 assert_never(verdict)
 
@@ -124,6 +138,8 @@ class Outcome:
         self.applied += other.applied
         self.rejected += other.rejected
         self.duplicates += other.duplicates
+        self.parked += other.parked
+        self.changed |= other.changed
         self.problems.extend(other.problems)
         self.rejections.extend(other.rejections)
         self.channel = self.channel or other.channel
@@ -135,15 +151,20 @@ class Outcome:
 def handle_batch(deliveries: Sequence[Delivery], uow: UnitOfWork, hub: HubContext) -> list[Outcome]:
     """Process several deliveries inside `uow`, in order, as `handle_inbound` each: all are
     read first, so that the inbox is asked about all of them at once, and the container
-    files they change are locked together, in container order (see `lock_targets`)."""
+    files they change are locked together, in container order (see `lock_targets`). The
+    messages waiting for the containers they changed are re-tried once, after the last one."""
     prepared = [prepare(d, uow, hub) for d in deliveries]
     uow.inbox.preload([key for p in prepared for key in dedup_keys(p)])
     containers, bills = lock_targets(prepared, uow)
     if containers or bills:
         uow.files.preload(containers, bills)
-    return [
-        handle_inbound(d, uow, hub, prepared=p) for d, p in zip(deliveries, prepared, strict=True)
+    outcomes = [
+        handle_inbound(d, uow, hub, prepared=p, retry=False)
+        for d, p in zip(deliveries, prepared, strict=True)
     ]
+    if outcomes:
+        _retry_waiting(outcomes[-1], {c for o in outcomes for c in o.changed}, uow, hub)
+    return outcomes
 
 
 def lock_targets(prepared: Sequence[Prepared], uow: UnitOfWork) -> tuple[list[str], list[str]]:
@@ -176,8 +197,11 @@ def handle_inbound(
     hub: HubContext,
     replay_of: int = 0,
     prepared: Prepared | None = None,
+    retry: bool = True,
 ) -> Outcome:
-    """Process one delivery inside `uow` (not committed here); `prepared` if already read."""
+    """Process one delivery inside `uow` (not committed here); `prepared` if already read.
+    `retry`: then re-try the messages waiting for the containers it changed (`handle_batch`
+    does that once for the whole batch)."""
     uow.outbox.caused_by(delivery.origin or hub.clock())
     if prepared is None:
         prepared = prepare(delivery, uow, hub, replay_of)
@@ -186,7 +210,51 @@ def handle_inbound(
         record(verdict, delivery, uow, hub)
         outcome.tally(verdict)
     _keep(delivery, prepared.sender, outcome, uow, hub.clock())
+    if retry:
+        _retry_waiting(outcome, outcome.changed, uow, hub)
     return outcome
+
+
+def _retry_waiting(into: Outcome, changed: set[str], uow: UnitOfWork, hub: HubContext) -> None:
+    """The waiting room's re-try hook: messages waiting for `changed` containers, applied
+    now, are counted into `into` (their answers go to their own senders)."""
+    if changed and hub.waiting_window:
+        for done in waiting.retry_after(changed, uow, hub.limits, _parked_by(hub), hub.clock()):
+            assert isinstance(done, Outcome)
+            into.merge(done)
+
+
+def _parked_by(hub: HubContext) -> waiting.ApplyParked:
+    def apply(
+        unit: Unit, delivery: Delivery, sender: Partner, uow: UnitOfWork, final: bool
+    ) -> Outcome:
+        return apply_parked(unit, delivery, sender, uow, hub, final)
+
+    return apply
+
+
+def apply_parked(
+    unit: Unit, delivery: Delivery, sender: Partner, uow: UnitOfWork, hub: HubContext, final: bool
+) -> Outcome:
+    """A parked unit again (its inbox row stays): applied, or refused as a whole; still
+    waiting, `waiting.StillWaiting` is raised (the caller's savepoint undoes the attempt) —
+    unless `final` (its deadline passed): then it is refused with its reason. Its answers are
+    correlated to its own delivery and timed from its origin (else now)."""
+    uow.outbox.caused_by(delivery.origin or hub.clock())
+    verdict = decide_parked(unit, sender, uow, hub, final)
+    if isinstance(verdict, Parked):
+        raise waiting.StillWaiting(verdict.reason)
+    outcome = Outcome()
+    record(verdict, delivery, uow, hub, inbox=False)
+    outcome.tally(verdict)
+    _keep(delivery, sender, outcome, uow, hub.clock())
+    return outcome
+
+
+def expire_waiting(uow: UnitOfWork, hub: HubContext) -> list[Outcome]:
+    """Refuse the parked messages whose deadline has passed (a periodic job of `hub run`)."""
+    done = waiting.expire_due(uow, hub.limits, _parked_by(hub), hub.clock())
+    return [o for o in done if isinstance(o, Outcome)]
 
 
 def _verdicts(
@@ -229,24 +297,32 @@ def handle_unstorable(
     return outcome
 
 
-def record(verdict: Verdict, delivery: Delivery, uow: UnitOfWork, hub: HubContext) -> None:
+def record(
+    verdict: Verdict, delivery: Delivery, uow: UnitOfWork, hub: HubContext, inbox: bool = True
+) -> None:
     """Write what `verdict` says: audit entries (and an applied unit's events, with the gate
-    messages and notifications they cause), the answers to the sender, the inbox row."""
+    messages and notifications they cause; a parked unit into the waiting room), the answers
+    to the sender, the inbox row (`inbox`: a parked unit re-tried has its row already)."""
     now = hub.clock()
     match verdict:
         case Duplicate() | Rejected():
             uow.audit.append(verdict.audit)
-        case Applied():
+        case Applied() | Parked():
             for result in verdict.results:
                 for entry in result.audit:
                     uow.audit.append(entry)
                 files = saved_files(result.executions)
                 for ex in result.executions:
                     record_events(uow, ex.events, result.actor, result.ref, hub, files)
+            if isinstance(verdict, Parked):
+                wait = waiting.Wait(verdict.reason, verdict.containers)
+                who, _ = verdict.inbox
+                key = verdict.unit.dedup_key
+                waiting.park(wait, key, delivery, who, uow, hub.waiting_window, now)
         case _:
             assert_never(verdict)
     _send(uow, outbound.correlated(verdict.answers, delivery), now)
-    if not isinstance(verdict, Duplicate):
+    if inbox and not isinstance(verdict, Duplicate):
         who, key = verdict.inbox
         uow.inbox.record(who, key, status_of(verdict), sha256(delivery.body), now)
 

@@ -352,6 +352,54 @@ class Quarantine(abc.ABC):
         """Entries, oldest first; only those with `status` and `kind` when given."""
 
 
+@dataclass(frozen=True)
+class ParkedMessage:
+    """A business message whose precondition was not met yet (`ActionRefused.may_wait`),
+    parked in the waiting room: what is needed to process it again as it arrived (its payload,
+    broker user, message id), the containers whose change re-tries it, why it waits, and until
+    when (`deadline`). `status`: ``waiting``, then ``applied`` or ``refused``."""
+
+    sender: str
+    dedup_key: str
+    payload: bytes
+    containers: tuple[str, ...]
+    reason: str
+    parked_at: datetime
+    deadline: datetime
+    broker_user: str = ""
+    message_id: str = ""
+    content_type: str = ""
+    id: int = 0
+    status: str = "waiting"
+
+    def delivery(self) -> Delivery:
+        """The delivery as it arrived: answers to it correlate with its original message id."""
+        return Delivery(self.payload, self.broker_user, self.message_id, self.content_type)
+
+
+class WaitingRoom(abc.ABC):
+    """Parked messages (`ParkedMessage`). The ones taken for a re-try are locked for the
+    transaction; another process's locked ones are skipped, never waited for."""
+
+    @abc.abstractmethod
+    def park(self, message: ParkedMessage) -> int: ...
+
+    @abc.abstractmethod
+    def waiting_for(self, containers: Sequence[str]) -> list[ParkedMessage]:
+        """Waiting messages naming any of `containers`, in the order they arrived (locked)."""
+
+    @abc.abstractmethod
+    def due(self, now: datetime, limit: int) -> list[ParkedMessage]:
+        """Waiting messages whose deadline has passed, oldest first (locked)."""
+
+    @abc.abstractmethod
+    def resolve(self, message_id: int, status: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def list(self, status: str = "waiting", limit: int = 500) -> list[ParkedMessage]:
+        """For the CLI and the console, oldest first (not locked; payloads left out)."""
+
+
 class Tokens(abc.ABC):
     """The token ledger: append-only entries and the subscriptions they belong to."""
 
@@ -486,6 +534,7 @@ class UnitOfWork(abc.ABC):
     tokens: Tokens
     wallets: Wallets
     evidence: Evidence
+    waiting: WaitingRoom
 
     def __enter__(self) -> UnitOfWork:
         return self

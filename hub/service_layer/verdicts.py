@@ -3,12 +3,12 @@
     prepare (`decisions.prepare`)  → a `Prepared`: `UnknownSender` | `DeadLettered` |
                                      `Unreadable` (rejected as a whole) | `Readable` (its units)
     decide  (`decisions.decide_*`) → a `Verdict` per unit (or one for a whole rejection):
-                                     `Duplicate` | `Rejected` | `Applied`
-    record  (`pipeline.record`)    → audit, outbox, inbox; the delivery's quarantine entries
+                                     `Duplicate` | `Rejected` | `Applied` | `Parked`
+    record  (`pipeline.record`)    → audit, outbox, inbox (a parked unit: the waiting room,
+                                     no answer); the delivery's quarantine entries
 
-Adding a verdict (a message parked until its precondition holds, say): a frozen dataclass
-here, added to `Verdict`; mypy then names every `match` that must learn it (`assert_never`
-in `pipeline.record` and `Outcome.tally`).
+Adding a verdict: a frozen dataclass here, added to `Verdict`; mypy then names every `match`
+that must learn it (`assert_never` in `pipeline.record` and `Outcome.tally`).
 """
 
 from __future__ import annotations
@@ -196,11 +196,32 @@ class Applied:
         return "partial" if self.accepted else "rejected"
 
 
-Verdict = Duplicate | Rejected | Applied
+@dataclass(frozen=True)
+class Parked:
+    """A unit every command of which was refused by a rule that may wait (its precondition is
+    not met *yet*: `ActionRefused.may_wait`), while the waiting window is on: kept in the
+    waiting room (`waiting`) until a change of `containers` lets it apply, or its deadline
+    passes. Its receipt and refusals are audited; it is not answered yet; its inbox row makes
+    a re-send a duplicate."""
+
+    unit: Unit
+    inbox: InboxKey
+    results: tuple[MessageResult, ...]
+    reason: str
+    """Every refusal, named."""
+    containers: tuple[str, ...]
+    """The containers whose change re-tries it."""
+    answers: tuple[Outgoing, ...] = ()
+    """None yet: it is answered when it applies or is refused for good."""
+
+
+Verdict = Duplicate | Rejected | Applied | Parked
 
 
 def status_of(verdict: Verdict) -> str:
     """The outcome its inbox row records."""
     if isinstance(verdict, Applied):
         return verdict.status
+    if isinstance(verdict, Parked):
+        return "parked"
     return "duplicate" if isinstance(verdict, Duplicate) else "rejected"

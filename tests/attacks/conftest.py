@@ -32,7 +32,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture()
 def embedded(database_url: str, clock: FixedClock) -> Iterator[tuple[Hub, InProcessTransport]]:
     transport = InProcessTransport()
-    hub = build(Settings(database_url=database_url), transport=transport, clock=clock)
+    # refusals answered at once: the waiting room has its own tests
+    settings = Settings(database_url=database_url, waiting_window=0)
+    hub = build(settings, transport=transport, clock=clock)
     with hub.uow() as uow:
         for partner in load_partners_file(SAMPLES / "partners.yaml"):
             uow.partners.save(partner)

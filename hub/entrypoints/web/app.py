@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub.entrypoints.web import pages_auth, pages_company, pages_ops, pages_portal
+from hub.entrypoints.web import pages_auth, pages_company, pages_ops, pages_portal, pages_waiting
 from hub.entrypoints.web.offloop import OffLoop
 from hub.entrypoints.web.security import SESSION, address_problem, redirect, render
 from hub.service_layer import login, operations
@@ -98,6 +98,7 @@ def create_app(
             *pages_company.ROUTES,
             *pages_portal.ROUTES,
             *pages_ops.ROUTES,
+            *pages_waiting.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=signed_in)],

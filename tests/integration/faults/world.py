@@ -125,6 +125,9 @@ class World:
             "HUB_BATCH_WAIT": "0.05",
             "HUB_LOG_LEVEL": "INFO",
             "HUB_METRICS_PORT": "0",
+            # the poison set counts an accept without release as refused at once; the waiting
+            # room has its own test (test_waiting_room_amqp.py)
+            "HUB_WAITING_WINDOW": "0",
             **{f"HUB_{k.upper()}": v for k, v in extra.items()},
         }
 

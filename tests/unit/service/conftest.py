@@ -54,7 +54,8 @@ def embedded(
 ) -> Iterator[tuple[Hub, InProcessTransport]]:
     transport = InProcessTransport()
     url = f"sqlite:///{tmp_path}/hub.db" if ledger == "sqlite" else MEMORY_URL
-    hub = build(Settings(database_url=url), transport=transport, clock=clock)
+    # refusals answered at once: the waiting room has its own tests (test_waiting_room.py)
+    hub = build(Settings(database_url=url, waiting_window=0), transport=transport, clock=clock)
     with hub.uow() as uow:
         for partner in load_partners_file(SAMPLES / "partners.yaml"):
             uow.partners.save(partner)

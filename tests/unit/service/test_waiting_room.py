@@ -1,0 +1,199 @@
+"""The waiting room on the embedded hub (SQLite and the in-memory ledger): a message whose
+precondition is not met yet is parked unanswered, applied when the message it waits for
+arrives (with the effect and the answers it would have had in time), and refused with its
+reason when its window has passed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.adapters.inprocess import InProcessTransport
+from hub.bootstrap import Hub, build
+from hub.config import Settings
+from hub.domain.token_ledger import EntryKind
+from hub.domain.values import RightStatus
+from hub.entrypoints.cli import cli
+from hub.entrypoints.partners_file import load_partners_file
+from hub.ledger.memory import MEMORY_URL
+from hub.service_layer.subscriptions import buy, top_up
+from tests.unit.service.conftest import SAMPLES, FixedClock
+
+BOX = "MSCU1234566"
+RELEASE = (SAMPLES / "demo/01_release.edi").read_bytes()
+ACCEPT = (SAMPLES / "demo/02_accept.xml").read_bytes()
+TRANSFER = (SAMPLES / "demo/03_transfer.xml").read_bytes()
+TRUCK_ACCEPT = (SAMPLES / "demo/04_accept.xml").read_bytes()
+CANCEL = RELEASE.replace(b"+MSCREL20261123+9'", b"+MSCREL20261123+1'").replace(
+    b"MSC0000001", b"MSC0000002"
+)
+ANSWERS = ("APERAK", "CONTRL", "ack")
+WINDOW = 600
+
+
+@pytest.fixture()
+def waiting_hub(
+    tmp_path: Path, clock: FixedClock, ledger: str
+) -> Iterator[tuple[Hub, InProcessTransport]]:
+    transport = InProcessTransport()
+    url = f"sqlite:///{tmp_path}/hub.db" if ledger == "sqlite" else MEMORY_URL
+    settings = Settings(database_url=url, waiting_window=WINDOW)
+    hub = build(settings, transport=transport, clock=clock)
+    with hub.uow() as uow:
+        for partner in load_partners_file(SAMPLES / "partners.yaml"):
+            uow.partners.save(partner)
+        uow.wallets.pair("TRUCKCO", "W-1", clock())
+        top_up(uow, "TRUCKCO", "500.00", clock(), cause="test")
+        buy(uow, "TRUCKCO", "low", clock(), cause="test")
+        uow.commit()
+    yield hub, transport
+    hub.close()
+
+
+def _put(hub: Hub, transport: InProcessTransport, body: bytes, user: str, mid: str) -> None:
+    transport.put(body, user, mid)
+    hub.worker.drain()
+
+
+def _answers(transport: InProcessTransport, party: str) -> list[tuple[str, str, str]]:
+    """(type, correlation id, accepted?) of every answer `party` got, in order."""
+    return [
+        (m.message_type, m.headers.get("correlation_id", ""), _verdict(m.body))
+        for m in transport.on("hub.partner", party)
+        if m.message_type in ANSWERS
+    ]
+
+
+def _verdict(body: bytes) -> str:
+    text = body.decode("utf-8", "replace")
+    if "<status>" in text:
+        return text.split("<status>")[1].split("<")[0]
+    return "refused" if "ERC+" in text and "ERC+000" not in text else "ok"
+
+
+def _waiting(hub: Hub) -> list[tuple[str, tuple[str, ...], str]]:
+    with hub.uow() as uow:
+        return [(p.sender, p.containers, p.reason) for p in uow.waiting.list()]
+
+
+def test_an_accept_before_its_release_waits_then_applies_in_order(
+    waiting_hub: tuple[Hub, InProcessTransport], clock: FixedClock
+) -> None:
+    """Three messages of two senders arrive before the release they depend on: each waits,
+    unanswered; the release applies all three in the order they can apply, each answered with
+    its own message id, the haulier's token spent once."""
+    hub, transport = waiting_hub
+    _put(hub, transport, TRUCK_ACCEPT, "truckco", "truck-accept")
+    _put(hub, transport, ACCEPT, "fwdant", "fwd-accept")
+    _put(hub, transport, ACCEPT, "fwdant", "fwd-accept-again")  # a re-send: not parked twice
+    _put(hub, transport, TRANSFER, "fwdant", "fwd-transfer")
+    waiting = _waiting(hub)
+    assert [(s, c) for s, c, _ in waiting] == [
+        ("TRUCKCO", (BOX,)),
+        ("FWDANT", (BOX,)),
+        ("FWDANT", (BOX,)),
+    ]
+    assert "no release for container MSCU1234566" in waiting[1][2]
+    assert _answers(transport, "FWDANT") == [] and _answers(transport, "TRUCKCO") == []
+
+    clock.at += timedelta(minutes=2)
+    _put(hub, transport, RELEASE, "mscbe", "msc-release")
+
+    assert _waiting(hub) == []
+    with hub.uow() as uow:
+        right = uow.files.get(BOX).right
+        consumed = [e for e in uow.tokens.entries("TRUCKCO") if e.kind is EntryKind.CONSUME]
+    assert right is not None and right.holder == "TRUCKCO"
+    assert right.status is RightStatus.RELEASED
+    assert len(consumed) == 1
+    assert _answers(transport, "FWDANT") == [
+        ("ack", "fwd-accept", "accepted"),
+        ("ack", "fwd-transfer", "accepted"),
+    ]
+    assert _answers(transport, "TRUCKCO") == [("ack", "truck-accept", "accepted")]
+    assert [a[:2] for a in _answers(transport, "MSCBE")] == [
+        ("APERAK", "msc-release"),
+        ("CONTRL", "msc-release"),
+    ]
+
+
+def test_a_cancel_before_its_release_waits_and_the_release_ends_revoked(
+    waiting_hub: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = waiting_hub
+    _put(hub, transport, CANCEL, "mscbe", "msc-cancel")
+    assert [c for _, c, _ in _waiting(hub)] == [(BOX, "FCIU9908030")]
+    _put(hub, transport, RELEASE, "mscbe", "msc-release")
+    assert _waiting(hub) == []
+    with hub.uow() as uow:
+        right = uow.files.get(BOX).right
+    assert right is not None and right.status is RightStatus.REVOKED
+    assert [a[:2] for a in _answers(transport, "MSCBE")] == [
+        ("APERAK", "msc-release"),
+        ("CONTRL", "msc-release"),
+        ("APERAK", "msc-cancel"),
+        ("CONTRL", "msc-cancel"),
+    ]
+
+
+@pytest.mark.sql_only  # `hub run`'s periodic jobs include the reminders, read by SQL reports
+def test_a_parked_message_is_refused_with_its_reason_when_its_window_passes(
+    waiting_hub: tuple[Hub, InProcessTransport], clock: FixedClock
+) -> None:
+    hub, transport = waiting_hub
+    _put(hub, transport, ACCEPT, "fwdant", "fwd-accept")
+    clock.at += timedelta(seconds=WINDOW - 1)
+    hub.worker.expire_due()
+    assert len(_waiting(hub)) == 1  # not yet
+
+    clock.at += timedelta(seconds=2)
+    hub.worker.expire_due()
+    hub.worker.drain()
+
+    assert _waiting(hub) == []
+    assert _answers(transport, "FWDANT") == [("ack", "fwd-accept", "rejected")]
+    with hub.uow() as uow:
+        held = uow.quarantine.list("held")
+        refused = uow.waiting.list("refused")
+    assert [q.kind for q in held] == ["refused"]
+    assert "no release for container MSCU1234566" in held[0].reason + str(held[0].problems)
+    assert len(refused) == 1 and refused[0].sender == "FWDANT"
+
+
+def test_a_refusal_that_can_never_become_right_is_answered_at_once(
+    waiting_hub: tuple[Hub, InProcessTransport],
+) -> None:
+    """A second release by another agent while one is active: no message can make it right."""
+    hub, transport = waiting_hub
+    _put(hub, transport, RELEASE, "mscbe", "msc-release")
+    _put(hub, transport, ACCEPT, "fwdant", "fwd-accept")
+    twice = ACCEPT.replace(b"FWD-0001", b"FWD-0009")  # accepting what it already holds
+    _put(hub, transport, twice, "fwdant", "fwd-accept-twice")
+    assert _waiting(hub) == []
+    assert _answers(transport, "FWDANT") == [
+        ("ack", "fwd-accept", "accepted"),
+        ("ack", "fwd-accept-twice", "rejected"),
+    ]
+
+
+@pytest.mark.sql_only  # the CLI reads the database from outside the hub: no shared memory
+def test_hub_waiting_list_shows_sender_container_reason_and_deadline(
+    waiting_hub: tuple[Hub, InProcessTransport],
+) -> None:
+    hub, transport = waiting_hub
+    _put(hub, transport, ACCEPT, "fwdant", "fwd-accept")
+    env = {"HUB_DATABASE_URL": hub.settings.database_url}
+    shown = CliRunner().invoke(cli, ["waiting", "list"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "FWDANT" in shown.output and BOX in shown.output
+    assert (
+        "no release for container" in shown.output and "until 2026-11-23 08:10:00Z" in shown.output
+    )
+    as_json = CliRunner().invoke(cli, ["waiting", "list", "--format", "json"], env=env)
+    [row] = json.loads(as_json.output)
+    assert (row["sender"], row["containers"], row["message_id"]) == ("FWDANT", BOX, "fwd-accept")
