@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner, Result
 
 from hub.adapters.broker_admin import partner_url
 from hub.config import Settings
 from hub.entrypoints.cli import cli
 from hub.errors import HubError
-from hub.ledger.db import Database
+from hub.ledger.db import MIGRATIONS, Database
 from hub.service_layer.ports import AuditEntry
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -28,8 +29,11 @@ def _hub(tmp_path: Path, *args: str, **env: str) -> Result:
 
 
 def _head() -> str:
-    versions = Path(__file__).resolve().parents[2] / "hub/ledger/migrations/versions"
-    return max(p.name.split("_")[0] for p in versions.glob("0*.py"))
+    """The chain's head as Alembic reads it (not the highest file number: revisions built
+    on parallel branches are chained in merge order, 0011 before 0009)."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
 
 
 def test_db_upgrade_says_it_created_the_schema_then_that_it_is_current(tmp_path: Path) -> None:
