@@ -708,18 +708,27 @@ def db_counts(url: str) -> dict[str, Any]:
                 )
             )
             counts_reasons = {str(r[0]): int(r[1]) for r in reasons}
+            waited = conn.execute(text("SELECT status, count(*) FROM waiting_messages GROUP BY 1"))
+            counts.update({f"waiting_{row[0]}": int(row[1]) for row in waited})
             order = refusals_by_order(
-                [
-                    (int(r[0]), str(r[1]), str(r[2]))
-                    for r in conn.execute(
-                        text("SELECT id, dedup_key, outcome FROM inbox ORDER BY id")
-                    )
-                ]
+                [(int(r[0]), str(r[1]), str(r[2])) for r in conn.execute(text(_FINAL_OUTCOMES))]
             )
     finally:
         engine.dispose()
     return {**counts, "quarantine_reasons": counts_reasons, **order}  # type: ignore[dict-item]
 
+
+_FINAL_OUTCOMES = """
+SELECT i.id, i.dedup_key,
+       CASE WHEN i.outcome = 'parked' THEN coalesce(
+           (SELECT w.status FROM waiting_messages w
+             WHERE w.sender = i.sender AND w.dedup_key = i.dedup_key
+             ORDER BY w.id DESC LIMIT 1), 'parked')
+       ELSE i.outcome END
+  FROM inbox i ORDER BY i.id
+"""
+"""Each inbox row's outcome in the end: a parked message's is what became of it in the
+waiting room (`applied` once its precondition came; `refused` after its window)."""
 
 STAGE_PARTY = ("MSCBE", "FWDANT", "FWDANT", "TRUCKCO", "BECUSTOMS", "PSAT", "TRUCKCO", "PSAT")
 """Who sends each stage of `workload.story`."""
