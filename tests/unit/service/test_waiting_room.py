@@ -21,6 +21,7 @@ from hub.domain.values import RightStatus
 from hub.entrypoints.cli import cli
 from hub.entrypoints.partners_file import load_partners_file
 from hub.ledger.memory import MEMORY_URL
+from hub.service_layer.pipeline import expire_waiting
 from hub.service_layer.subscriptions import buy, top_up
 from tests.unit.service.conftest import SAMPLES, FixedClock
 
@@ -163,6 +164,31 @@ def test_a_parked_message_is_refused_with_its_reason_when_its_window_passes(
     assert [q.kind for q in held] == ["refused"]
     assert "no release for container MSCU1234566" in held[0].reason + str(held[0].problems)
     assert len(refused) == 1 and refused[0].sender == "FWDANT"
+
+
+def test_expiry_refuses_through_the_normal_rejected_path_on_either_ledger(
+    waiting_hub: tuple[Hub, InProcessTransport], clock: FixedClock
+) -> None:
+    """`expire_waiting` alone (the job `hub run` adds to its periodic ones): the parked unit
+    is decided once more without parking, refused with its real reason, answered correlated
+    to its own message id, quarantined once; a re-send after that is a duplicate."""
+    hub, transport = waiting_hub
+    _put(hub, transport, ACCEPT, "fwdant", "fwd-accept")
+    clock.at += timedelta(seconds=WINDOW + 1)
+    with hub.uow() as uow:
+        [outcome] = expire_waiting(uow, hub.worker.hub)
+        uow.commit()
+    hub.worker.drain()
+
+    assert (outcome.status, outcome.rejected, outcome.parked) == ("rejected", 1, 0)
+    assert _waiting(hub) == []
+    assert _answers(transport, "FWDANT") == [("ack", "fwd-accept", "rejected")]
+    with hub.uow() as uow:
+        [held] = uow.quarantine.list("held")
+        assert "no release for container MSCU1234566" in held.reason + str(held.problems)
+        assert [p.status for p in uow.waiting.list("refused")] == ["refused"]
+    _put(hub, transport, ACCEPT, "fwdant", "fwd-accept-again")
+    assert _waiting(hub) == []
 
 
 def test_a_refusal_that_can_never_become_right_is_answered_at_once(
