@@ -26,6 +26,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 
+from hub.adapters.amqp_endpoints import parameters
 from hub.domain.identifiers import WORD
 from hub.errors import BrokerUnavailable, ConfigurationError
 from hub.service_layer.ports import (
@@ -118,9 +119,7 @@ class AmqpTransport(Transport):
         user_prefix: str = "",
     ) -> None:
         self.user_prefix = user_prefix
-        self.params = pika.URLParameters(url)
-        self.params.heartbeat = 30
-        self.params.blocked_connection_timeout = 60
+        self.params = parameters(url, heartbeat=30, blocked_connection_timeout=60)
         self.prefetch, self.queue, self.consume = prefetch, queue, consume
         self.confirm_timeout = confirm_timeout
         self.buffer: deque[Delivery] = deque()
@@ -290,7 +289,7 @@ def declare_partner_queues(url: str, partners: list[tuple[str, tuple[str, ...]]]
         for code in terminals:
             plain_key("terminal code", code)
     try:
-        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+        with pika.BlockingConnection(parameters(url)) as conn:
             ch = conn.channel()
             declare_topology(ch)
             for party_id, terminals in partners:
@@ -305,7 +304,7 @@ class AmqpSender:
     """A partner's side: publish one payload to `hub.inbound` as the connection's user."""
 
     def __init__(self, url: str) -> None:
-        self.params = pika.URLParameters(url)
+        self.params = parameters(url)
 
     def send(
         self, body: bytes, *, user_id: str, routing_key: str, message_id: str, content_type: str
@@ -369,7 +368,7 @@ def peek(url: str, queue: str, count: int, consume: bool = False) -> list[Peeked
     requeue), because a quorum queue puts what is handed back behind what was not read: read
     whole, the queue keeps its order. They come back marked redelivered."""
     try:
-        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+        with pika.BlockingConnection(parameters(url)) as conn:
             ch = conn.channel()
             waiting = ch.queue_declare(queue, passive=True).method.message_count
             whole = count if consume else max(count, min(waiting, PEEK_WHOLE))
@@ -398,10 +397,13 @@ def queue_depths(
     """Queue → (messages ready, consumers), by a passive `queue_declare` of each on a
     short-lived connection of its own (the hub's connections belong to their threads). A
     queue that does not exist is left out; an unreachable broker is `BrokerUnavailable`."""
-    params = pika.URLParameters(url)
-    params.socket_timeout = params.stack_timeout = timeout
-    params.blocked_connection_timeout = timeout
-    params.connection_attempts = 1
+    params = parameters(
+        url,
+        socket_timeout=timeout,
+        stack_timeout=timeout,
+        blocked_connection_timeout=timeout,
+        connection_attempts=1,
+    )
     found: dict[str, tuple[int, int]] = {}
     try:
         with contextlib.closing(pika.BlockingConnection(params)) as conn:
