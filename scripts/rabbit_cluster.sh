@@ -104,22 +104,25 @@ start() {
     for i in $(seq 1 "$NODES"); do boot "$i"; done
     for i in $(seq 1 "$NODES"); do await "$i" & pids+=($!); done
     for p in "${pids[@]}"; do wait "$p"; done
+    # stop_app and start_app in parallel; join_cluster one node at a time (two nodes joining
+    # at once can abort each other's schema change), and once more after a failure
     pids=()
-    for i in $(seq 2 "$NODES"); do
-        (
-            ctl -n "$(node "$i")" stop_app
-            ctl -n "$(node "$i")" join_cluster "$(node 1)"
-            ctl -n "$(node "$i")" start_app
-        ) >/dev/null &
-        pids+=($!)
-    done
+    for i in $(seq 2 "$NODES"); do ctl -n "$(node "$i")" stop_app >/dev/null & pids+=($!); done
     for p in "${pids[@]}"; do wait "$p"; done
-    local members
-    members=$(ctl -n "$(node 1)" cluster_status --formatter json)
+    for i in $(seq 2 "$NODES"); do
+        ctl -n "$(node "$i")" join_cluster "$(node 1)" >/dev/null ||
+            { sleep 1; ctl -n "$(node "$i")" join_cluster "$(node 1)" >/dev/null; }
+    done
+    pids=()
+    for i in $(seq 2 "$NODES"); do ctl -n "$(node "$i")" start_app >/dev/null & pids+=($!); done
+    for p in "${pids[@]}"; do wait "$p"; done
+    local running
+    running=$(ctl -n "$(node 1)" cluster_status --formatter json |
+        grep -o '"running_nodes":\[[^]]*\]')
     for i in $(seq 1 "$NODES"); do
-        case "$members" in
+        case "$running" in
         *"\"$(node "$i")\""*) ;;
-        *) log "$(node "$i") is not in the cluster: $members"; return 1 ;;
+        *) log "$(node "$i") is not running in the cluster: $running"; return 1 ;;
         esac
     done
     log "cluster of $NODES up: $(node 1)..$(node "$NODES"), AMQP $((AMQP_BASE + 1))-$((AMQP_BASE + NODES))"

@@ -13,6 +13,7 @@ from typing import Any
 import pika
 from sqlalchemy import Engine, select
 
+from hub.adapters.amqp_endpoints import parameters
 from hub.ledger.tables import (
     inbox,
 )
@@ -35,9 +36,7 @@ class Sender:
     def _channel(self, party: str) -> Any:
         if party not in self._channels:
             url = self.world.user_url(party) if party in self.world.users else self.world.amqp_url
-            params = pika.URLParameters(url)
-            params.heartbeat = 0
-            conn = pika.BlockingConnection(params)
+            conn = pika.BlockingConnection(parameters(url, heartbeat=0))
             ch = conn.channel()
             ch.confirm_delivery()
             self._conns.append(conn)

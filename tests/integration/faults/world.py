@@ -15,6 +15,7 @@ from typing import Any
 import pika
 import yaml
 
+from hub.adapters.amqp_endpoints import parameters
 from tests.integration.faults.common import (
     AMQP_PORT,
     BROKER_PARTIES,
@@ -150,7 +151,7 @@ class World:
         return url
 
     def purge(self) -> None:
-        with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as conn:
+        with pika.BlockingConnection(parameters(self.amqp_url)) as conn:
             ch = conn.channel()
             for queue in (INBOUND, DEAD, TERMINAL, *(f"partner.{p}" for p in BROKER_PARTIES)):
                 with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
@@ -171,14 +172,14 @@ class World:
 
     def ready(self, queue: str) -> int:
         """Messages ready in `queue` (asked of the queue itself, never a stale statistic)."""
-        with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as conn:
+        with pika.BlockingConnection(parameters(self.amqp_url)) as conn:
             ok = conn.channel().queue_declare(queue, passive=True)
             return int(ok.method.message_count)
 
     def drain(self, queue: str) -> list[tuple[Any, bytes]]:
         """Everything waiting in `queue` (read as guest), acked."""
         got: list[tuple[Any, bytes]] = []
-        with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as conn:
+        with pika.BlockingConnection(parameters(self.amqp_url)) as conn:
             ch = conn.channel()
             while True:
                 method, props, body = ch.basic_get(queue, auto_ack=True)

@@ -1,0 +1,128 @@
+"""A real three-node RabbitMQ cluster (`scripts/rabbit_cluster.sh`), started by this module
+beside the machine's own broker: the hub declares its quorum queues there, replicated on every
+node, and the node that the hub, the partners and every queue leader are on is killed (-9)
+while messages flow. Nothing a partner got a confirm for may be lost, nothing applied twice.
+
+Without `rabbitmq-server` (or when the nodes cannot start) the module skips on a laptop and
+fails under CI=true.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.ledger.tables import inbox
+from tests.integration import faults as F
+from tests.integration.faults.cluster import Cluster, ClusterError, ClusterWorld
+
+pytestmark = pytest.mark.integration
+
+HUB_QUEUES = (F.INBOUND, F.DEAD, "terminal.PSAT", "partner.MSCBE", "partner.TRUCKCO")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    from tests.conftest import _missing
+
+    F.require_servers()
+    if not Cluster.available():
+        _missing("rabbitmq-server, to start a RabbitMQ cluster")
+    c = Cluster()
+    try:
+        c.start()
+    except ClusterError as exc:
+        c.stop()
+        _missing(f"a three-node RabbitMQ cluster ({exc})")
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="module")
+def world(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterWorld]:
+    w = ClusterWorld.on(cluster, tmp_path_factory.mktemp("cluster"))
+    yield w
+    w.destroy()
+
+
+def stories(tag: str, count: int, seed: int) -> list[list[F.Msg]]:
+    """`count` whole container stories (eight messages each)."""
+    return [F.story(c, n, tag) for n, c in enumerate(F.containers(count, seed))]
+
+
+def recorded(run: F.Run) -> int:
+    with run.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(inbox)) or 0)
+
+
+def depths(cluster: Cluster, world: ClusterWorld) -> str:
+    """Ready / unacknowledged / consumers of the hub's queues, asked of node 2."""
+    return cluster.ctl(
+        "list_queues", "-p", world.vhost, "name", "leader", "messages_ready",
+        "messages_unacknowledged", "consumers", node=2,
+    )  # fmt: skip
+
+
+def nodes(cluster: Cluster) -> frozenset[str]:
+    return frozenset(cluster.node(i) for i in range(1, cluster.nodes + 1))
+
+
+@pytest.mark.timeout(300)
+def test_a_node_killed_while_messages_flow_loses_nothing_and_applies_nothing_twice(
+    cluster: Cluster, world: ClusterWorld, tmp_path: Path
+) -> None:
+    queues = cluster.queues(world.vhost)
+    for name in HUB_QUEUES:
+        assert queues[name].type == "quorum", name
+        assert queues[name].members == nodes(cluster), f"{name} is not on every node"
+    victim = cluster.node(1)
+    assert queues[F.INBOUND].leader == victim, "declared through node 1, led there"
+
+    run = F.Run(world, world.fresh(), tmp_path)
+    try:
+        hub = run.hub(prefetch="100", batch_size="50")
+        F.wait_until(
+            "the hub to connect", lambda: ("guest", cluster.port(1)) in cluster.connections(), 60
+        )
+        # paced so that the stream lasts well past the kill (at least 8 s)
+        streamer = F.CausalStreamer(world, run.engine, stories("CLU", 50, seed=17), rate=50)
+        streamer.start()
+        F.wait_until("40 messages recorded", lambda: recorded(run) >= 40, 60, 0.1)
+        cluster.kill(1)  # the hub's node, the partners' node, every queue's leader
+        killed_at = recorded(run)
+        assert streamer.is_alive() and killed_at <= 300, "node 1 must die mid-stream"
+        try:
+            F.wait_until(
+                "the hub to go on applying without node 1",
+                lambda: recorded(run) >= killed_at + 100,
+                60,
+                0.2,
+            )
+        except AssertionError as exc:
+            stuck = f"{recorded(run)} recorded; {depths(cluster, world)}"
+            raise AssertionError(f"{exc}; {stuck}") from None
+        moved = {user for user, _ in cluster.connections(node=2)}
+        assert "guest" in moved, "the hub reconnected to another node"
+        assert moved & set(world.users.values()), "so did the partners"
+        assert cluster.queues(world.vhost, node=2)[F.INBOUND].leader != victim
+        began = time.monotonic()
+        cluster.boot(1)
+        rejoined = time.monotonic() - began
+
+        sent = streamer.finish(timeout=120)
+        run.settle(sent, timeout=90)
+        assert hub.generation == 1 and hub.alive, "the hub must survive the node's death alone"
+        assert "reconnected to the broker" in hub.output()
+        figures = run.check(sent)
+        figures.assert_ok()
+        assert figures.applied == figures.valid == 400
+        assert figures.tokens_consumed == 50 and figures.gate_messages == 100
+        after = cluster.queues(world.vhost)
+        assert after[F.INBOUND].online == nodes(cluster), "node 1 is back in every queue"
+        print(f"node 1 killed at {killed_at} recorded; back in {rejoined:.1f}s")
+    finally:
+        run.close()
