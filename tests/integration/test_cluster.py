@@ -9,6 +9,7 @@ fails under CI=true.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,11 +33,12 @@ def cluster() -> Iterator[Cluster]:
     F.require_servers()
     if not Cluster.available():
         _missing("rabbitmq-server, to start a RabbitMQ cluster")
-    c = Cluster()
+    c = Cluster.fresh()
     try:
         c.start()
     except ClusterError as exc:
-        c.stop()
+        with contextlib.suppress(ClusterError):
+            c.stop()
         _missing(f"a three-node RabbitMQ cluster ({exc})")
     yield c
     c.stop()

@@ -7,7 +7,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
+import socket
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +19,12 @@ from tests.integration.faults.common import REPO, hub_cli, psql
 from tests.integration.faults.world import World, partners_file
 
 SCRIPT = REPO / "scripts" / "rabbit_cluster.sh"
+
+
+def _taken(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 class ClusterError(Exception):
@@ -40,6 +48,27 @@ class Cluster:
     prefix: str = "hubc"
     amqp_base: int = 5700
     dist_base: int = 25700
+
+    @classmethod
+    def fresh(cls, nodes: int = 3) -> Cluster:
+        """A cluster of its own for this test session: node names, directory and free ports
+        no other session uses, so that two sessions on one machine never stop each other's."""
+        tag = uuid.uuid4().hex[:6]
+        rng = random.Random(tag)
+        for _ in range(50):
+            base = rng.randrange(5710, 6900, 10)
+            ports = [base + i for i in range(1, nodes + 1)]
+            if not any(_taken(p) or _taken(p + 20000) for p in ports):
+                break
+        else:
+            raise ClusterError("no free ports for the cluster's nodes")
+        return cls(
+            dir=Path(f"/tmp/hub-rabbit-cluster-{tag}"),
+            nodes=nodes,
+            prefix=f"hubc{tag}n",
+            amqp_base=base,
+            dist_base=base + 20000,
+        )
 
     @staticmethod
     def available() -> bool:
