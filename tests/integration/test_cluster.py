@@ -14,9 +14,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pika
 import pytest
 from sqlalchemy import func, select
 
+from hub.adapters.amqp_endpoints import parameters
 from hub.ledger.tables import inbox
 from tests.integration import faults as F
 from tests.integration.faults.cluster import Cluster, ClusterError, ClusterWorld
@@ -83,6 +85,10 @@ def test_a_node_killed_while_messages_flow_loses_nothing_and_applies_nothing_twi
         assert queues[name].members == nodes(cluster), f"{name} is not on every node"
     victim = cluster.node(1)
     assert queues[F.INBOUND].leader == victim, "declared through node 1, led there"
+    with pika.BlockingConnection(parameters(world.amqp_url)) as conn:
+        ch = conn.channel()  # the inbound partitions' exchange type: the plugin is enabled
+        ch.exchange_declare("cluster.hash-check", exchange_type="x-consistent-hash")
+        ch.exchange_delete("cluster.hash-check")
 
     run = F.Run(world, world.fresh(), tmp_path)
     try:
