@@ -44,9 +44,9 @@ class Sender:
         return self._channels[party]
 
     def send(self, msg: Msg, message_id: str = "", patience: float = 60.0) -> str:
-        """Publish with a confirm. When the broker goes away (a restart), reconnect and publish
-        again, as a partner does: a message whose confirm was lost may then arrive twice, which
-        the hub must absorb."""
+        """Publish with a confirm. When the broker goes away (a restart, a cluster node killed)
+        or does not confirm (a nack), reconnect and publish again, as a partner does: a message
+        whose confirm was lost may then arrive twice, which the hub must absorb."""
         message_id = message_id or uuid.uuid4().hex
         deadline = time.monotonic() + patience
         while True:
@@ -58,6 +58,8 @@ class Sender:
                 pika.exceptions.StreamLostError,
                 pika.exceptions.ConnectionClosed,
                 pika.exceptions.ChannelClosed,
+                pika.exceptions.NackError,  # not taken (a queue between leaders): again
+                pika.exceptions.UnroutableError,
                 ConnectionError,
             ):
                 if time.monotonic() > deadline:
