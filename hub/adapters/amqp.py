@@ -45,6 +45,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 
+from hub.adapters.amqp_endpoints import parameters
 from hub.domain.identifiers import WORD
 from hub.errors import BrokerUnavailable, ConfigurationError
 from hub.service_layer.ports import (
@@ -68,12 +69,10 @@ DELIVERY_LIMIT = 5
 
 
 def make_connection(url: str, **settings: Any) -> pika.BlockingConnection:
-    """The one place a connection to RabbitMQ is opened: `url` with pika's connection
-    `settings` (heartbeat, timeouts) set on top. Raises pika's errors."""
-    params = pika.URLParameters(url)
-    for name, value in settings.items():
-        setattr(params, name, value)
-    return pika.BlockingConnection(params)
+    """The one place a connection to RabbitMQ is opened: `url` (one node, or several
+    comma-separated cluster nodes tried in order) with pika's connection `settings`
+    (heartbeat, timeouts) set on top. Raises pika's errors."""
+    return pika.BlockingConnection(parameters(url, **settings))
 
 
 def partition_queue(partition: int) -> str:

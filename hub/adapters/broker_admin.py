@@ -20,8 +20,9 @@ import secrets
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
+from hub.adapters import amqp_endpoints
 from hub.adapters.amqp import declare_partner_queues
 from hub.adapters.credentials import read_credentials, write_credentials
 from hub.config import Settings
@@ -50,8 +51,8 @@ def _ctl(*args: str, secret: str | None = None) -> str:
 
 
 def vhost_of(url: str) -> str:
-    path = urlsplit(url).path.lstrip("/")
-    return path.replace("%2F", "/").replace("%2f", "/") or "/"
+    """The virtual host of `url` (of its first node when it names several)."""
+    return amqp_endpoints.vhost(amqp_endpoints.first(url))
 
 
 def read_queues(p: Partner) -> str:
@@ -134,7 +135,7 @@ def _made(existed: bool) -> str:
 def _refused(partners: list[Partner], settings: Settings) -> dict[str, str]:
     """Partners whose identifiers could become a wildcard or split a routing key, and any
     partner whose user would be the hub's own (never created, changed or deleted here)."""
-    hub_user = urlsplit(settings.amqp_url).username or "guest"
+    hub_user = unquote(urlsplit(amqp_endpoints.first(settings.amqp_url)).username or "guest")
     found = {p.party_id: identifier_problems(p) for p in partners}
     for p in partners:
         if p.broker_user and broker_name(settings, p) == hub_user:
@@ -161,11 +162,8 @@ def missing_password(settings: Settings, user: str) -> str:
 
 def partner_url(settings: Settings, user: str, password: str) -> str:
     """The hub's AMQP URL with the partner's own user and password (from the credentials
-    file when `password` is '')."""
+    file when `password` is ''); every node of a cluster URL, in the same order."""
     secret = password or read_credentials(settings.credentials_path()).get(user)
     if not secret:
         raise HubError(missing_password(settings, user))
-    parts = urlsplit(settings.amqp_url)
-    host = parts.hostname or "127.0.0.1"
-    netloc = f"{quote(user, safe='')}:{quote(secret, safe='')}@{host}:{parts.port or 5672}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return amqp_endpoints.with_user(settings.amqp_url, user, secret)

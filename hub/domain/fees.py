@@ -6,7 +6,8 @@
   (forwarders register as release parties) or terminal operator. A transport operator that is
   nothing else pays in tokens instead; customs, authorities and release platforms pay nothing.
 
-A partner's fee year starts when it became active (the caller says when) and runs 12 calendar
+A partner's fee year starts when it became active (the caller says when; an API subscription
+switched on later starts its own fee years then, audited as `API_SWITCHED_ON`) and runs 12 calendar
 months (`hub.domain.periods.add_months`); the fee is invoiced in the month each year starts.
 VAT as for tokens (`hub.domain.billing.vat_quote`): 21 % Belgian VAT for Belgian companies,
 reverse-charged for companies in another EU member state, and outside the scope of EU VAT for
@@ -38,6 +39,9 @@ YEARLY_FEES: Mapping[Fee, Decimal] = {
     Fee.WEB_USE: euro(250),
 }
 """Net prices a year, excl. VAT."""
+
+API_SWITCHED_ON = "ApiSubscriptionStarted"
+"""The audit action of a partner whose API subscription is switched on after it was created."""
 
 WEB_USE_ROLES = frozenset({Role.SHIP_AGENT, Role.RELEASE_PARTY, Role.TERMINAL_OPERATOR})
 

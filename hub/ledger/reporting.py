@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
+from hub.domain.fees import API_SWITCHED_ON
 from hub.ledger.tables import audit, container_files, partners, processed_markers, wallets
 from hub.ledger.uow import SqlAlchemyUnitOfWork
 from hub.service_layer import ports
@@ -67,6 +68,15 @@ class SqlReporting:
         for row in self.conn.execute(_ACTIVATED):
             first.setdefault(str((row.details or {}).get("party", "")), row.at)
         return {party: first.get(party, created) for party, created in since.items()}
+
+    def api_since(self) -> dict[str, datetime]:
+        """Per partner, its last ``ApiSubscriptionStarted`` audit entry."""
+        query = (
+            select(audit.c.at, audit.c.details)
+            .where(audit.c.action == API_SWITCHED_ON)
+            .order_by(audit.c.seq)
+        )
+        return {str((r.details or {}).get("party", "")): r.at for r in self.conn.execute(query)}
 
     def seen(self, key: str) -> bool:
         """True when `key` was marked done."""

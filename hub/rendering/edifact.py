@@ -346,10 +346,12 @@ def render_contrl(
     extra: Sequence[Problem] = (),
     include_warnings: bool = False,
     received_only: bool = False,
+    reply: Envelope | None = None,
 ) -> str:
     """CONTRL for one interchange: its own errors (plus `extra`) reject it (UCI 4); otherwise
     it is acknowledged (UCI 7) with one UCM per message (4 with UCS/UCD details, or 7).
-    Check `should_send_contrl` first; answering a CONTRL raises `ValueError`."""
+    Check `should_send_contrl` first; answering a CONTRL raises `ValueError`. `reply`: whom
+    it goes from and to, when not simply back to the interchange's own (claimed) sender."""
 
     if any(m.type == "CONTRL" for m in interchange.messages):
         raise ValueError("a CONTRL is never answered with a CONTRL")
@@ -366,7 +368,7 @@ def render_contrl(
     subject = AckSubject.of(interchange)
     version = ("4", "1") if subject.syntax_version == "4" else ("D", "3")
     unh = _message(message_ref, ("CONTRL", *version, "UN"), body)
-    return _interchange(subject.reply_envelope(), now, control_ref, [unh])
+    return _interchange(reply or subject.reply_envelope(), now, control_ref, [unh])
 
 
 def _code(p: Problem) -> str:

@@ -31,6 +31,7 @@ from hub.service_layer.ports import (
     Outgoing,
     UnitOfWork,
 )
+from hub.service_layer.screening import RECIPIENT_NOT_ACTUAL, claims_match
 
 PARTNER_EXCHANGE = "hub.partner"
 GATE_EXCHANGE = "hub.gate"
@@ -60,6 +61,21 @@ def _subject(unit: Unit, mapped: MappedMessage, sender: Partner, hub_id: str) ->
     subject = edi.AckSubject.of(ic, message)
     if not ic.enveloped:
         subject = replace(subject, sender=_edi_id(sender), recipient=hub_id)
+    return _addressed(subject, unit, sender, hub_id)
+
+
+def _addressed(
+    subject: edi.AckSubject, unit: Unit, partner: Partner, hub_id: str
+) -> edi.AckSubject:
+    """An answer goes from this hub to the partner the delivery came from, whatever its UNB
+    claimed: the claimed sender only when it is one of the partner's identifiers, the claimed
+    recipient only when the hub took it as itself (one of its aliases, say)."""
+    if not claims_match(partner, subject.sender):
+        own, qualifier = partner.edi_ids[0] if partner.edi_ids else (partner.party_id, "")
+        subject = replace(subject, sender=own, sender_qualifier=qualifier)
+    not_us = any(p.code == RECIPIENT_NOT_ACTUAL and p.segment_tag == "UNB" for p in unit.errors)
+    if not_us or not subject.recipient.strip():
+        subject = replace(subject, recipient=hub_id)
     return subject
 
 
@@ -104,12 +120,15 @@ def contrl(
         return []
     if not edi.should_send_contrl(ic, bool(sender.wants_contrl)):
         return []
-    contrl = _contrl(ic, problems, now)
+    reply = _addressed(edi.AckSubject.of(ic), unit, sender, hub_id).reply_envelope()
+    contrl = _contrl(ic, problems, now, reply)
     return [replace(contrl, routing_key=sender.party_id, answers=unit.dedup_key)]
 
 
-def _contrl(ic: Interchange, problems: Sequence[Problem], now: datetime) -> Outgoing:
-    text = edi.render_contrl(ic, now=now, control_ref=control_ref(), extra=problems)
+def _contrl(
+    ic: Interchange, problems: Sequence[Problem], now: datetime, reply: edi.Envelope | None = None
+) -> Outgoing:
+    text = edi.render_contrl(ic, now=now, control_ref=control_ref(), extra=problems, reply=reply)
     body = edi.encode_rendered(text, ic.syntax_id or "UNOC")
     return Outgoing(PARTNER_EXCHANGE, "", body, EDIFACT, "CONTRL")
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from hub.domain.fees import API_SWITCHED_ON
 from hub.domain.identifiers import clashes, identifier_problems
 from hub.domain.partners import (
     LANGUAGES,
@@ -269,9 +270,15 @@ def load(
         problems += [f"{p.party_id}: {x}" for x in clashes(p, [*others, *loaded[:n]])]
     if problems:
         return Refusal("; ".join(problems), "invalid-registration")
+    switched_on = []
     for p in loaded:
+        before = uow.partners.get(p.party_id)
+        if p.api_subscriber and before is not None and not before.api_subscriber:
+            switched_on.append(p.party_id)
         uow.partners.save(p)
     audit(uow, at, "PartnersLoaded", cause, parties=ids)
+    for party in switched_on:  # its API fee years run from now (`reports.fee_report`)
+        audit(uow, at, API_SWITCHED_ON, cause, party=party)
     return loaded
 
 

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from hub.domain.billing import BillingRow, ContainerRecord, monthly_report, parse_month
 from hub.domain.fees import FeeInvoice, fees_due
 from hub.domain.lights import value_code
+from hub.domain.partners import Partner
 from hub.service_layer.ports import Partners
 
 UNKNOWN_TERMINAL = "unknown"
@@ -62,6 +63,11 @@ class ReportSource(Protocol):
 
     def active_since(self) -> dict[str, datetime]:
         """When each partner first became active: the start of its first fee year."""
+        ...
+
+    def api_since(self) -> dict[str, datetime]:
+        """When each partner's API subscription was last switched on after its activation
+        (`API_SWITCHED_ON`): the start of its API fee years."""
         ...
 
 
@@ -186,5 +192,10 @@ def _first_transfers(records: list[AuditRecord]) -> Iterator[tuple[AuditRecord, 
 
 def fee_report(source: ReportSource, partners: Partners, month: str) -> list[FeeInvoice]:
     """The yearly fees to invoice for `month`, one per partner whose fee year starts then."""
-    since = source.active_since()
-    return fees_due(((p, since[p.party_id]) for p in partners.all() if p.party_id in since), month)
+    since, api = source.active_since(), source.api_since()
+
+    def start(p: Partner) -> datetime:
+        first = since[p.party_id]
+        return max(first, api.get(p.party_id, first)) if p.api_subscriber else first
+
+    return fees_due(((p, start(p)) for p in partners.all() if p.party_id in since), month)

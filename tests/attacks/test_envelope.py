@@ -79,6 +79,29 @@ def test_the_recipient_may_be_written_in_any_case(
         assert uow.files.get(CONTAINERS[0]).right is not None
 
 
+def _unb(text: str) -> list[str]:
+    """The UNB of an answer, split into its elements."""
+    return text.split("UNB+", 1)[1].split("'", 1)[0].split("+")
+
+
+def test_answers_to_a_forged_envelope_go_from_the_hub_to_the_partner_it_came_from(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    """MSCBE claims to be MAERSKBE and writes to another hub: its answers are addressed to
+    MSCBE (whose queue they land in) from this hub, never to or from the parties it named."""
+    hub, transport = embedded
+    forged = RELEASE.replace(b"+MSCBE:ZZZ+CPUHUB:ZZZ+", b"+MAERSKBE:ZZZ+OTHERHUB:ZZZ+")
+    assert forged != RELEASE
+    _send(hub, transport, forged)
+    _nothing_released(hub)
+    for kind in ("APERAK", "CONTRL"):
+        answered = _answer(transport, kind)
+        sender, recipient = _unb(answered)[1].split(":")[0], _unb(answered)[2].split(":")[0]
+        assert (sender, recipient) == ("CPUHUB", "MSCBE"), (kind, _unb(answered))
+    contrl = _answer(transport, "CONTRL")
+    assert "UCI+MSC0000001+MAERSKBE:ZZZ+OTHERHUB:ZZZ+" in contrl, "the UCI names what came"
+
+
 # the message-level sender (NAD+MS) ----------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pika
 from sqlalchemy import Engine, select
 
+from hub.adapters.amqp_endpoints import parameters
 from hub.ledger.tables import (
     inbox,
 )
@@ -35,9 +36,7 @@ class Sender:
     def _channel(self, party: str) -> Any:
         if party not in self._channels:
             url = self.world.user_url(party) if party in self.world.users else self.world.amqp_url
-            params = pika.URLParameters(url)
-            params.heartbeat = 0
-            conn = pika.BlockingConnection(params)
+            conn = pika.BlockingConnection(parameters(url, heartbeat=0))
             ch = conn.channel()
             ch.confirm_delivery()
             self._conns.append(conn)
@@ -45,9 +44,9 @@ class Sender:
         return self._channels[party]
 
     def send(self, msg: Msg, message_id: str = "", patience: float = 60.0) -> str:
-        """Publish with a confirm. When the broker goes away (a restart), reconnect and publish
-        again, as a partner does: a message whose confirm was lost may then arrive twice, which
-        the hub must absorb."""
+        """Publish with a confirm. When the broker goes away (a restart, a cluster node killed)
+        or does not confirm (a nack), reconnect and publish again, as a partner does: a message
+        whose confirm was lost may then arrive twice, which the hub must absorb."""
         message_id = message_id or uuid.uuid4().hex
         deadline = time.monotonic() + patience
         while True:
@@ -59,6 +58,8 @@ class Sender:
                 pika.exceptions.StreamLostError,
                 pika.exceptions.ConnectionClosed,
                 pika.exceptions.ChannelClosed,
+                pika.exceptions.NackError,  # not taken (a queue between leaders): again
+                pika.exceptions.UnroutableError,
                 ConnectionError,
             ):
                 if time.monotonic() > deadline:

@@ -15,6 +15,7 @@ from typing import Any
 import pika
 import yaml
 
+from hub.adapters.amqp_endpoints import parameters
 from tests.integration.faults.common import (
     AMQP_PORT,
     BROKER_PARTIES,
@@ -155,7 +156,7 @@ class World:
         return url
 
     def purge(self) -> None:
-        with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as conn:
+        with pika.BlockingConnection(parameters(self.amqp_url)) as conn:
             ch = conn.channel()
             for queue in (*PARTITIONS, DEAD, TERMINAL, *(f"partner.{p}" for p in BROKER_PARTIES)):
                 with contextlib.suppress(pika.exceptions.ChannelClosedByBroker):
@@ -180,7 +181,7 @@ class World:
     def ready(self, queue: str) -> int:
         """Messages ready in `queue` (asked of the queue itself, never a stale statistic);
         `INBOUND`: in all its partitions."""
-        with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as conn:
+        with pika.BlockingConnection(parameters(self.amqp_url)) as conn:
             ch = conn.channel()
             queues = PARTITIONS if queue == INBOUND else [queue]
             return sum(int(ch.queue_declare(q, passive=True).method.message_count) for q in queues)
@@ -188,7 +189,7 @@ class World:
     def drain(self, queue: str) -> list[tuple[Any, bytes]]:
         """Everything waiting in `queue` (read as guest), acked."""
         got: list[tuple[Any, bytes]] = []
-        with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as conn:
+        with pika.BlockingConnection(parameters(self.amqp_url)) as conn:
             ch = conn.channel()
             while True:
                 method, props, body = ch.basic_get(queue, auto_ack=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,3 +93,29 @@ def test_hub_billing_report_lists_the_fees_beside_the_contribution(tmp_path: Pat
     as_csv = runner.invoke(cli, ["billing", "report", "--month", "2027-05"])
     table = list(csv.DictReader(io.StringIO(as_csv.output)))
     assert {r["party"]: r["item"] for r in table if r["party"] in MINE}["CHTERM1"] == "web_use"
+
+
+def test_an_api_subscription_switched_on_after_activation_runs_from_then(tmp_path: Path) -> None:
+    """NLFWD1 pays for web use from its activation in May; its API subscription, switched on
+    by a partners file in September, is a fee year of its own from September, not from May."""
+    hub = activated(tmp_path)
+    switched = datetime(2026, 9, 3, 14, 0, tzinfo=UTC)
+    with hub.uow() as uow:
+        nlfwd = uow.partners.get("NLFWD1")
+        assert nlfwd is not None and not nlfwd.api_subscriber
+        loaded = [replace(nlfwd, api_subscriber=True)]
+        ok(registry.load(uow, loaded, switched, "hub partners load"))
+        uow.commit()
+    with hub.uow() as uow:
+        due = {
+            m: [
+                (r.party, r.fee.value, r.period_start)
+                for r in reports.fee_report(for_uow(uow), uow.partners, m)
+                if r.party == "NLFWD1"
+            ]
+            for m in ("2026-09", "2027-05", "2027-09")
+        }
+    assert due["2027-05"] == [], "its API year does not start at the activation"
+    assert due["2026-09"] == [("NLFWD1", "api_subscription", switched)]
+    assert due["2027-09"] == [("NLFWD1", "api_subscription", switched.replace(year=2027))]
+    hub.close()
