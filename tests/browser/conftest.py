@@ -145,9 +145,12 @@ def site(tmp_path: Path, mailbox: Mailbox) -> Iterator[Site]:
     hub.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    """One Chromium for the session; each test gets its own context (`browser`)."""
+    """One Chromium for the browser tests; each test gets its own context (`browser`).
+    Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running on
+    this thread while it is open, and the in-process ASGI tests that run after this package
+    (tests/unit/web) cannot start theirs beside it."""
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is required under CI=true (scripts/browser.sh)", pytrace=False)

@@ -29,7 +29,7 @@ from tests.integration.faults.cluster import Cluster, ClusterError, ClusterWorld
 
 pytestmark = pytest.mark.integration
 
-HUB_QUEUES = (F.INBOUND, F.DEAD, "terminal.PSAT", "partner.MSCBE", "partner.TRUCKCO")
+HUB_QUEUES = (*F.PARTITIONS, F.DEAD, "terminal.PSAT", "partner.MSCBE", "partner.TRUCKCO")
 
 
 @pytest.fixture(scope="module")
