@@ -38,6 +38,18 @@ BOX = "MSCU1234566"
 
 
 @pytest.fixture()
+def amqp_url(amqp_vhost: str) -> Iterator[str]:
+    """A vhost of this test's own (`amqp_vhost` only checks RabbitMQ is there): the session's
+    is shared with tests that leave answers and notifications in partner queues (and messages
+    in the partitions), which this test reads."""
+    vhost = f"hub-wait-{uuid.uuid4().hex[:10]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture()
 def env(own_pg_url: str, amqp_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     prefix = f"wait{uuid.uuid4().hex[:8]}-"
     yield {
