@@ -18,6 +18,7 @@ from typing import Any
 import pika
 import pytest
 
+from hub.adapters.amqp import declare_topology
 from hub.bootstrap import Hub, build
 from hub.config import Settings
 from hub.domain.users import User, UserRole, UserState
@@ -132,6 +133,8 @@ def broker(site: Site, amqp_url: str, amqp_vhost: str) -> Iterator[Broker]:
     hub = build(settings, clock=site.clock, migrate=False)
     with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
         ch = conn.channel()
+        # the hub's transport connects (and declares the topology) only on first use now
+        declare_topology(ch)
         ch.queue_declare(GATE_QUEUE, durable=True)
         ch.queue_bind(GATE_QUEUE, "hub.gate", routing_key="PSAT")
     yield Broker(hub, amqp_url, users, password)
