@@ -22,7 +22,9 @@ requeue of 2..11 a new consumer gets 12..19 first), a channel closed while the b
 window returns those last (2, 3, 4, 7, …, 19, 5, 6), and single active consumer activates the next
 consumer as soon as the active one cancels, before its unacked messages come back; so any hand-back
 reorders a sender's messages. The worker keeps a batch and retries it instead, and a partition is
-given up only after its consumer is cancelled and all it received is settled.
+given up only after its consumer is cancelled and all it received is settled; what the broker
+sends between the cancel and its cancel-ok is kept and processed too, where pika would hand it
+back (`_cancel_keeping_deliveries`).
 
 Consumption is manual-ack with a prefetch window; acks are sent with `multiple=True` after the
 commit that covers the batch. Publishing uses publisher confirms streamed over the batch: every
@@ -262,7 +264,7 @@ class AmqpTransport(Transport):
 
     def _subscribe(self) -> None:
         for p in sorted(set(self._consumers) - self._wanted):
-            self.consumer.basic_cancel(self._consumers.pop(p))
+            _cancel_keeping_deliveries(self.consumer, self._consumers.pop(p), self.confirm_timeout)
         new = sorted(self._wanted - set(self._consumers))
         if new:
             # prefetch counts per consumer: the window is shared by the partitions consumed, so
@@ -395,6 +397,29 @@ class AmqpTransport(Transport):
         if conn is not None and conn.is_open:
             with contextlib.suppress(AMQPError):
                 conn.close()
+
+
+def _cancel_keeping_deliveries(channel: BlockingChannel, tag: str, timeout: float) -> None:
+    """Cancel consumer `tag` and keep what the broker sends until its Cancel-Ok.
+
+    AMQP lets a client receive deliveries between basic.cancel and cancel-ok and acknowledge
+    them; after the cancel-ok the broker sends none. pika instead rejects them with requeue
+    (`BlockingChannel.basic_cancel` and `Channel._on_deliver`), and a quorum queue puts what is
+    requeued behind the later messages (`benchmarks/requeue_order.py`), so a partition given up
+    mid-stream reached its next holder out of order. So the cancel is sent on the underlying
+    channel and its tag taken off pika's cancelled set: deliveries still reach the consumer's
+    callback (the worker's buffer) until the Cancel-Ok, which this waits for. Private pika
+    state, like the streamed confirms: `test_partitions_amqp` pins the behaviour."""
+    impl = channel._impl
+    done: list[Any] = []
+    impl.basic_cancel(tag, callback=done.append)
+    impl._cancelled.discard(tag)  # deliver, do not reject, what arrives before the Cancel-Ok
+    deadline = time.monotonic() + timeout
+    while not done:
+        if time.monotonic() > deadline:
+            raise BrokerUnavailable(f"no cancel-ok for consumer {tag} within {timeout:.0f}s")
+        channel.connection.process_data_events(time_limit=0.05)
+    channel._consumer_infos.pop(tag, None)  # pika's own cancel would have dropped it
 
 
 def sender_of(user_id: str, prefix: str) -> str:

@@ -646,7 +646,8 @@ def test_release_then_cancel_from_one_sender_always_ends_cancelled_across_proces
                 )
             ).all()
         )
-    assert outcomes == {"applied": 120}, outcomes
+        refused = list(conn.execute(select(quarantine.c.sender, quarantine.c.reason)))
+    assert outcomes == {"applied": 120}, (outcomes, refused)
     assert len(status) == 60 and "released" not in status.values(), status
     assert len(set(status.values())) == 1, "every pair ends the same way"
     for h in run.hubs:

@@ -90,3 +90,46 @@ def test_an_upgrade_drains_the_old_queue_and_partitions_by_sender(vhost_url: str
 
 def _ready(ch: Any, queue: str) -> int:
     return int(ch.queue_declare(queue, passive=True).method.message_count)
+
+
+def test_a_partition_given_up_mid_stream_keeps_what_was_in_flight_so_order_survives(
+    vhost_url: str,
+) -> None:
+    """Found by CI: with a sender's messages flowing, a process that gave up a partition had
+    pika reject (requeue) what the broker sent between the cancel and its cancel-ok, and the
+    quorum queue put those behind the later messages; the next holder then applied a cancel
+    before its release. What arrives until the cancel-ok is now kept and handed to the worker
+    like any delivery, so nothing goes back to the queue."""
+    transport = AmqpTransport(vhost_url, prefetch=10, assigned=frozenset({0}))
+    try:
+        transport.service()  # connects and declares the topology
+        with pika.BlockingConnection(pika.URLParameters(vhost_url)) as conn:
+            ch = conn.channel()
+            ch.confirm_delivery()
+            for n in range(60):
+                ch.basic_publish("", "hub.inbound.p0", f"m-{n}".encode())
+        first: list[bytes] = []
+        while len(first) < 10:
+            batch = transport.fetch(10, 0.2)
+            first += [d.body for d in batch]
+            transport.ack(batch)  # the broker refills the window right away
+        time.sleep(0.3)  # the refill is in the socket, unread, when the cancel goes out
+        transport.assign(frozenset())
+        deadline = time.monotonic() + 10
+        while 0 not in transport.settled():
+            assert time.monotonic() < deadline, "the cancel never settled"
+            batch = transport.fetch(100, 0.1)
+            first += [d.body for d in batch]
+            transport.ack(batch)
+    finally:
+        transport.close()
+    rest: list[bytes] = []
+    with pika.BlockingConnection(pika.URLParameters(vhost_url)) as conn:
+        conn.channel().basic_consume(
+            "hub.inbound.p0", lambda _c, _m, _p, b: rest.append(b), auto_ack=True
+        )
+        deadline = time.monotonic() + 10
+        while len(first) + len(rest) < 60 and time.monotonic() < deadline:
+            conn.process_data_events(time_limit=0.1)
+    assert len(first) > 10, "the refill in flight at the cancel was not seen by this process"
+    assert first + rest == [f"m-{n}".encode() for n in range(60)], "in the order sent"
