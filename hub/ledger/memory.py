@@ -447,11 +447,10 @@ class InMemoryUnitOfWork(ports.UnitOfWork):
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Everything done inside is undone when it ends in an exception; its audit entries
-        are chained when it ends, as the database's savepoint writes them."""
+        are chained at commit, as the database's unit of work does."""
         state, pending = copy.deepcopy(self.state), list(self.chain.pending)
         try:
             yield
-            self.chain.flush()
         except BaseException:
             self.state, self.chain.pending[:] = state, pending
             raise

@@ -47,8 +47,8 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
     Container file saves, outbox, inbox and audit rows are collected in memory until then, so
     a batch of messages costs one write per table instead of one per row. A savepoint that
     rolls back drops what was collected inside it (and the files it read or saved); one that
-    ends normally writes it, so that a row the database refuses is refused inside the savepoint
-    of the message that made it.
+    ends normally writes its rows, so that a row the database refuses is refused inside the
+    savepoint of the message that made it; the audit chain is written at commit only.
 
     The four write-behind repositories share one protocol (`Buffered`): `_rows` are written
     by `flush`, the audit chain after them, since its entries describe those rows."""
@@ -119,7 +119,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
 
     def flush(self) -> None:
         """Write the pending container files, outbox and inbox rows now (the audit chain waits
-        for commit, or for the end of a savepoint).
+        for commit).
 
         A database error comes out as raised by the driver; `commit` and `savepoint` turn it
         into what it means (`classify`)."""
@@ -140,16 +140,19 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         """A database fault inside comes out as `DatabaseUnavailable` (a lost connection) or
         `ConcurrencyConflict` (a deadlock, or a unique key another process took first), so the
         caller retries instead of taking it for a defect of the message; a value the database
-        refuses comes out as `Unstorable`. Everything done inside is written when it ends,
-        the audit entries included, so that a refused row is refused here, for this message
-        alone, never at commit for the whole transaction."""
+        refuses comes out as `Unstorable`. The rows done inside are written when it ends, so
+        that a refused row is refused here, for this message alone, never at commit for the
+        whole transaction. Its audit entries wait for the commit: they are cleaned when
+        appended (`storable`), so what a message carries cannot make their write fail, and
+        the chain's head, the one lock all hub processes share, is held only for the commit,
+        not from the first savepoint of a batch to its end."""
         assert self.conn is not None
         marks = [(buffer, buffer.mark()) for buffer in self._buffers]
         with _database_faults():
             nested = self.conn.begin_nested()
         try:
             yield
-            self._flush_all()
+            self.flush()
         except BaseException as exc:
             with suppress(SQLAlchemyError):
                 nested.rollback()

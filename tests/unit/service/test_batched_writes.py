@@ -95,6 +95,29 @@ def test_a_rolled_back_savepoint_drops_its_pending_rows_only(
     assert actions == ["kept"]
 
 
+def test_a_savepoint_writes_its_rows_but_leaves_the_audit_chain_to_the_commit(
+    embedded: tuple[Hub, InProcessTransport],
+) -> None:
+    """The chain's head is the one lock every hub process shares: taking it when the first
+    savepoint of a batch ended held it through the rest of the batch (the waiting room's
+    re-tries included) and wrote the chain once per savepoint. Audit entries cannot fail on
+    what a message carries (they are cleaned when appended), so they wait for the commit."""
+    hub, _ = embedded
+    with hub.uow() as uow:
+        with uow.savepoint():
+            uow.outbox.add(_message(1), AT)
+            uow.audit.append(AuditEntry(AT, "MSCBE", "inside"))
+        assert _rows(uow, outbox) == 1, "a refused row must be refused inside its savepoint"
+        assert _rows(uow, audit.audit) == 0
+        with pytest.raises(RuntimeError), uow.savepoint():
+            uow.audit.append(AuditEntry(AT, "MSCBE", "undone"))
+            raise RuntimeError("boom")
+        uow.commit()
+    with hub.db.connect() as conn:
+        actions = list(conn.scalars(select(audit.audit.c.action).order_by(audit.audit.c.seq)))
+    assert actions == ["inside"]
+
+
 def _story_batch(transport: InProcessTransport) -> list[Delivery]:
     for name, user in STORY:
         transport.put((SAMPLES / name).read_bytes(), user, name)
