@@ -445,7 +445,7 @@ class InMemoryUnitOfWork(ports.UnitOfWork):
         self.chain.pending.clear()
 
     @contextmanager
-    def savepoint(self) -> Iterator[None]:
+    def savepoint(self, flush: bool = True) -> Iterator[None]:
         """Everything done inside is undone when it ends in an exception; its audit entries
         are chained at commit, as the database's unit of work does."""
         state, pending = copy.deepcopy(self.state), list(self.chain.pending)

@@ -136,7 +136,7 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
             buffer.discard()
 
     @contextmanager
-    def savepoint(self) -> Iterator[None]:
+    def savepoint(self, flush: bool = True) -> Iterator[None]:
         """A database fault inside comes out as `DatabaseUnavailable` (a lost connection) or
         `ConcurrencyConflict` (a deadlock, or a unique key another process took first), so the
         caller retries instead of taking it for a defect of the message; a value the database
@@ -152,7 +152,8 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
             nested = self.conn.begin_nested()
         try:
             yield
-            self.flush()
+            if flush:
+                self.flush()
         except BaseException as exc:
             with suppress(SQLAlchemyError):
                 nested.rollback()

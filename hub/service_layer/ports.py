@@ -564,5 +564,7 @@ class UnitOfWork(abc.ABC):
     def rollback(self) -> None: ...
 
     @abc.abstractmethod
-    def savepoint(self) -> AbstractContextManager[None]:
-        """A nested transaction: an exception inside undoes only what was done inside."""
+    def savepoint(self, flush: bool = True) -> AbstractContextManager[None]:
+        """A nested transaction: an exception inside undoes only what was done inside.
+        `flush`: write its rows when it ends well, so that a value the database refuses is
+        refused inside it; without, they wait for the commit like any other row."""

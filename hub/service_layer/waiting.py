@@ -25,7 +25,10 @@ refusal, for replay.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -196,7 +199,10 @@ def _retry(
         return None
     unit, sender = found
     try:
-        with uow.savepoint():
+        # most re-tries still wait and are undone; one that applies keeps its rows buffered
+        # with the batch's (values it carries were read and checked when it was parked). The
+        # last try writes them here, so a value refused then is refused for it alone.
+        with uow.savepoint(flush=final):
             outcome = apply(unit, parked.delivery(), sender, uow, final)
     except StillWaiting:
         return None
@@ -222,13 +228,38 @@ def _unit_of(parked: ParkedMessage, uow: UnitOfWork, limits: Limits) -> tuple[Un
     if sender is None:
         return f"sender {parked.sender} is no longer a partner"
     try:
-        units = read_units(parked.payload, strict=bool(sender.strict), limits=limits)
+        units = _read_again(parked.payload, bool(sender.strict), limits)
     except PermanentError as error:
         return f"payload can no longer be read: {error}"
     same = [u for u in units if u.dedup_key == parked.dedup_key]
     if not same and len(units) == 1:
-        same = units  # its key had to be shortened to be stored
+        same = list(units)  # its key had to be shortened to be stored
     return (same[0], sender) if same else f"unit {parked.dedup_key} not found in its payload"
+
+
+_READ: OrderedDict[tuple[str, bool, Limits], tuple[Unit, ...]] = OrderedDict()
+_READ_ENTRIES, _READ_BYTES = 1024, 64 * 1024
+_READ_LOCK = threading.Lock()
+"""A parked message is re-tried on every change of its containers until it applies, and its
+payload is the same each time: small payloads are read once per process (by their digest, how
+strictly and within which limits), not on every re-try. Units are not changed by deciding."""
+
+
+def _read_again(payload: bytes, strict: bool, limits: Limits) -> tuple[Unit, ...]:
+    if len(payload) > _READ_BYTES:
+        return tuple(read_units(payload, strict=strict, limits=limits))
+    key = (hashlib.sha256(payload).hexdigest(), strict, limits)
+    with _READ_LOCK:  # the portal's requests re-try too, on threads of their own
+        units = _READ.get(key)
+        if units is not None:
+            _READ.move_to_end(key)
+            return units
+    units = tuple(read_units(payload, strict=strict, limits=limits))
+    with _READ_LOCK:
+        _READ[key] = units
+        if len(_READ) > _READ_ENTRIES:
+            _READ.popitem(last=False)
+    return units
 
 
 def _give_up(parked: ParkedMessage, uow: UnitOfWork, now: datetime, why: str) -> None:

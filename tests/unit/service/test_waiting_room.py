@@ -223,3 +223,21 @@ def test_hub_waiting_list_shows_sender_container_reason_and_deadline(
     as_json = CliRunner().invoke(cli, ["waiting", "list", "--format", "json"], env=env)
     [row] = json.loads(as_json.output)
     assert (row["sender"], row["containers"], row["message_id"]) == ("FWDANT", BOX, "fwd-accept")
+
+
+def test_a_parked_payload_is_read_once_per_process_and_by_what_it_is() -> None:
+    """Re-tries re-read a parked message's payload on every change of its container: the
+    units are read once and kept by the payload's digest, how strictly and within which
+    limits, so another payload, or the same one read strictly, is never given them."""
+    from hub.service_layer import waiting
+    from hub.service_layer.intake import Limits, read_units
+
+    limits = Limits()
+    first = waiting._read_again(ACCEPT, False, limits)
+    assert [u.dedup_key for u in first] == [u.dedup_key for u in read_units(ACCEPT)]
+    assert waiting._read_again(ACCEPT, False, limits) is first
+    assert waiting._read_again(ACCEPT, True, limits) is not first
+    other = waiting._read_again(TRANSFER, False, limits)
+    assert [u.dedup_key for u in other] != [u.dedup_key for u in first]
+    big = ACCEPT + b" " * waiting._READ_BYTES  # large payloads are not kept
+    assert waiting._read_again(big, False, limits) is not waiting._read_again(big, False, limits)
