@@ -267,9 +267,11 @@ class AmqpTransport(Transport):
             _cancel_keeping_deliveries(self.consumer, self._consumers.pop(p), self.confirm_timeout)
         new = sorted(self._wanted - set(self._consumers))
         if new:
-            # prefetch counts per consumer: the window is shared by the partitions consumed, so
-            # that what is buffered stays about `prefetch` and the partitions interleave finely
-            share = max(10, self.prefetch // max(1, len(self._wanted)))
+            # prefetch counts per consumer. Shared out evenly, a window of 25 a partition left
+            # the worker batches of about 40 whenever only a few partitions had messages (one
+            # sender's backlog), each batch paying a commit; half the window each keeps them
+            # full, with at most `prefetch` / 2 x partitions messages buffered
+            share = max(self.prefetch // 2, self.prefetch // max(1, len(self._wanted)))
             self.consumer.basic_qos(prefetch_count=share)
         for p in new:
             self._consumers[p] = self.consumer.basic_consume(
