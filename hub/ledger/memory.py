@@ -402,10 +402,11 @@ class InMemoryWaitingRoom(_Repo, ports.WaitingRoom):
     def _waiting(self) -> list[ports.ParkedMessage]:
         return [m for m in self.s.waiting if m.status == "waiting"]
 
-    def resolve(self, message_id: int, status: str, at: datetime) -> None:
+    def resolve(self, resolved: Sequence[tuple[int, str]], at: datetime) -> None:
+        statuses = dict(resolved)
         for i, m in enumerate(self.s.waiting):
-            if m.id == message_id:
-                self.s.waiting[i] = replace(m, status=status)
+            if m.id in statuses:
+                self.s.waiting[i] = replace(m, status=statuses[m.id])
 
     def list(self, status: str = "waiting", limit: int = 500) -> list[ports.ParkedMessage]:
         found = [m for m in self.s.waiting if m.status == status][:limit]

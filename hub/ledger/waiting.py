@@ -66,9 +66,7 @@ class SqlWaitingRoom(ports.WaitingRoom):
         return parked_id
 
     def _store_payload(self, digest: str, payload: bytes, at: datetime) -> None:
-        known = select(quarantine_payloads.c.sha256).where(quarantine_payloads.c.sha256 == digest)
-        if self.conn.scalar(known) is not None:
-            return
+        """One statement: a payload stored already (the same bytes) is left as it is."""
         row = {"sha256": digest, "size": len(payload), "payload": payload, "stored_at": at}
         self.conn.execute(_insert_ignore(self.conn, quarantine_payloads), row)
 
@@ -96,15 +94,20 @@ class SqlWaitingRoom(ports.WaitingRoom):
         locked = query.with_for_update(of=waiting_messages, skip_locked=True)
         return [_parked(row) for row in self.conn.execute(locked)]
 
-    def resolve(self, message_id: int, status: str, at: datetime) -> None:
-        """The message waits no more: kept with its outcome, no longer found by container."""
+    def resolve(self, resolved: Sequence[tuple[int, str]], at: datetime) -> None:
+        """The messages wait no more: kept with their outcome, no longer found by container.
+        Two statements for a whole round of re-tries."""
+        if not resolved:
+            return
         self.conn.execute(
             update(waiting_messages)
-            .where(waiting_messages.c.id == message_id)
-            .values(status=status, resolved_at=at)
+            .where(waiting_messages.c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), resolved_at=at),
+            [{"b_id": i, "b_status": status} for i, status in resolved],
         )
+        ids = sorted({i for i, _ in resolved})
         self.conn.execute(
-            delete(waiting_containers).where(waiting_containers.c.waiting_id == message_id)
+            delete(waiting_containers).where(waiting_containers.c.waiting_id.in_(ids))
         )
 
     def list(self, status: str = WAITING, limit: int = 500) -> list[ports.ParkedMessage]:

@@ -393,7 +393,9 @@ class WaitingRoom(abc.ABC):
         """Waiting messages whose deadline has passed, oldest first (locked)."""
 
     @abc.abstractmethod
-    def resolve(self, message_id: int, status: str, at: datetime) -> None: ...
+    def resolve(self, resolved: Sequence[tuple[int, str]], at: datetime) -> None:
+        """These (id, status) wait no more: kept with their outcome, no longer found by
+        container (one round of re-tries at once)."""
 
     @abc.abstractmethod
     def list(self, status: str = "waiting", limit: int = 500) -> list[ParkedMessage]:

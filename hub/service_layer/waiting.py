@@ -160,11 +160,13 @@ def retry_after(
         if not todo:
             break
         unblocked: set[str] = set()
+        resolved: list[tuple[int, str]] = []
         for parked in uow.waiting.waiting_for(todo):
-            outcome = _retry(parked, uow, limits, apply, now, final=False)
+            outcome = _retry(parked, uow, limits, apply, now, False, resolved)
             if outcome is not None:
                 done.append(outcome)
                 unblocked |= outcome.changed
+        uow.waiting.resolve(resolved, now)  # before the next round looks for what waits
         todo = sorted(unblocked)
     return done
 
@@ -175,10 +177,12 @@ def expire_due(
     """Parked messages whose deadline has passed: tried one last time, and refused with their
     real reason (answered, audited, quarantined) when they still cannot apply."""
     done = []
+    resolved: list[tuple[int, str]] = []
     for parked in uow.waiting.due(now, limit):
-        outcome = _retry(parked, uow, limits, apply, now, final=True)
+        outcome = _retry(parked, uow, limits, apply, now, True, resolved)
         if outcome is not None:
             done.append(outcome)
+    uow.waiting.resolve(resolved, now)
     return done
 
 
@@ -189,13 +193,14 @@ def _retry(
     apply: ApplyParked,
     now: datetime,
     final: bool,
+    resolved: list[tuple[int, str]],
 ) -> Applied | None:
     """One parked message again, in a savepoint; None when it still waits (or failed and
-    waits for its deadline)."""
+    waits for its deadline). What no longer waits is added to `resolved` (id, status)."""
     found = _unit_of(parked, uow, limits)
     if isinstance(found, str):
         if final:
-            _give_up(parked, uow, now, found)
+            _give_up(parked, uow, now, found, resolved)
         return None
     unit, sender = found
     try:
@@ -211,10 +216,10 @@ def _retry(
     except Exception as exc:  # a defect must not undo the message that unblocked it
         log.exception("re-try of parked message %d failed", parked.id)
         if final:
-            _give_up(parked, uow, now, f"{type(exc).__name__}: {exc}")
+            _give_up(parked, uow, now, f"{type(exc).__name__}: {exc}", resolved)
         return None
     status = APPLIED if outcome.applied else REFUSED
-    uow.waiting.resolve(parked.id, status, now)
+    resolved.append((parked.id, status))
     waited = int((now - parked.parked_at).total_seconds())
     details = {"status": status, "waiting_id": parked.id, "waited_seconds": waited}
     uow.audit.append(AuditEntry(now, parked.sender, "wait ended", "", parked.dedup_key, details))
@@ -262,10 +267,16 @@ def _read_again(payload: bytes, strict: bool, limits: Limits) -> tuple[Unit, ...
     return units
 
 
-def _give_up(parked: ParkedMessage, uow: UnitOfWork, now: datetime, why: str) -> None:
+def _give_up(
+    parked: ParkedMessage,
+    uow: UnitOfWork,
+    now: datetime,
+    why: str,
+    resolved: list[tuple[int, str]],
+) -> None:
     """A parked message that cannot be processed again is kept for the operator (quarantine,
     internal: it was readable when it arrived), audited, unanswered."""
-    uow.waiting.resolve(parked.id, FAILED, now)
+    resolved.append((parked.id, FAILED))
     reason = f"parked message could not be processed again: {why}"
     entry = quarantine_entry(
         parked.delivery(), QuarantineKind.INTERNAL, reason, [Problem(reason)], None, now
