@@ -73,6 +73,12 @@ def cpu_seconds(work: Callable[[], object], repeats: int = 5) -> float:
     return best
 
 
+LINEAR = 10
+"""`growth` below this is linear: 4x the input takes about 4x the time when linear and 16x
+when quadratic. CI once measured 7.02 for a linear case while other processes loaded both
+cores, so the bound sits between the two with room for that noise."""
+
+
 def growth(make: Callable[[int], str], small: int, factor: int = 4) -> float:
     """How much more CPU the tokenizer takes on `make(factor * small)` than on `make(small)`:
     about `factor` when linear, `factor` squared when quadratic."""
@@ -96,13 +102,13 @@ def test_released_terminators_take_linear_time() -> None:
     """320 kB of ``?'`` took 2.3 s and 1 MB 21 s: each released terminator glued the text so
     far together again."""
     ratio = growth(lambda n: "UNH+1+X'FTX+AAA+++" + "?'" * n + "'UNT+3+1'", 12_000)
-    assert ratio < 7, f"4x the released terminators took {ratio:.1f}x the time"
+    assert ratio < LINEAR, f"4x the released terminators took {ratio:.1f}x the time"
 
 
 def test_released_separators_take_linear_time() -> None:
     segment = "FTX+AAA+++" + "A?+B?:C??D" * 20 + "'"
     ratio = growth(lambda n: "UNH+1+X'" + segment * n + "UNT+3+1'", 300)
-    assert ratio < 7, f"4x the released separators took {ratio:.1f}x the time"
+    assert ratio < LINEAR, f"4x the released separators took {ratio:.1f}x the time"
 
 
 def test_released_terminators_read_as_data() -> None:
