@@ -41,6 +41,10 @@ class Context:
     now: datetime
     recipient: Actor | None = None
     pin_terminals: frozenset[str] = frozenset()
+    may_wait: bool = False
+    """Whether a refusal that may wait would wait (the hub's waiting room is on and this is
+    not the message's last try): a rule that otherwise accepts a fact for what it is (a
+    terminal's gate-out) may then wait for what would normally come first."""
 
 
 def refuse(

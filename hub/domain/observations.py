@@ -12,7 +12,7 @@ from dataclasses import replace
 from hub.domain import commands as c
 from hub.domain.authority import reporting_terminal
 from hub.domain.events import BillOfLadingLinked, Event, PickedUp
-from hub.domain.lifecycle import Context
+from hub.domain.lifecycle import Context, refuse
 from hub.domain.light_subscriptions import PICKED_UP, end_subscriptions
 from hub.domain.model import BillLink, ContainerFile, TerminalFacts
 from hub.domain.roles import CUSTOMS
@@ -47,6 +47,10 @@ def record_terminal(file: ContainerFile, cmd: c.RecordTerminalEvent, ctx: Contex
     Each terminal's facts are kept under that terminal and count only where the container is
     (`ContainerFile.facts`); who may report them: `hub.domain.authority`."""
     terminal = reporting_terminal(ctx.actor, cmd, file)
+    if cmd.event is TerminalEvent.GATE_OUT and ctx.may_wait:
+        unauthorised = _not_authorised(file, terminal, ctx)
+        if unauthorised:
+            return refuse(file, cmd, unauthorised, may_wait=True)
     file.terminal = terminal
     facts = file.terminal_facts.get(terminal, TerminalFacts())
     if cmd.event is TerminalEvent.DISCHARGED:
@@ -57,6 +61,24 @@ def record_terminal(file: ContainerFile, cmd: c.RecordTerminalEvent, ctx: Contex
         file.terminal_facts.pop(terminal, None)
         return _gate_out(file)
     return []
+
+
+def _not_authorised(file: ContainerFile, terminal: str, ctx: Context) -> str:
+    """Why a gate-out of an active right comes before its gate authorisation (nothing when it
+    does not): the pickup assignment, a light or the acceptance that authorises it may still
+    be on its way from another sender, so the gate-out waits for it while it may. The
+    terminal's fact stands in the end: on its last try (`Context.may_wait` false) it applies.
+    A terminal that lets trucks out by PIN needs no authorisation from the hub."""
+    right = file.right
+    if right is None or not right.is_active() or terminal in ctx.pin_terminals:
+        return ""
+    held = file.authorised
+    if held is not None and held.terminal == terminal:
+        return ""
+    return (
+        f"gate-out at {terminal or 'the terminal'} before the hub's gate authorisation of "
+        f"release {right.release_ref}: no gate authorisation yet"
+    )
 
 
 def _gate_out(file: ContainerFile) -> list[Event]:

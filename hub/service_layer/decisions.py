@@ -228,7 +228,9 @@ def _apply(
 ) -> Applied | Parked:
     """Execute the unit's messages. `may_park`: a unit whose commands were all refused by rules
     that may wait (`waiting.waits`) is `Parked`, not answered."""
-    results = tuple(_execute_message(m, unit, sender, acting, uow, hub, now) for m in unit.messages)
+    results = tuple(
+        _execute_message(m, unit, sender, acting, uow, hub, now, may_park) for m in unit.messages
+    )
     if may_park:
         wait = waiting.waits([(r.mapped, r.executions) for r in results])
         if wait is not None:
@@ -268,6 +270,7 @@ def _execute_message(
     uow: UnitOfWork,
     hub: HubContext,
     now: datetime,
+    may_wait: bool = False,
 ) -> MessageResult:
     ref = f"{unit.dedup_key}/{mapped.ref}"
     via = {} if acting is sender else {"on_behalf_of": acting.party_id}
@@ -279,7 +282,9 @@ def _execute_message(
         audit.append(AuditEntry(now, sender.party_id, "rejected", "", ref, problems))
         return MessageResult(mapped, ref, actor, tuple(audit))
     executions = tuple(
-        ex for cmd in mapped.commands for ex in execute(uow, cmd, acting, now, ref, hub.charge)
+        ex
+        for cmd in mapped.commands
+        for ex in execute(uow, cmd, acting, now, ref, hub.charge, may_wait=may_wait)
     )
     return MessageResult(mapped, ref, actor, tuple(audit), executions)
 

@@ -69,8 +69,10 @@ def execute(
     now: datetime,
     message_ref: str,
     charge: TokenGate = no_tokens,
+    may_wait: bool = False,
 ) -> list[Execution]:
-    """Apply `cmd` to every container it concerns.
+    """Apply `cmd` to every container it concerns. `may_wait`: a refusal that may wait would
+    be parked (see `Context.may_wait`).
 
     May the sender give it at all (status, role)? is asked first, so that a refused command
     leaves nothing behind, not even a B/L status whose containers the hub does not know yet."""
@@ -81,14 +83,15 @@ def execute(
         uow.files.set_bl_status(cmd.bill_of_lading, cmd.status, now)
         targets = uow.files.containers_for_bl(cmd.bill_of_lading)
         return [
-            _one(uow, replace(cmd, container=t), sender, now, message_ref, charge) for t in targets
+            _one(uow, replace(cmd, container=t), sender, now, message_ref, charge, may_wait)
+            for t in targets
         ]
     if isinstance(cmd, c.LinkBillsOfLading):
         return [
-            _one(uow, replace(cmd, containers=(t,)), sender, now, message_ref, charge)
+            _one(uow, replace(cmd, containers=(t,)), sender, now, message_ref, charge, may_wait)
             for t in cmd.containers
         ]
-    return [_one(uow, cmd, sender, now, message_ref, charge)]
+    return [_one(uow, cmd, sender, now, message_ref, charge, may_wait)]
 
 
 def _refused(cmd: Any, reason: str) -> list[Execution]:
@@ -111,7 +114,13 @@ def _container_of(cmd: Any) -> str:
 
 
 def _one(
-    uow: UnitOfWork, cmd: Any, sender: Partner, now: datetime, ref: str, charge: TokenGate
+    uow: UnitOfWork,
+    cmd: Any,
+    sender: Partner,
+    now: datetime,
+    ref: str,
+    charge: TokenGate,
+    may_wait: bool = False,
 ) -> Execution:
     container = _container_of(cmd)
     file = uow.files.get(container)
@@ -121,7 +130,7 @@ def _one(
         return Execution(container, cmd, (ActionRefused(container, type(cmd).__name__, recipient),))
     _prepare(uow, file, cmd)
     pin = pin_terminals(uow, file, getattr(cmd, "terminal", ""))
-    events = rules.apply(file, cmd, Context(actor_of(sender), now, recipient, pin))
+    events = rules.apply(file, cmd, Context(actor_of(sender), now, recipient, pin, may_wait))
     refusal = next((e for e in events if isinstance(e, ActionRefused)), None)
     if refusal is None:
         reason = charge(uow, file, cmd, sender, ref, now)

@@ -147,9 +147,11 @@ class Story:
     log: list[Event] = field(default_factory=list)
     pin_terminals: frozenset[str] = frozenset()
     """Terminals that let containers out by PIN, not by Alfapass identity."""
+    may_wait: bool = False
+    """Whether a message refused for now would wait (the hub's waiting room is on)."""
 
     def do(self, actor: Actor, command: Any, recipient: Actor | None = None) -> list[Event]:
-        ctx = Context(actor, self.now, recipient, self.pin_terminals)
+        ctx = Context(actor, self.now, recipient, self.pin_terminals, self.may_wait)
         events = rules.apply(self.file, command, ctx)
         self.log.extend(events)
         return events

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from hub.domain.events import (
+    ActionRefused,
     Event,
     GateAuthorised,
     GateWithdrawn,
@@ -18,7 +19,7 @@ from hub.domain.events import (
 from hub.domain.gate import blockers, decide
 from hub.domain.model import Authorisation
 from hub.domain.rules import settle
-from hub.domain.values import Colour, CustomsStatus, LightName, TerminalEvent
+from hub.domain.values import Colour, CustomsStatus, LightName, RightStatus, TerminalEvent
 
 from .story import (
     AGENT,
@@ -346,3 +347,45 @@ def test_gate_out_ends_the_right_and_withdraws() -> None:
     assert events[0] == PickedUp(CONTAINER, REF, HAULIER.party_id)
     assert [type(e) for e in gate(events)] == [GateWithdrawn]
     assert story.wait(DEFAULT_EXPIRY - T0) == []  # a picked-up right does not expire
+
+
+# A gate-out the hub has not authorised (issue 17): with two hub processes, a terminal's CODECO
+# gate-out was applied before the haulier's pickup assignment, which the other process had
+# not applied yet, and the assignment was then refused ("release ... is picked_up").
+
+
+def _gate_out_before(story: Story) -> list[Event]:
+    story.may_wait = True
+    return story.do(TERMINAL_OP, terminal(TerminalEvent.GATE_OUT))
+
+
+def test_a_gate_out_before_the_authorisation_waits_for_it_when_it_may() -> None:
+    story = with_haulier().cleared().discharged()  # all green but no pickup: no authorisation
+    facts = dict(story.file.terminal_facts)
+    (refused,) = _gate_out_before(story)
+    assert isinstance(refused, ActionRefused) and refused.may_wait
+    assert "no gate authorisation" in refused.reason
+    assert story.file.right is not None and story.file.right.status is RightStatus.RELEASED
+    assert story.file.terminal_facts == facts, "nothing of the visit was ended by the refusal"
+    story.ok(HAULIER, assign())  # the assignment arrives: authorised, the gate-out applies
+    events = story.ok(TERMINAL_OP, terminal(TerminalEvent.GATE_OUT))
+    assert any(isinstance(e, PickedUp) for e in events)
+
+
+def test_a_gate_out_that_can_wait_no_longer_is_the_terminals_fact() -> None:
+    story = with_haulier()
+    story.may_wait = False  # the waiting room is off, or this is the last try
+    events = story.ok(TERMINAL_OP, terminal(TerminalEvent.GATE_OUT))
+    assert any(isinstance(e, PickedUp) for e in events)
+
+
+def test_an_authorised_pin_or_rightless_gate_out_applies_at_once() -> None:
+    for story in (authorised(), Story()):
+        story.may_wait = True
+        story.ok(TERMINAL_OP, terminal(TerminalEvent.GATE_OUT))
+    pin = with_haulier()
+    pin.pin_terminals = frozenset({TERMINAL})  # trucks leave by PIN there: no authorisation
+    pin.may_wait = True
+    assert any(
+        isinstance(e, PickedUp) for e in pin.ok(TERMINAL_OP, terminal(TerminalEvent.GATE_OUT))
+    )

@@ -241,3 +241,36 @@ def test_a_parked_payload_is_read_once_per_process_and_by_what_it_is() -> None:
     assert [u.dedup_key for u in other] != [u.dedup_key for u in first]
     big = ACCEPT + b" " * waiting._READ_BYTES  # large payloads are not kept
     assert waiting._read_again(big, False, limits) is not waiting._read_again(big, False, limits)
+
+
+def test_a_gate_out_before_its_authorisation_waits_for_the_pickup_assignment(
+    waiting_hub: tuple[Hub, InProcessTransport],
+) -> None:
+    """Found by the benchmark with two processes: the terminal's gate-out was applied before
+    the haulier's pickup assignment (another sender, another process), which was then refused
+    ("release ... is picked_up"). The gate-out now waits for the authorisation it follows; the
+    assignment authorises, the gate-out applies and ends the right, nothing is refused."""
+    hub, transport = waiting_hub
+    story = ["01_release.edi", "02_accept.xml", "03_transfer.xml", "04_accept.xml"]
+    story += ["05_customs.xml", "06_discharge.edi"]
+    users = {"01": "mscbe", "02": "fwdant", "03": "fwdant", "04": "truckco"}
+    users |= {"05": "becustoms", "06": "psat", "07": "truckco", "08": "psat"}
+    for name in story:
+        _put(hub, transport, (SAMPLES / "demo" / name).read_bytes(), users[name[:2]], name)
+    _put(hub, transport, (SAMPLES / "demo/08_gate_out.edi").read_bytes(), "psat", "gate-out")
+    ((sender, boxes, reason),) = _waiting(hub)
+    assert (sender, boxes) == ("PSAT", (BOX,)) and "no gate authorisation" in reason
+    _put(hub, transport, (SAMPLES / "demo/07_assign.xml").read_bytes(), "truckco", "assign")
+    assert _waiting(hub) == []
+    with hub.uow() as uow:
+        right = uow.files.get(BOX).right
+    assert right is not None and right.status is RightStatus.PICKED_UP
+    assert _answers(transport, "TRUCKCO")[-1] == ("ack", "assign", "accepted")
+    gate = [m.message_type for m in transport.on("hub.gate", "PSAT")]
+    assert "GateAuthorised" in gate  # the terminal held the authorisation it let it out on
+    (answer,) = [
+        m
+        for m in transport.on("hub.partner", "PSAT")
+        if m.headers.get("correlation_id") == "gate-out"
+    ]
+    assert answer.message_type == "APERAK" and b"message accepted" in answer.body
