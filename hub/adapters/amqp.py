@@ -597,15 +597,15 @@ def queue_depths(
                 connection_attempts=1,
             )
         ) as conn:
+            ch = conn.channel()  # one for all: a scrape every second opened ten before
             for queue in queues:
-                ch = conn.channel()
                 try:
                     with _quiet_channel_close():
                         ok = ch.queue_declare(queue, passive=True)
                 except pika.exceptions.ChannelClosedByBroker:
+                    ch = conn.channel()  # the broker closes the channel that asked
                     continue  # not declared (yet): nothing to say about it
                 found[queue] = (int(ok.method.message_count), int(ok.method.consumer_count))
-                ch.close()
     except (AMQPError, OSError, ValueError) as exc:
         raise BrokerUnavailable(f"cannot read queue depths: {exc!r}") from exc
     return found
