@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -159,15 +160,43 @@ class PrometheusMetrics:
         probe: Callable[[], Overview],
         up: Callable[[], dict[str, bool]],
         depths: Callable[[], dict[str, tuple[int, int]]] | None = None,
+        every: float = 0.0,
     ) -> None:
         """Read the ledger's gauges (`probe`), what is up (`up`) and the broker's queue depths
-        and consumer counts (`depths`, queue → (ready, consumers)) at each scrape."""
-        self.registry.register(_LedgerCollector(probe, up))
+        and consumer counts (`depths`, queue → (ready, consumers)) when scraped. `every`:
+        the ledger's and the broker's readings are reused for that many seconds, so that a
+        scraper polling often does not make the worker's process read them every time
+        (`up` is read at every scrape)."""
+        self.registry.register(_LedgerCollector(_Reading(probe, every), up))
         if depths is not None:
-            self.registry.register(_QueueCollector(depths))
+            self.registry.register(_QueueCollector(_Reading(depths, every)))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+R = TypeVar("R")
+
+
+class _Reading(Generic[R]):
+    """`read()`, reused for `every` seconds (by `clock`); a failed read is not kept."""
+
+    def __init__(
+        self, read: Callable[[], R], every: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.read, self.every, self.clock = read, every, clock
+        self._kept: tuple[float, R] | None = None
+        self._lock = threading.Lock()  # scrapes are served from threads of their own
+
+    def __call__(self) -> R:
+        with self._lock:
+            now = self.clock()
+            kept = self._kept
+            if kept is not None and now - kept[0] < self.every:
+                return kept[1]
+            value = self.read()
+            self._kept = (now, value)
+            return value
 
 
 class _LedgerCollector(Collector):

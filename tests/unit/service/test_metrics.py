@@ -271,3 +271,33 @@ def test_origin_is_the_partners_timestamp_only_when_plausible() -> None:
     assert origin_of(None, received) == received
     for odd in (stamp + 60, 0, -1, 10**20, True, "12", stamp - 2 * 86400):
         assert origin_of(odd, received) == received, odd
+
+
+def test_a_scraper_polling_often_reads_the_ledger_and_the_broker_once_per_interval() -> None:
+    """Each scrape read the ledger's gauges (five queries) and the broker's queue depths (a
+    connection of its own) on the worker's process; a reading is now reused for `every`
+    seconds, and a failed one is not kept."""
+    from hub.adapters.metrics import _Reading
+
+    now = [100.0]
+    calls: list[float] = []
+
+    def read() -> int:
+        calls.append(now[0])
+        if len(calls) == 3:
+            raise RuntimeError("the broker is away")
+        return len(calls)
+
+    reading = _Reading(read, 2.0, clock=lambda: now[0])
+    assert reading() == 1
+    now[0] += 1.9
+    assert reading() == 1 and len(calls) == 1
+    now[0] += 0.2
+    assert reading() == 2
+    now[0] += 2.0
+    with pytest.raises(RuntimeError):
+        reading()
+    assert reading() == 4, "a failure is read again at the next scrape"
+    always = _Reading(read, 0.0, clock=lambda: now[0])
+    always(), always()
+    assert len(calls) == 6
