@@ -137,6 +137,7 @@ def build(
         hub_aliases=settings.hub_alias_ids(),
         backup_policy=backup_policy(settings, signer),
         waiting_window=timedelta(seconds=max(0.0, settings.waiting_window)),
+        waiting_per_sender=max(0, settings.waiting_per_sender),
     )
     relay = None
     leases = None

@@ -70,6 +70,9 @@ class Settings:
     release, a cancel before its original) waits in the waiting room before it is refused
     with its reason; 0: refused at once. Parked messages are refused by the periodic job, so
     up to `expiry_every` seconds later."""
+    waiting_per_sender: int = 1000
+    """At most this many of one sender's messages wait at once; the next is refused at once,
+    with its reason (a partner cannot fill the waiting room)."""
     startup_wait: float = 60.0
     contribution_cents: int = 1000
     reminder_days: int = 30

@@ -402,6 +402,9 @@ class InMemoryWaitingRoom(_Repo, ports.WaitingRoom):
     def _waiting(self) -> list[ports.ParkedMessage]:
         return [m for m in self.s.waiting if m.status == "waiting"]
 
+    def waiting_count(self, sender: str) -> int:
+        return sum(1 for m in self.s.waiting if m.sender == sender and m.status == "waiting")
+
     def resolve(self, resolved: Sequence[tuple[int, str]], at: datetime) -> None:
         statuses = dict(resolved)
         for i, m in enumerate(self.s.waiting):

@@ -361,6 +361,7 @@ waiting_messages = Table(
     Column("status", String(16), nullable=False, default="waiting"),
     Column("resolved_at", UtcDateTime()),
     Index("ix_waiting_messages_status_deadline", "status", "deadline"),
+    Index("ix_waiting_messages_sender_status", "sender", "status"),
 )
 
 waiting_containers = Table(

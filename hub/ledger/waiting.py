@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hub.ledger import storable
 from hub.ledger.repositories import _insert_ignore
@@ -39,6 +39,8 @@ class SqlWaitingRoom(ports.WaitingRoom):
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._counts: dict[str, int] = {}
+        """Senders' waiting messages as counted in this transaction, parkings included."""
 
     def park(self, message: ports.ParkedMessage) -> int:
         digest = hashlib.sha256(message.payload).hexdigest()
@@ -63,7 +65,19 @@ class SqlWaitingRoom(ports.WaitingRoom):
         rows = [{"waiting_id": parked_id, "container": c} for c in sorted(set(message.containers))]
         if rows:
             self.conn.execute(insert(waiting_containers), rows)
+        if message.sender in self._counts:
+            self._counts[message.sender] += 1
         return parked_id
+
+    def waiting_count(self, sender: str) -> int:
+        """One indexed count per sender and transaction (`ix_waiting_messages_sender_status`);
+        this transaction's parkings are added to it as they are made."""
+        if sender not in self._counts:
+            query = select(func.count()).where(
+                waiting_messages.c.sender == sender, waiting_messages.c.status == WAITING
+            )
+            self._counts[sender] = int(self.conn.scalar(query) or 0)
+        return self._counts[sender]
 
     def _store_payload(self, digest: str, payload: bytes, at: datetime) -> None:
         """One statement: a payload stored already (the same bytes) is left as it is."""
@@ -99,6 +113,7 @@ class SqlWaitingRoom(ports.WaitingRoom):
         Two statements for a whole round of re-tries."""
         if not resolved:
             return
+        self._counts.clear()  # whose they were is not known here: counted again when asked
         self.conn.execute(
             update(waiting_messages)
             .where(waiting_messages.c.id == bindparam("b_id"))

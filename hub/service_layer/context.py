@@ -31,3 +31,5 @@ class HubContext:
     waiting_window: timedelta = timedelta(0)
     """How long a message whose precondition is not met yet waits for it (`waiting`);
     zero: it is refused at once."""
+    waiting_per_sender: int = 1000
+    """How many of one sender's messages may wait at once (`Settings.waiting_per_sender`)."""

@@ -231,15 +231,28 @@ def _apply(
     results = tuple(
         _execute_message(m, unit, sender, acting, uow, hub, now, may_park) for m in unit.messages
     )
+    full: list[Problem] = []
     if may_park:
         wait = waiting.waits([(r.mapped, r.executions) for r in results])
         if wait is not None:
-            return Parked(unit, key, results, wait.reason, wait.containers)
+            held = uow.waiting.waiting_count(key[0])
+            if held < hub.waiting_per_sender:
+                return Parked(unit, key, results, wait.reason, wait.containers)
+            log.warning("not parked %s from %s: %d wait already", unit.dedup_key, key[0], held)
+            text = f"not kept waiting: {held} of your messages wait already (the limit)"
+            full.append(Problem(text, code="12"))
     answers = [
         ack
         for r in results
         for ack in outbound.acknowledgement(
-            unit, r.mapped, r.accepted, [*r.problems, *r.warnings], sender, hub.hub_id, now, r.lost
+            unit,
+            r.mapped,
+            r.accepted,
+            [*r.problems, *full, *r.warnings],
+            sender,
+            hub.hub_id,
+            now,
+            r.lost,
         )
     ]
     answers += outbound.contrl(unit, sender, hub.hub_id, now, [])

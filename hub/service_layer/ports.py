@@ -393,6 +393,10 @@ class WaitingRoom(abc.ABC):
         """Waiting messages whose deadline has passed, oldest first (locked)."""
 
     @abc.abstractmethod
+    def waiting_count(self, sender: str) -> int:
+        """How many of `sender`'s messages wait now (this transaction's parkings included)."""
+
+    @abc.abstractmethod
     def resolve(self, resolved: Sequence[tuple[int, str]], at: datetime) -> None:
         """These (id, status) wait no more: kept with their outcome, no longer found by
         container (one round of re-tries at once)."""

@@ -274,3 +274,38 @@ def test_a_gate_out_before_its_authorisation_waits_for_the_pickup_assignment(
         if m.headers.get("correlation_id") == "gate-out"
     ]
     assert answer.message_type == "APERAK" and b"message accepted" in answer.body
+
+
+def test_a_sender_cannot_fill_the_waiting_room(
+    tmp_path: Path, clock: FixedClock, ledger: str
+) -> None:
+    """A partner could park ten minutes' worth of messages for containers that will never be
+    released: every one stored with its payload and an (empty) container file, re-tried and
+    finally refused one periodic tick (100) at a time, holding up the refusals of everyone
+    else's. Past `waiting_per_sender` of its messages waiting, the next one is refused at once
+    with its reason; another sender's still waits."""
+    transport = InProcessTransport()
+    url = f"sqlite:///{tmp_path}/hub.db" if ledger == "sqlite" else MEMORY_URL
+    settings = Settings(database_url=url, waiting_window=WINDOW, waiting_per_sender=2)
+    hub = build(settings, transport=transport, clock=clock)
+    with hub.uow() as uow:
+        for partner in load_partners_file(SAMPLES / "partners.yaml"):
+            uow.partners.save(partner)
+        uow.commit()
+    try:
+        boxes = [BOX, "TCLU0000626", "GESU0000622"]  # valid ISO 6346 numbers, none released
+        for n, box in enumerate(boxes):
+            body = ACCEPT.replace(BOX.encode(), box.encode()).replace(b"FWD-0001", b"FWD-9%03d" % n)
+            _put(hub, transport, body, "fwdant", f"a{n}")
+        _put(hub, transport, TRUCK_ACCEPT, "truckco", "truck-accept")
+        assert [(s, c) for s, c, _ in _waiting(hub)] == [
+            ("FWDANT", (boxes[0],)),
+            ("FWDANT", (boxes[1],)),
+            ("TRUCKCO", (BOX,)),
+        ]
+        answers = _answers(transport, "FWDANT")
+        assert [(mid, verdict) for _, mid, verdict in answers] == [("a2", "rejected")]
+        (held,) = [m for m in transport.on("hub.partner", "FWDANT") if m.message_type == "ack"]
+        assert b"2 of your messages wait already" in held.body
+    finally:
+        hub.close()
