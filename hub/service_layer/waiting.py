@@ -52,6 +52,9 @@ log = logging.getLogger("hub.waiting")
 
 WAITING, APPLIED, REFUSED, FAILED = "waiting", "applied", "refused", "failed"
 
+EXPIRY_ROUND = 100
+"""Expired parked messages taken at once (`expire_due`)."""
+
 MAX_ROUNDS = 50
 """Re-tries that unblock further re-tries (release → accept → transfer → ...), at most."""
 
@@ -172,7 +175,7 @@ def retry_after(
 
 
 def expire_due(
-    uow: UnitOfWork, limits: Limits, apply: ApplyParked, now: datetime, limit: int = 100
+    uow: UnitOfWork, limits: Limits, apply: ApplyParked, now: datetime, limit: int = EXPIRY_ROUND
 ) -> list[Applied]:
     """Parked messages whose deadline has passed: tried one last time, and refused with their
     real reason (answered, audited, quarantined) when they still cannot apply."""

@@ -309,3 +309,29 @@ def test_a_sender_cannot_fill_the_waiting_room(
         assert b"2 of your messages wait already" in held.body
     finally:
         hub.close()
+
+
+def test_one_periodic_tick_refuses_more_than_one_round_of_expired_messages(
+    waiting_hub: tuple[Hub, InProcessTransport], clock: FixedClock
+) -> None:
+    """The expiry job refused 100 parked messages a tick (every 30 s): a backlog of expired
+    messages (a sender's, up to its cap) was refused hours late. A tick now takes rounds of
+    100 until fewer are due, up to `EXPIRY_ROUNDS` of them."""
+    from benchmarks.workload import containers
+    from hub.bootstrap import EXPIRY_ROUNDS, waiting_job
+
+    hub, transport = waiting_hub
+    count = 130
+    for n, box in enumerate(containers(count, 700)):
+        body = ACCEPT.replace(BOX.encode(), box.encode()).replace(b"FWD-0001", b"F-%04d" % n)
+        transport.put(body, "fwdant", f"a{n}")
+    hub.worker.drain()
+    assert len(_waiting(hub)) == count and count < EXPIRY_ROUNDS * 100
+    clock.at += timedelta(seconds=WINDOW + 1)
+    with hub.uow() as uow:
+        refused = waiting_job(hub.worker.hub)(uow, clock())
+        uow.commit()
+    assert isinstance(refused, list) and len(refused) == count
+    assert _waiting(hub) == []
+    with hub.uow() as uow:
+        assert len(uow.waiting.list("refused", 1000)) == count
