@@ -16,7 +16,7 @@ from typing import Any
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.ledger import overview
-from hub.service_layer.observe import Check, Live, Overview, run_checks
+from hub.service_layer.observe import Check, Kept, Live, Overview, run_checks
 from hub.service_layer.ports import Transport
 
 READ_EVERY = 2.0
@@ -60,10 +60,13 @@ def web_endpoints(hub: Hub) -> Callable[[str], tuple[int, str, bytes]]:
     from hub.adapters import metrics as prom
 
     depths = _depths(hub.settings)
+    reachable = _reachable(hub)
+    ready = {**reachable, "migrations": lambda: overview.migrations_pending(hub.sql.engine)}
     m = prom.PrometheusMetrics()
-    m.watch(_probe(hub), lambda: _web_up(hub), depths, every=READ_EVERY)
+    up = lambda: {c.name: c.ok for c in run_checks(reachable)}  # noqa: E731
+    m.watch(_probe(hub), up, depths, every=READ_EVERY)
     live = lambda: run_checks({"web": lambda: ""})  # noqa: E731 - it answered: it is alive
-    return prom.Endpoints(m, live, lambda: web_ready_checks(hub)).answer
+    return prom.Endpoints(m, live, lambda: run_checks(ready)).answer
 
 
 LIVE_WINDOW = timedelta(minutes=5)
@@ -109,21 +112,14 @@ def _broker_answers(settings: Settings) -> str:
     return ""
 
 
-def _web_up(hub: Hub) -> dict[str, bool]:
-    return {c.name: c.ok for c in run_checks(_reachable(hub))}
-
-
 def _reachable(hub: Hub) -> dict[str, Callable[[], str]]:
+    """Database and broker answer. `hub serve` shares its port with the portal, so whoever
+    asks for /readyz or /metrics there would make it open a broker connection each time: the
+    answer is kept for `READ_EVERY` seconds."""
     checks: dict[str, Callable[[], str]] = {"database": lambda: overview.ping(hub.sql.engine)}
     if not hub.settings.embedded:
-        checks["broker"] = lambda: _broker_answers(hub.settings)
+        checks["broker"] = Kept(lambda: _broker_answers(hub.settings), READ_EVERY)
     return checks
-
-
-def web_ready_checks(hub: Hub) -> list[Check]:
-    """Database answers, schema at the newest migration, broker answers (when configured)."""
-    migrations = {"migrations": lambda: overview.migrations_pending(hub.sql.engine)}
-    return run_checks({**_reachable(hub), **migrations})
 
 
 def _probe(hub: Hub) -> Callable[[], Overview]:

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -31,7 +30,7 @@ from prometheus_client.registry import Collector
 
 from hub.domain.events import Event, GateAuthorised, GateWithdrawn
 from hub.mappers import edifact, xml
-from hub.service_layer.observe import Check, Overview
+from hub.service_layer.observe import Check, Kept, Overview
 from hub.service_layer.ports import Delivery, Outgoing
 
 log = logging.getLogger("hub.metrics")
@@ -167,36 +166,12 @@ class PrometheusMetrics:
         the ledger's and the broker's readings are reused for that many seconds, so that a
         scraper polling often does not make the worker's process read them every time
         (`up` is read at every scrape)."""
-        self.registry.register(_LedgerCollector(_Reading(probe, every), up))
+        self.registry.register(_LedgerCollector(Kept(probe, every), up))
         if depths is not None:
-            self.registry.register(_QueueCollector(_Reading(depths, every)))
+            self.registry.register(_QueueCollector(Kept(depths, every)))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
-
-
-R = TypeVar("R")
-
-
-class _Reading(Generic[R]):
-    """`read()`, reused for `every` seconds (by `clock`); a failed read is not kept."""
-
-    def __init__(
-        self, read: Callable[[], R], every: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.read, self.every, self.clock = read, every, clock
-        self._kept: tuple[float, R] | None = None
-        self._lock = threading.Lock()  # scrapes are served from threads of their own
-
-    def __call__(self) -> R:
-        with self._lock:
-            now = self.clock()
-            kept = self._kept
-            if kept is not None and now - kept[0] < self.every:
-                return kept[1]
-            value = self.read()
-            self._kept = (now, value)
-            return value
 
 
 class _LedgerCollector(Collector):

@@ -8,9 +8,11 @@ The overview is read from the database at scrape (or `hub status`) time, never c
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,6 +22,37 @@ if TYPE_CHECKING:
     from hub.service_layer.ports import Delivery, Outgoing
 
 log = logging.getLogger("hub.worker")
+
+R = TypeVar("R")
+
+
+class Kept(Generic[R]):
+    """`read()`'s last outcome, its value or its failure, kept for `every` seconds (by
+    `clock`): what a scrape or a health probe reads from the database or the broker is read at
+    most that often, however often it is asked for (a scraper polling every second, or anyone
+    on the portal's port asking for /readyz)."""
+
+    def __init__(
+        self, read: Callable[[], R], every: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.read, self.every, self.clock = read, every, clock
+        self._kept: tuple[float, R | None, Exception | None] | None = None
+        self._lock = threading.Lock()  # asked from the HTTP server's threads
+
+    def __call__(self) -> R:
+        with self._lock:
+            now = self.clock()
+            kept = self._kept
+            if kept is None or now - kept[0] >= self.every:
+                try:
+                    kept = (now, self.read(), None)
+                except Exception as exc:
+                    kept = (now, None, exc)
+                self._kept = kept
+        _, value, failure = kept
+        if failure is not None:
+            raise failure
+        return value  # type: ignore[return-value]
 
 
 class Metrics(Protocol):

@@ -275,9 +275,10 @@ def test_origin_is_the_partners_timestamp_only_when_plausible() -> None:
 
 def test_a_scraper_polling_often_reads_the_ledger_and_the_broker_once_per_interval() -> None:
     """Each scrape read the ledger's gauges (five queries) and the broker's queue depths (a
-    connection of its own) on the worker's process; a reading is now reused for `every`
-    seconds, and a failed one is not kept."""
-    from hub.adapters.metrics import _Reading
+    connection of its own) on the worker's process, and each /readyz of `hub serve` (on the
+    portal's port) opened a broker connection: an outcome, value or failure, is now kept for
+    `every` seconds."""
+    from hub.service_layer.observe import Kept
 
     now = [100.0]
     calls: list[float] = []
@@ -288,16 +289,19 @@ def test_a_scraper_polling_often_reads_the_ledger_and_the_broker_once_per_interv
             raise RuntimeError("the broker is away")
         return len(calls)
 
-    reading = _Reading(read, 2.0, clock=lambda: now[0])
+    reading = Kept(read, 2.0, clock=lambda: now[0])
     assert reading() == 1
     now[0] += 1.9
     assert reading() == 1 and len(calls) == 1
     now[0] += 0.2
     assert reading() == 2
     now[0] += 2.0
-    with pytest.raises(RuntimeError):
-        reading()
-    assert reading() == 4, "a failure is read again at the next scrape"
-    always = _Reading(read, 0.0, clock=lambda: now[0])
+    for _ in range(3):  # the failure is kept too: asking again does not ask the broker again
+        with pytest.raises(RuntimeError):
+            reading()
+    assert len(calls) == 3
+    now[0] += 2.0
+    assert reading() == 4
+    always = Kept(read, 0.0, clock=lambda: now[0])
     always(), always()
     assert len(calls) == 6
