@@ -22,11 +22,6 @@ from hub.service_layer.ports import Backoff, Clock, Transport, UnitOfWork
 log = logging.getLogger("hub.relay")
 
 
-def doubling(attempt: int) -> float:
-    """The default backoff: 0.5 s doubling up to 10 s (`hub run` gets `adapters.retry.Backoff`)."""
-    return float(min(0.5 * 2 ** (max(1, attempt) - 1), 10.0))
-
-
 def relay_once(
     uow_factory: Callable[[], UnitOfWork],
     transport: Transport,
@@ -83,9 +78,11 @@ class BackgroundRelay:
         clock: Clock,
         *,
         idle: float = 0.5,
+        backoff: Backoff,
         metrics: Metrics | None = None,
-        backoff: Backoff = doubling,
     ) -> None:
+        """`backoff`: the hub's one policy (`hub.adapters.retry.Backoff`, given by
+        `bootstrap`), shared with the worker loop."""
         self.uow_factory, self.transport, self.clock = uow_factory, transport, clock
         self.idle, self.backoff = idle, backoff
         self.published = 0

@@ -35,7 +35,7 @@ from hub.errors import (
     TransientError,
     Unstorable,
 )
-from hub.runtime.relay import BackgroundRelay, doubling, relay_all
+from hub.runtime.relay import BackgroundRelay, relay_all
 from hub.service_layer.handlers import settle_due
 from hub.service_layer.observe import Metrics, NoMetrics, report_batch
 from hub.service_layer.pipeline import (
@@ -111,8 +111,9 @@ class Worker:
     lease_seconds: float = 20.0
     """A lease not renewed for this long is free: how soon a dead process's partitions move."""
     renew_every: float = 2.0
-    backoff: Backoff = doubling
-    """Waits between rounds of the loop after a transient fault (shared with the relay)."""
+    backoff: Backoff = field(kw_only=True)
+    """Waits between rounds of the loop after a transient fault: the hub's one policy
+    (`hub.adapters.retry.Backoff`, given by `bootstrap`), shared with the relay."""
     _last: list[Outcome] = field(default_factory=list, init=False, repr=False)
     _held: list[Delivery] = field(default_factory=list, init=False, repr=False)
     _conflict_rounds: int = field(default=0, init=False, repr=False)

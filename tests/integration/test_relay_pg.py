@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from hub.adapters.inprocess import InProcessTransport
+from hub.adapters.retry import Backoff
 from hub.errors import BrokerUnavailable
 from hub.ledger.db import make_engine, upgrade
 from hub.ledger.tables import outbox
@@ -147,7 +148,9 @@ def _wait(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
 
 def test_the_background_relay_publishes_on_a_nudge_and_on_stop(engine: Engine) -> None:
     transport = FlakyTransport()
-    relay = BackgroundRelay(lambda: SqlAlchemyUnitOfWork(engine), transport, lambda: NOW, idle=30.0)
+    relay = BackgroundRelay(
+        lambda: SqlAlchemyUnitOfWork(engine), transport, lambda: NOW, idle=30.0, backoff=Backoff()
+    )
     relay.start()
     try:
         assert relay.running
@@ -172,6 +175,7 @@ def test_the_background_relay_rides_out_a_broker_outage(engine: Engine) -> None:
         transport,
         lambda: NOW,
         idle=0.05,
+        backoff=Backoff(),
     )
     _commit(engine, 1, 2, 3)
     relay.start()
