@@ -238,9 +238,14 @@ def _apply(
             held = uow.waiting.waiting_count(key[0])
             if held < hub.waiting_per_sender:
                 return Parked(unit, key, results, wait.reason, wait.containers)
+            # decided again as if it could not wait: nothing of it applied (every command was
+            # refused), and a fact that waits only while it may (a gate-out) then applies
             log.warning("not parked %s from %s: %d wait already", unit.dedup_key, key[0], held)
             text = f"not kept waiting: {held} of your messages wait already (the limit)"
             full.append(Problem(text, code="12"))
+            results = tuple(
+                _execute_message(m, unit, sender, acting, uow, hub, now) for m in unit.messages
+            )
     answers = [
         ack
         for r in results
@@ -248,7 +253,7 @@ def _apply(
             unit,
             r.mapped,
             r.accepted,
-            [*r.problems, *full, *r.warnings],
+            [*r.problems, *([] if r.accepted else full), *r.warnings],
             sender,
             hub.hub_id,
             now,

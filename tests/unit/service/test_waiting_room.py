@@ -335,3 +335,39 @@ def test_one_periodic_tick_refuses_more_than_one_round_of_expired_messages(
     assert _waiting(hub) == []
     with hub.uow() as uow:
         assert len(uow.waiting.list("refused", 1000)) == count
+
+
+def test_a_gate_out_past_the_senders_cap_is_the_terminals_fact_at_once(
+    tmp_path: Path, clock: FixedClock, ledger: str
+) -> None:
+    """The cap refuses at once what would have waited, but a gate-out waits only while it may:
+    past its sender's cap it applies, as with the waiting room off, and is never refused."""
+    transport = InProcessTransport()
+    url = f"sqlite:///{tmp_path}/hub.db" if ledger == "sqlite" else MEMORY_URL
+    settings = Settings(database_url=url, waiting_window=WINDOW, waiting_per_sender=0)
+    hub = build(settings, transport=transport, clock=clock)
+    with hub.uow() as uow:
+        for partner in load_partners_file(SAMPLES / "partners.yaml"):
+            uow.partners.save(partner)
+        uow.wallets.pair("TRUCKCO", "W-1", clock())
+        top_up(uow, "TRUCKCO", "500.00", clock(), cause="test")
+        buy(uow, "TRUCKCO", "low", clock(), cause="test")
+        uow.commit()
+    try:
+        users = {"01": "mscbe", "02": "fwdant", "03": "fwdant", "04": "truckco"}
+        users |= {"05": "becustoms", "06": "psat", "08": "psat"}
+        for name in sorted((SAMPLES / "demo").iterdir()):
+            if name.name[:2] in users:
+                _put(hub, transport, name.read_bytes(), users[name.name[:2]], name.name)
+        assert _waiting(hub) == []
+        with hub.uow() as uow:
+            right = uow.files.get(BOX).right
+        assert right is not None and right.status is RightStatus.PICKED_UP
+        (answer,) = [
+            m
+            for m in transport.on("hub.partner", "PSAT")
+            if m.headers.get("correlation_id") == "08_gate_out.edi"
+        ]
+        assert b"message accepted" in answer.body and b"not kept waiting" not in answer.body
+    finally:
+        hub.close()
