@@ -19,10 +19,11 @@ from hub.ledger import overview
 from hub.service_layer.observe import Check, Kept, Live, Overview, run_checks
 from hub.service_layer.ports import Transport
 
-READ_EVERY = 2.0
-"""Seconds a scrape's reading of the ledger's gauges and the broker's queue depths is reused:
-Prometheus scrapes every 15 s by default; a scraper polling every second costs the worker's
-process one reading of each in two seconds, not one a second."""
+READ_EVERY = 5.0
+"""Seconds a scrape's reading of the ledger's gauges and the broker's queue depths (and `hub
+serve`'s broker check) is reused. Prometheus scrapes every 15 s by default, so a gauge is then
+at most 5 s older than its scrape; a scraper polling every second costs the worker's process
+one reading of each in five seconds, not one a second."""
 
 
 def observe(hub: Hub) -> Any:
