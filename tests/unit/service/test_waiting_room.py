@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -37,14 +39,18 @@ ANSWERS = ("APERAK", "CONTRL", "ack")
 WINDOW = 600
 
 
-@pytest.fixture()
-def waiting_hub(
-    tmp_path: Path, clock: FixedClock, ledger: str
+@contextmanager
+def _hub(
+    tmp_path: Path, clock: FixedClock, ledger: str, **settings: Any
 ) -> Iterator[tuple[Hub, InProcessTransport]]:
+    """An embedded hub with the sample partners, TRUCKCO holding low-tier tokens."""
     transport = InProcessTransport()
     url = f"sqlite:///{tmp_path}/hub.db" if ledger == "sqlite" else MEMORY_URL
-    settings = Settings(database_url=url, waiting_window=WINDOW)
-    hub = build(settings, transport=transport, clock=clock)
+    hub = build(
+        Settings(database_url=url, waiting_window=WINDOW, **settings),
+        transport=transport,
+        clock=clock,
+    )
     with hub.uow() as uow:
         for partner in load_partners_file(SAMPLES / "partners.yaml"):
             uow.partners.save(partner)
@@ -52,8 +58,18 @@ def waiting_hub(
         top_up(uow, "TRUCKCO", "500.00", clock(), cause="test")
         buy(uow, "TRUCKCO", "low", clock(), cause="test")
         uow.commit()
-    yield hub, transport
-    hub.close()
+    try:
+        yield hub, transport
+    finally:
+        hub.close()
+
+
+@pytest.fixture()
+def waiting_hub(
+    tmp_path: Path, clock: FixedClock, ledger: str
+) -> Iterator[tuple[Hub, InProcessTransport]]:
+    with _hub(tmp_path, clock, ledger) as made:
+        yield made
 
 
 def _put(hub: Hub, transport: InProcessTransport, body: bytes, user: str, mid: str) -> None:
@@ -284,15 +300,7 @@ def test_a_sender_cannot_fill_the_waiting_room(
     finally refused one periodic tick (100) at a time, holding up the refusals of everyone
     else's. Past `waiting_per_sender` of its messages waiting, the next one is refused at once
     with its reason; another sender's still waits."""
-    transport = InProcessTransport()
-    url = f"sqlite:///{tmp_path}/hub.db" if ledger == "sqlite" else MEMORY_URL
-    settings = Settings(database_url=url, waiting_window=WINDOW, waiting_per_sender=2)
-    hub = build(settings, transport=transport, clock=clock)
-    with hub.uow() as uow:
-        for partner in load_partners_file(SAMPLES / "partners.yaml"):
-            uow.partners.save(partner)
-        uow.commit()
-    try:
+    with _hub(tmp_path, clock, ledger, waiting_per_sender=2) as (hub, transport):
         boxes = [BOX, "TCLU0000626", "GESU0000622"]  # valid ISO 6346 numbers, none released
         for n, box in enumerate(boxes):
             body = ACCEPT.replace(BOX.encode(), box.encode()).replace(b"FWD-0001", b"FWD-9%03d" % n)
@@ -307,8 +315,6 @@ def test_a_sender_cannot_fill_the_waiting_room(
         assert [(mid, verdict) for _, mid, verdict in answers] == [("a2", "rejected")]
         (held,) = [m for m in transport.on("hub.partner", "FWDANT") if m.message_type == "ack"]
         assert b"2 of your messages wait already" in held.body
-    finally:
-        hub.close()
 
 
 def test_one_periodic_tick_refuses_more_than_one_round_of_expired_messages(
@@ -342,18 +348,7 @@ def test_a_gate_out_past_the_senders_cap_is_the_terminals_fact_at_once(
 ) -> None:
     """The cap refuses at once what would have waited, but a gate-out waits only while it may:
     past its sender's cap it applies, as with the waiting room off, and is never refused."""
-    transport = InProcessTransport()
-    url = f"sqlite:///{tmp_path}/hub.db" if ledger == "sqlite" else MEMORY_URL
-    settings = Settings(database_url=url, waiting_window=WINDOW, waiting_per_sender=0)
-    hub = build(settings, transport=transport, clock=clock)
-    with hub.uow() as uow:
-        for partner in load_partners_file(SAMPLES / "partners.yaml"):
-            uow.partners.save(partner)
-        uow.wallets.pair("TRUCKCO", "W-1", clock())
-        top_up(uow, "TRUCKCO", "500.00", clock(), cause="test")
-        buy(uow, "TRUCKCO", "low", clock(), cause="test")
-        uow.commit()
-    try:
+    with _hub(tmp_path, clock, ledger, waiting_per_sender=0) as (hub, transport):
         users = {"01": "mscbe", "02": "fwdant", "03": "fwdant", "04": "truckco"}
         users |= {"05": "becustoms", "06": "psat", "08": "psat"}
         for name in sorted((SAMPLES / "demo").iterdir()):
@@ -369,5 +364,3 @@ def test_a_gate_out_past_the_senders_cap_is_the_terminals_fact_at_once(
             if m.headers.get("correlation_id") == "08_gate_out.edi"
         ]
         assert b"message accepted" in answer.body and b"not kept waiting" not in answer.body
-    finally:
-        hub.close()
