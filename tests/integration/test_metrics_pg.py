@@ -91,8 +91,17 @@ def test_metrics_move_with_the_messages_and_readyz_follows_the_database(run: F.R
     midway = total(scrape(port), "hub_messages_total")
     sent = streamer.finish()
     run.settle(sent, timeout=60)
-    F.wait_until("the outbox relayed", lambda: total(scrape(port), "hub_outbox_backlog") == 0, 30)
-    after = scrape(port)
+    seen: list[dict[tuple[str, tuple[tuple[str, str], ...]], float]] = []
+
+    def ledger_read_the_run() -> bool:
+        """The ledger's gauges are a reading kept up to READ_EVERY seconds: wait for one
+        taken after the run (outbox relayed, every accept's token counted)."""
+        seen.append(scrape(port))
+        consumed = total(seen[-1], "hub_token_movements_total", movement="consume")
+        return total(seen[-1], "hub_outbox_backlog") == 0 and consumed == count
+
+    F.wait_until("the outbox relayed, as the ledger reads it", ledger_read_the_run, 30)
+    after = seen[-1]
 
     assert 0 < midway <= total(after, "hub_messages_total")
     for channel, kind in (("edifact", "COREOR"), ("edifact", "COARRI"), ("edifact", "CODECO")):
