@@ -25,10 +25,8 @@ refusal, for replay.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -245,29 +243,22 @@ def _unit_of(parked: ParkedMessage, uow: UnitOfWork, limits: Limits) -> tuple[Un
     return (same[0], sender) if same else f"unit {parked.dedup_key} not found in its payload"
 
 
-_READ: OrderedDict[tuple[str, bool, Limits], tuple[Unit, ...]] = OrderedDict()
-_READ_ENTRIES, _READ_BYTES = 1024, 64 * 1024
-_READ_LOCK = threading.Lock()
+_READ_BYTES = 64 * 1024
 """A parked message is re-tried on every change of its containers until it applies, and its
-payload is the same each time: small payloads are read once per process (by their digest, how
-strictly and within which limits), not on every re-try. Units are not changed by deciding."""
+payload is the same each time: payloads up to this size are read once per process (by the
+bytes, how strictly and within which limits; `functools.lru_cache`, 1,024 of them), not on
+every re-try. Units are not changed by deciding."""
 
 
 def _read_again(payload: bytes, strict: bool, limits: Limits) -> tuple[Unit, ...]:
     if len(payload) > _READ_BYTES:
         return tuple(read_units(payload, strict=strict, limits=limits))
-    key = (hashlib.sha256(payload).hexdigest(), strict, limits)
-    with _READ_LOCK:  # the portal's requests re-try too, on threads of their own
-        units = _READ.get(key)
-        if units is not None:
-            _READ.move_to_end(key)
-            return units
-    units = tuple(read_units(payload, strict=strict, limits=limits))
-    with _READ_LOCK:
-        _READ[key] = units
-        if len(_READ) > _READ_ENTRIES:
-            _READ.popitem(last=False)
-    return units
+    return _read_kept(payload, strict, limits)
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_kept(payload: bytes, strict: bool, limits: Limits) -> tuple[Unit, ...]:
+    return tuple(read_units(payload, strict=strict, limits=limits))
 
 
 def _give_up(
