@@ -39,7 +39,6 @@ from hub.service_layer.ports import (
     UnitOfWork,
 )
 from hub.service_layer.tokens import charge_token
-from hub.service_layer.waiting import EXPIRY_ROUND
 
 T = TypeVar("T")
 
@@ -197,22 +196,11 @@ def periodic_jobs(settings: Settings) -> list[Callable[[UnitOfWork, datetime], o
     return [expire, remind]
 
 
-EXPIRY_ROUNDS = 10
-"""Rounds of (at most `EXPIRY_ROUND`) expired parked messages one periodic tick refuses."""
-
-
 def waiting_job(context: HubContext) -> Callable[[UnitOfWork, datetime], object]:
-    """Refuse the parked messages whose waiting window has passed (`hub.service_layer.waiting`):
-    rounds of 100 until fewer are due, at most `EXPIRY_ROUNDS` a tick."""
+    """Refuse the parked messages whose waiting window has passed (`hub.service_layer.waiting`)."""
 
     def expire(uow: UnitOfWork, now: datetime) -> object:
-        done = []
-        for _ in range(EXPIRY_ROUNDS):
-            refused = expire_waiting(uow, context)
-            done += refused
-            if len(refused) < EXPIRY_ROUND:
-                break
-        return done
+        return expire_waiting(uow, context)
 
     return expire
 

@@ -50,8 +50,8 @@ log = logging.getLogger("hub.waiting")
 
 WAITING, APPLIED, REFUSED, FAILED = "waiting", "applied", "refused", "failed"
 
-EXPIRY_ROUND = 100
-"""Expired parked messages taken at once (`expire_due`)."""
+EXPIRY_ROUND, EXPIRY_ROUNDS = 100, 10
+"""`expire_due` takes expired parked messages 100 at a time, up to 10 rounds a call."""
 
 MAX_ROUNDS = 50
 """Re-tries that unblock further re-tries (release → accept → transfer → ...), at most."""
@@ -176,14 +176,20 @@ def expire_due(
     uow: UnitOfWork, limits: Limits, apply: ApplyParked, now: datetime, limit: int = EXPIRY_ROUND
 ) -> list[Applied]:
     """Parked messages whose deadline has passed: tried one last time, and refused with their
-    real reason (answered, audited, quarantined) when they still cannot apply."""
+    real reason (answered, audited, quarantined) when they still cannot apply. Rounds of
+    `limit` until fewer are due, at most `EXPIRY_ROUNDS`: a backlog of expired messages is not
+    refused a hundred a periodic tick."""
     done = []
-    resolved: list[tuple[int, str]] = []
-    for parked in uow.waiting.due(now, limit):
-        outcome = _retry(parked, uow, limits, apply, now, True, resolved)
-        if outcome is not None:
-            done.append(outcome)
-    uow.waiting.resolve(resolved, now)
+    for _ in range(EXPIRY_ROUNDS):
+        due = uow.waiting.due(now, limit)
+        resolved: list[tuple[int, str]] = []
+        for parked in due:
+            outcome = _retry(parked, uow, limits, apply, now, True, resolved)
+            if outcome is not None:
+                done.append(outcome)
+        uow.waiting.resolve(resolved, now)
+        if len(due) < limit:
+            break
     return done
 
 

@@ -324,7 +324,8 @@ def test_one_periodic_tick_refuses_more_than_one_round_of_expired_messages(
     messages (a sender's, up to its cap) was refused hours late. A tick now takes rounds of
     100 until fewer are due, up to `EXPIRY_ROUNDS` of them."""
     from benchmarks.workload import containers
-    from hub.bootstrap import EXPIRY_ROUNDS, waiting_job
+    from hub.bootstrap import waiting_job
+    from hub.service_layer.waiting import EXPIRY_ROUNDS
 
     hub, transport = waiting_hub
     count = 130
